@@ -1,0 +1,74 @@
+//! `enforce install` and `enforce uninstall`: run them and say what they did.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::cli::InstallArgs;
+use crate::error::{EXIT_OK, Error, Result};
+use crate::install::{self, ConfigFile, Installed, Uninstalled};
+use crate::output;
+use crate::workspace::Workspace;
+
+pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Result<i32> {
+    let binary = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| Error::io("find the enforce binary", "current executable", e))?;
+    let report = install::install(cwd, &binary, !args.no_config)?;
+
+    let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
+    for (name, action) in &report.hooks {
+        let what = match action {
+            Installed::New => "installed".to_string(),
+            Installed::Unchanged => "already installed".to_string(),
+            Installed::Updated => "updated".to_string(),
+            Installed::Kept(kept) => format!(
+                "installed; the hook that was there is kept as {} and runs first",
+                kept.file_name().unwrap_or_default().to_string_lossy()
+            ),
+        };
+        let _ = writeln!(text, "  {name:<12} {what}");
+    }
+    let _ = writeln!(text, "hooks run: {}", binary.display());
+    match &report.config {
+        ConfigFile::Written(path) => {
+            let _ = writeln!(
+                text,
+                "config: wrote {} (edit it to set the rules)",
+                path.display()
+            );
+        }
+        ConfigFile::Existing(path) => {
+            let _ = writeln!(text, "config: kept existing {}", path.display());
+        }
+        ConfigFile::Skipped => {}
+    }
+    // Where events will land; a broken config is reported, not fatal here:
+    // the hooks are in place and `enforce config check` says what to fix.
+    match Workspace::load(cwd, events_flag) {
+        Ok(workspace) => {
+            let _ = writeln!(text, "events: {}", workspace.events.path().display());
+        }
+        Err(e) => {
+            let _ = writeln!(text, "warning: {e}");
+        }
+    }
+    output::print(&text)?;
+    Ok(EXIT_OK)
+}
+
+pub fn uninstall(cwd: &Path) -> Result<i32> {
+    let report = install::uninstall(cwd)?;
+    let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
+    for (name, action) in &report.hooks {
+        let what = match action {
+            Uninstalled::Removed => "removed",
+            Uninstalled::Restored => "removed; the earlier hook is restored",
+            Uninstalled::NotOurs => "not an enforce hook; left alone",
+            Uninstalled::Absent => "not installed",
+        };
+        let _ = writeln!(text, "  {name:<12} {what}");
+    }
+    text.push_str("config and events file are left in place\n");
+    output::print(&text)?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,39 @@
+//! One file per subcommand: glue between the command line and the library.
+
+mod config;
+mod hook;
+mod install;
+mod record;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+
+/// Parses `args` (argv[0] first) and runs the command; returns the exit code.
+pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap renders usage errors, --help and --version itself.
+            let _ = e.print();
+            return Ok(e.exit_code());
+        }
+    };
+    let cwd = current_dir()?;
+    let events_flag = cli.events_file.as_deref();
+    match cli.command {
+        Command::Install(args) => install::install(&cwd, events_flag, &args),
+        Command::Uninstall => install::uninstall(&cwd),
+        Command::Hook(args) => hook::run(args),
+        Command::Record(args) => record::run(&cwd, events_flag, args),
+        Command::Config { action } => config::run(&cwd, events_flag, action),
+    }
+}
+
+fn current_dir() -> Result<PathBuf> {
+    std::env::current_dir().map_err(|e| Error::io("read the current directory", ".", e))
+}

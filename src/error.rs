@@ -1,0 +1,149 @@
+//! The one error type of enforce.
+//!
+//! Every failure a user can meet is a variant here. Each variant renders its
+//! own one-line message (identifiers in backticks), knows its exit code, and
+//! may carry a `hint:` with the exact next step. `main` is the only place that
+//! prints them, so the wording stays consistent and testable.
+//!
+//! A blocked commit is *not* an error: it is a policy outcome that hooks
+//! return as exit code [`EXIT_POLICY`]. Errors always exit with
+//! [`EXIT_ERROR`], so scripts can tell "the rules said no" from "the tool
+//! could not run".
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything went fine.
+pub const EXIT_OK: i32 = 0;
+/// A policy outcome: a commit was blocked, alerts are present, a check failed.
+pub const EXIT_POLICY: i32 = 1;
+/// enforce could not do what was asked: bad usage, bad config, git or I/O trouble.
+pub const EXIT_ERROR: i32 = 2;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line or an argument value is wrong.
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+
+    /// `enforce record` was given an event type that is not a plain name.
+    #[error(
+        "invalid event type `{value}`: it must start with a lowercase letter and contain only a-z, 0-9 and `_` (at most 64 characters)"
+    )]
+    InvalidEventType { value: String },
+
+    /// `enforce record` was given details that are not a JSON object.
+    #[error("invalid {what}: {reason}")]
+    InvalidDetails { what: String, reason: String },
+
+    /// The config file does not parse or does not validate.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Config {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A file or directory could not be read or written.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+
+    /// The command needs a git repository and there is none here.
+    #[error("`{}` is not inside a git repository", path.display())]
+    NotARepository { path: PathBuf },
+
+    /// Hooks cannot be installed into a repository without a work tree.
+    #[error("`{}` is a bare repository: commits are not made there, so there is nothing for hooks to check", path.display())]
+    BareRepository { path: PathBuf },
+
+    /// libgit2 or the git program failed.
+    #[error("git failed while {action}: {message}")]
+    Git { action: String, message: String },
+
+    /// The git program is not on PATH.
+    #[error("the `git` program was not found on PATH")]
+    GitMissing,
+
+    /// A hook name that enforce does not implement.
+    #[error("unknown hook `{name}`: enforce runs `pre-commit`, `commit-msg` and `post-commit`")]
+    UnknownHook { name: String },
+
+    /// Standard output was closed by the reader (`enforce … | head`).
+    #[error("standard output was closed")]
+    ClosedPipe,
+
+    /// Install would have to overwrite a hook it did not write.
+    #[error(
+        "cannot install `{}`: it is not an enforce hook, and `{}` already holds an earlier kept hook",
+        hook.display(),
+        kept.display()
+    )]
+    HookConflict { hook: PathBuf, kept: PathBuf },
+}
+
+impl Error {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// Wraps an I/O error with what was being done and to which path.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::ClosedPipe => EXIT_OK,
+            _ => EXIT_ERROR,
+        }
+    }
+
+    /// The next step the user can take, printed as `hint: …` under the message.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } => hint.clone(),
+            Error::InvalidEventType { .. } => {
+                Some("use a name like `bypass_review` or `import_blocked`".into())
+            }
+            Error::InvalidDetails { .. } => Some(
+                "pass a JSON object, e.g. --details '{\"rule\":\"web-access\",\"line\":42}', or --detail key=value"
+                    .into(),
+            ),
+            Error::Config { .. } => Some(
+                "fix the file, then check it with `enforce config check`; `enforce config show` prints the defaults"
+                    .into(),
+            ),
+            Error::Io { .. } => None,
+            Error::NotARepository { .. } => {
+                Some("run it inside a git work tree, or create one with `git init`".into())
+            }
+            Error::BareRepository { .. } => {
+                Some("run `enforce install` inside a clone that has a work tree".into())
+            }
+            Error::Git { .. } => None,
+            Error::GitMissing => Some("install git (e.g. `apt-get install git`) and try again".into()),
+            Error::UnknownHook { .. } | Error::ClosedPipe => None,
+            Error::HookConflict { hook, kept } => Some(format!(
+                "merge `{}` into `{}` (or move one of them away), then run `enforce install` again",
+                hook.display(),
+                kept.display()
+            )),
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The events file: appends that never interleave or glue lines together,
+//! and a streaming reader that skips and counts what it cannot parse.
+//!
+//! Many processes append at once (parallel agents, worktrees, other tools
+//! through `enforce record`), so an append takes an exclusive `flock` on the
+//! file and writes the whole line with one `write` on an `O_APPEND`
+//! descriptor. A crash mid-write can still leave a torn last line; the next
+//! append notices the missing newline and starts a fresh line, so the torn
+//! fragment stays one malformed line instead of corrupting a good one.
+//!
+//! Appending looks only at the last byte of the file, so it costs the same on
+//! a one-line and a million-line log. Reading streams line by line with one
+//! reused buffer, so memory stays flat whatever the file size.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{Event, TimestampFormat, timestamp};
+use crate::error::{Error, Result};
+
+/// The events file at a known path.
+#[derive(Debug, Clone)]
+pub struct EventLog {
+    path: PathBuf,
+}
+
+impl EventLog {
+    pub fn new(path: impl Into<PathBuf>) -> EventLog {
+        EventLog { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one event as one line, creating the file and its directory
+    /// when missing.
+    pub fn append(&self, event: &Event, format: TimestampFormat) -> Result<()> {
+        self.append_line(event.to_line(format).as_bytes())
+    }
+
+    /// Appends `line` (without its newline) under the exclusive lock.
+    fn append_line(&self, line: &[u8]) -> Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| Error::io("create the events directory", dir, e))?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("open the events file", &self.path, e))?;
+        file.lock()
+            .map_err(|e| Error::io("lock the events file", &self.path, e))?;
+        let result = write_after_last_line(&file, line)
+            .map_err(|e| Error::io("append to the events file", &self.path, e));
+        // Dropping the file releases the lock; unlock explicitly anyway so a
+        // failed unlock is not mistaken for a failed write.
+        let _ = file.unlock();
+        result
+    }
+
+    /// Streams the events of the file. A missing file reads as empty.
+    pub fn read(&self) -> Result<Reader<File>> {
+        match File::open(&self.path) {
+            Ok(file) => Ok(Reader::new(Some(file))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Reader::new(None)),
+            Err(e) => Err(Error::io("read the events file", &self.path, e)),
+        }
+    }
+}
+
+/// Writes `line` plus a newline at the end of `file`, first ending a torn
+/// last line if the file does not end in a newline.
+fn write_after_last_line(file: &File, line: &[u8]) -> io::Result<()> {
+    let len = file.metadata()?.len();
+    let mut buf = Vec::with_capacity(line.len() + 2);
+    if len > 0 {
+        let mut last = [0u8];
+        file.read_exact_at(&mut last, len - 1)?;
+        if last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(line);
+    buf.push(b'\n');
+    // One write of the whole buffer: O_APPEND makes it land at the end even
+    // if a writer that does not lock (the predecessor) appends meanwhile.
+    (&*file).write_all(&buf)
+}
+
+/// What a stored line must hold to be an event. Unknown fields are ignored.
+#[derive(Deserialize)]
+struct StoredEvent {
+    timestamp: String,
+    event_type: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    details: Option<Value>,
+}
+
+impl StoredEvent {
+    fn into_event(self) -> Option<Event> {
+        let details = match self.details {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map,
+            Some(_) => return None,
+        };
+        if self.event_type.is_empty() {
+            return None;
+        }
+        Some(Event {
+            timestamp: timestamp::parse(&self.timestamp)?,
+            event_type: self.event_type,
+            source: self.source,
+            details,
+        })
+    }
+}
+
+/// A streaming reader over an events file. Yields each parseable event;
+/// malformed lines (not JSON, missing fields, bad timestamp, torn writes)
+/// are skipped and counted in [`Reader::malformed`]. Blank lines are neither.
+pub struct Reader<R> {
+    inner: Option<BufReader<R>>,
+    buf: Vec<u8>,
+    line_number: u64,
+    malformed: u64,
+    first_malformed_line: Option<u64>,
+}
+
+impl<R: Read> Reader<R> {
+    pub fn new(source: Option<R>) -> Reader<R> {
+        Reader {
+            inner: source.map(|r| BufReader::with_capacity(64 * 1024, r)),
+            buf: Vec::with_capacity(1024),
+            line_number: 0,
+            malformed: 0,
+            first_malformed_line: None,
+        }
+    }
+
+    /// How many lines could not be read as events so far.
+    pub fn malformed(&self) -> u64 {
+        self.malformed
+    }
+
+    /// The 1-based line number of the first malformed line, if any.
+    pub fn first_malformed_line(&self) -> Option<u64> {
+        self.first_malformed_line
+    }
+
+    /// How many lines were read so far, blank and malformed ones included.
+    pub fn lines_read(&self) -> u64 {
+        self.line_number
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        let inner = self.inner.as_mut()?;
+        loop {
+            self.buf.clear();
+            match inner.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+            self.line_number += 1;
+            let line = self.buf.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice::<StoredEvent>(line)
+                .ok()
+                .and_then(StoredEvent::into_event)
+            {
+                Some(event) => return Some(Ok(event)),
+                None => {
+                    self.malformed += 1;
+                    self.first_malformed_line.get_or_insert(self.line_number);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(text: &str) -> (Vec<Event>, u64) {
+        let mut reader = Reader::new(Some(text.as_bytes()));
+        let events = reader.by_ref().map(|e| e.unwrap()).collect();
+        (events, reader.malformed())
+    }
+
+    #[test]
+    fn skips_and_counts_what_is_not_an_event() {
+        let text = concat!(
+            r#"{"timestamp":"2026-11-21T14:03:07.120391+00:00","event_type":"bypass_review","source":"pre-commit","details":{"user":"a"}}"#,
+            "\n",
+            "not json\n",
+            "\n",
+            r#"{"timestamp":"2025-01-15T10:30:00.123456","event_type":"import_blocked","source":"guards.py","details":{}}"#,
+            "\n",
+            r#"{"timestamp":"soon","event_type":"x","source":"s","details":{}}"#,
+            "\n",
+            r#"{"event_type":"x","source":"s","details":{}}"#,
+            "\n",
+            r#"{"timestamp":"2025-01-15T10:30:00","event_type":"x","source":"s","details":[1]}"#,
+            "\n",
+            r#"[1,2,3]"#,
+            "\n",
+            r#"{"timestamp":"2025-01-15T10:30:00","event_type":"some_tool_event","extra":1}"#,
+            "\n",
+            r#"{"timestamp":"2026-11-21T14:03:07.120391+00:00","event_type":"commit_compl"#,
+        );
+        let (events, malformed) = read_all(text);
+        let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, ["bypass_review", "import_blocked", "some_tool_event"]);
+        assert_eq!(events[0].details["user"], "a");
+        assert_eq!(events[2].source, "");
+        assert_eq!(malformed, 6);
+    }
+
+    #[test]
+    fn first_malformed_line_is_reported() {
+        let mut reader = Reader::new(Some("\n{}\ngarbage\n".as_bytes()));
+        assert_eq!(reader.by_ref().count(), 0);
+        assert_eq!(reader.first_malformed_line(), Some(2));
+        assert_eq!(reader.lines_read(), 3);
+    }
+
+    #[test]
+    fn append_after_a_torn_line_starts_a_new_line() {
+        let dir = std::env::temp_dir().join(format!("enforce-log-test-{}", std::process::id()));
+        let log = EventLog::new(dir.join("nested/events.jsonl"));
+        let event = Event::now("bypass_review", "test", Map::new());
+        log.append(&event, TimestampFormat::Rfc3339).unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap()
+            .write_all(b"{\"timestamp\":\"2026")
+            .unwrap();
+        log.append(&event, TimestampFormat::Naive).unwrap();
+        let mut reader = log.read().unwrap();
+        assert_eq!(reader.by_ref().count(), 2);
+        assert_eq!(reader.malformed(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_reads_as_empty() {
+        let log = EventLog::new("/nonexistent/enforce/events.jsonl");
+        assert_eq!(log.read().unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,125 @@
+//! The event model: one enforcement decision, block or bypass, as stored in
+//! the JSON Lines log.
+//!
+//! The line format is the Python predecessor's, so logs stay readable by its
+//! tools and theirs by ours: `timestamp`, `event_type`, `source`, `details`,
+//! and any extra top-level fields, which readers ignore.
+
+pub mod location;
+pub mod log;
+pub mod timestamp;
+
+use chrono::{DateTime, FixedOffset, Local};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use log::{EventLog, Reader};
+pub use timestamp::TimestampFormat;
+
+/// The event types the Python predecessor defined. Other tools may record
+/// any other well-formed name; readers keep and report those too.
+pub const PREDECESSOR_TYPES: [&str; 9] = [
+    "import_blocked",
+    "import_allowed",
+    "violation_detected",
+    "commit_review_required",
+    "commit_review_bypassed",
+    "commit_gitignore_only",
+    "bypass_review",
+    "bypass_agent_trailer",
+    "commit_completed",
+];
+
+/// One event read from or written to the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub timestamp: DateTime<FixedOffset>,
+    pub event_type: String,
+    pub source: String,
+    pub details: Map<String, Value>,
+}
+
+impl Event {
+    /// A new event stamped with the current time.
+    pub fn now(
+        event_type: impl Into<String>,
+        source: impl Into<String>,
+        details: Map<String, Value>,
+    ) -> Event {
+        Event {
+            timestamp: Local::now().fixed_offset(),
+            event_type: event_type.into(),
+            source: source.into(),
+            details,
+        }
+    }
+
+    /// The event as one log line, without the trailing newline.
+    pub fn to_line(&self, format: TimestampFormat) -> String {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            timestamp: String,
+            event_type: &'a str,
+            source: &'a str,
+            details: &'a Map<String, Value>,
+        }
+        let line = Line {
+            timestamp: timestamp::format(&self.timestamp.with_timezone(&Local), format),
+            event_type: &self.event_type,
+            source: &self.source,
+            details: &self.details,
+        };
+        // Serializing strings and a JSON map cannot fail.
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+}
+
+/// Whether `name` is acceptable as a recorded event type:
+/// `^[a-z][a-z0-9_]{0,63}$`. Keeps the vocabulary greppable and safe to use
+/// as a metric label.
+pub fn is_valid_event_type(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    matches!(bytes.first(), Some(b'a'..=b'z'))
+        && bytes.len() <= 64
+        && bytes
+            .iter()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_names() {
+        for ok in ["bypass_review", "a", "x9_", &"a".repeat(64)] {
+            assert!(is_valid_event_type(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "Bypass",
+            "9lives",
+            "_x",
+            "has-dash",
+            "has space",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_valid_event_type(bad), "{bad}");
+        }
+        assert!(PREDECESSOR_TYPES.iter().all(|t| is_valid_event_type(t)));
+    }
+
+    #[test]
+    fn line_has_the_predecessor_field_order() {
+        let mut details = Map::new();
+        details.insert("module".into(), Value::from("requests"));
+        let event = Event::now("import_blocked", "guards.py", details);
+        let line = event.to_line(TimestampFormat::Rfc3339);
+        assert!(line.starts_with("{\"timestamp\":\""), "{line}");
+        assert!(
+            line.ends_with("\",\"event_type\":\"import_blocked\",\"source\":\"guards.py\",\"details\":{\"module\":\"requests\"}}"),
+            "{line}"
+        );
+    }
+}

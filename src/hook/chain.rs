@@ -1,0 +1,54 @@
+//! Chaining to the hook that was installed before enforce.
+//!
+//! `enforce install` never overwrites a hook it did not write: it renames it
+//! to `<name>.pre-enforce`, and enforce's hook runs it first with the same
+//! arguments, standard streams and working directory. Its exit code passes
+//! through, so if it fails, the commit fails exactly as before.
+
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::Command;
+
+use super::HookName;
+use crate::error::{EXIT_OK, Error, Result};
+
+/// The suffix of a kept earlier hook.
+pub const KEPT_SUFFIX: &str = ".pre-enforce";
+
+/// Runs `<dir>/<name>.pre-enforce` if it exists and is executable, and
+/// returns its exit code (0 when there is none). Like git, a kept hook that
+/// is not executable is not run.
+pub fn run_kept(dir: &Path, name: HookName, args: &[OsString]) -> Result<i32> {
+    let path = dir.join(format!("{name}{KEPT_SUFFIX}"));
+    let Ok(meta) = path.metadata() else {
+        return Ok(EXIT_OK);
+    };
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Ok(EXIT_OK);
+    }
+    let status = Command::new(&path)
+        .args(args)
+        .status()
+        .map_err(|e| Error::io("run the kept hook", &path, e))?;
+    match status.code() {
+        Some(code) => {
+            if code != EXIT_OK {
+                eprintln!(
+                    "enforce: the kept `{name}` hook `{}` failed with exit code {code}",
+                    path.display()
+                );
+            }
+            Ok(code)
+        }
+        None => {
+            let signal = status.signal().unwrap_or(0);
+            eprintln!(
+                "enforce: the kept `{name}` hook `{}` was killed by signal {signal}",
+                path.display()
+            );
+            Ok(128 + signal)
+        }
+    }
+}

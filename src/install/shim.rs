@@ -1,0 +1,102 @@
+//! The hook file `enforce install` writes.
+//!
+//! A small `sh` script with the absolute path of the enforce binary baked in,
+//! rather than a symlink or a copy, because of the two failures users of hook
+//! managers meet most:
+//! - a GUI client that starts git without the user's `PATH` cannot find a
+//!   tool called by name; an absolute path needs no `PATH`;
+//! - git silently skips a hook whose symlink dangles, so uninstalling or
+//!   moving the binary would quietly switch enforcement off; the script
+//!   instead fails the commit and says how to reinstall.
+//!
+//! The marker line tells `install` and `uninstall` which hooks are theirs.
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use crate::hook::HookName;
+
+/// The line that marks a hook file as written by enforce.
+pub const MARKER: &str = "# enforce-managed-hook";
+
+/// The script for hook `name` that runs the binary at `binary`.
+pub fn render(name: HookName, binary: &Path) -> Vec<u8> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut script = Vec::new();
+    script.extend_from_slice(
+        format!(
+            "#!/bin/sh\n\
+             {MARKER} (enforce {version}): `enforce uninstall` removes this file and\n\
+             # restores the hook that was here before. Do not edit: `enforce install` rewrites it.\n\
+             enforce_bin="
+        )
+        .as_bytes(),
+    );
+    script.extend_from_slice(&sh_quote(binary.as_os_str().as_bytes()));
+    script.extend_from_slice(
+        format!(
+            "\n\
+             case $0 in */*) hooks_dir=${{0%/*}} ;; *) hooks_dir=. ;; esac\n\
+             if [ -x \"$enforce_bin\" ]; then\n\
+             \x20 exec \"$enforce_bin\" hook --hooks-dir \"$hooks_dir\" {name} \"$@\"\n\
+             fi\n\
+             echo \"enforce: cannot run the {name} hook: $enforce_bin is missing or not executable\" >&2\n\
+             echo \"hint: reinstall enforce (./install.sh in its source checkout), then run 'enforce install' in this repository\" >&2\n\
+             exit 1\n"
+        )
+        .as_bytes(),
+    );
+    script
+}
+
+/// Whether the file at `path` is a hook enforce wrote: a regular file (not a
+/// symlink) whose second line carries the marker.
+pub fn is_ours(path: &Path) -> bool {
+    let Ok(meta) = path.symlink_metadata() else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    let mut head = Vec::with_capacity(256);
+    let read = fs::File::open(path).and_then(|f| f.take(256).read_to_end(&mut head));
+    read.is_ok()
+        && head
+            .split(|b| *b == b'\n')
+            .nth(1)
+            .is_some_and(|line| line.starts_with(MARKER.as_bytes()))
+}
+
+/// Quotes bytes for `sh` inside single quotes, where only `'` is special.
+fn sh_quote(raw: &[u8]) -> Vec<u8> {
+    let mut out = vec![b'\''];
+    for &b in raw {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_single_quotes() {
+        assert_eq!(sh_quote(b"/a b/it's"), b"'/a b/it'\\''s'".to_vec());
+    }
+
+    #[test]
+    fn script_names_hook_and_binary() {
+        let text = String::from_utf8(render(HookName::CommitMsg, Path::new("/opt/enforce"))).unwrap();
+        assert!(text.starts_with("#!/bin/sh\n# enforce-managed-hook"));
+        assert!(text.contains("enforce_bin='/opt/enforce'\n"));
+        assert!(text.contains("hook --hooks-dir \"$hooks_dir\" commit-msg \"$@\""));
+    }
+}

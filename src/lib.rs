@@ -1,0 +1,63 @@
+//! enforce: commit rules for AI coding agents, enforced in git hooks, with
+//! every decision, block and bypass recorded as an event.
+//!
+//! Data flows one way: git facts → rule decisions → events → log → reports.
+//! [`run`] is the whole program; `main` only hands it the arguments.
+
+pub mod cli;
+mod cmd;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod git;
+pub mod hook;
+pub mod install;
+mod output;
+pub mod workspace;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use error::Error;
+use hook::HookName;
+
+/// Runs enforce with `args` (argv[0] first) and returns the exit code.
+///
+/// The binary is multiplexed: started under the name of a hook it
+/// implements (a symlink called `pre-commit`, say), it runs that hook with
+/// git's arguments; under any other name it is the command line tool.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let argv0 = args.first().map(Path::new);
+    let outcome = match argv0.and_then(invoked_hook) {
+        Some(name) => {
+            let hooks_dir = argv0
+                .and_then(Path::parent)
+                .filter(|dir| !dir.as_os_str().is_empty());
+            hook::run(name, &args[1..], hooks_dir)
+        }
+        None => cmd::dispatch(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err);
+            err.exit_code()
+        }
+    }
+}
+
+/// The hook named by the file name of argv[0], if any.
+fn invoked_hook(argv0: &Path) -> Option<HookName> {
+    HookName::from_name(argv0.file_name()?.to_str()?)
+}
+
+/// Prints an error and its hint to standard error.
+fn report(err: &Error) {
+    if matches!(err, Error::ClosedPipe) {
+        return;
+    }
+    eprintln!("enforce: {err}");
+    if let Some(hint) = err.hint() {
+        eprintln!("hint: {hint}");
+    }
+}
