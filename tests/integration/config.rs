@@ -1,0 +1,111 @@
+//! `enforce config check` and `enforce config show`.
+
+use assert_cmd::prelude::*;
+use predicates::prelude::*;
+
+use crate::support::Sandbox;
+
+#[test]
+fn check_reports_errors_with_line_and_column() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let path = repo.path(".enforce.toml");
+    let cases = [
+        (
+            "[telemetry]\ntimestamp_format = \"naive\"\nevnts_file = \"x\"\n",
+            "3:1: unknown field `evnts_file`, expected `events_file` or `timestamp_format`",
+        ),
+        (
+            "# rules\n[telemetri]\n",
+            "2:2: unknown field `telemetri`, expected `telemetry`",
+        ),
+        (
+            "[telemetry]\ntimestamp_format = \"iso\"\n",
+            "2:20: unknown variant `iso`, expected `rfc3339` or `naive`",
+        ),
+        (
+            "[telemetry]\nevents_file = \"\"\n",
+            "2:15: `events_file` is empty: name a file, or remove the key to use the default",
+        ),
+    ];
+    for (text, message) in cases {
+        repo.write(".enforce.toml", text);
+        sandbox
+            .enforce(&repo.root)
+            .args(["config", "check"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "enforce: {}:{message}\nhint: fix the file, then check it with `enforce config check`; `enforce config show` prints the defaults\n",
+                path.display()
+            ));
+    }
+
+    // Syntax errors too.
+    repo.write(".enforce.toml", "[telemetry\n");
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+            "enforce: {}:1:",
+            path.display()
+        )));
+
+    // A broken config stops commands that depend on it, with the same error.
+    repo.write(".enforce.toml", "[telemetry]\nevnts_file = \"x\"\n");
+    sandbox
+        .enforce(&repo.root)
+        .args(["record", "x", "-s", "y"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":2:1: unknown field `evnts_file`"));
+    assert!(!repo.events_file().exists());
+}
+
+#[test]
+fn check_passes_a_valid_or_missing_file() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the built-in defaults apply"));
+    repo.write(".enforce.toml", "[telemetry]\ntimestamp_format = \"naive\"\n");
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "check"])
+        .assert()
+        .success()
+        .stdout(format!("{}: ok\n", repo.path(".enforce.toml").display()));
+}
+
+#[test]
+fn show_prints_the_effective_config_and_events_file() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "# configuration in effect, from: built-in defaults\n# events file: {} (default: the repository's common git dir)\n\n[telemetry]\ntimestamp_format = \"rfc3339\"\n",
+            repo.events_file().display()
+        ));
+    repo.write(".enforce.toml", "[telemetry]\nevents_file = \"logs/e.jsonl\"\n");
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "# events file: {} ([telemetry] events_file)",
+            repo.path("logs/e.jsonl").display()
+        )))
+        .stdout(predicate::str::contains("events_file = \"logs/e.jsonl\""));
+}

@@ -1,0 +1,139 @@
+//! The log as data that must not be lost: torn and garbage lines, the
+//! predecessor's naive timestamps, and many writers at once.
+
+use std::fs;
+use std::io::Write;
+
+use enforce::event::EventLog;
+
+use crate::support::{Sandbox, lines};
+
+const PREDECESSOR_LOG: &str = concat!(
+    r#"{"timestamp": "2025-01-15T10:30:00.123456", "event_type": "import_blocked", "source": "guards.py", "details": {"module": "requests", "reason": "Direct HTTP requests prohibited"}}"#,
+    "\n",
+    r#"{"timestamp": "2025-01-15T10:31:00", "event_type": "commit_completed", "source": "post-commit", "details": {"commit_sha": "abc1234", "branch": "main", "files_changed": 5}}"#,
+    "\n",
+    r#"{"timestamp": "2025-01-15 10:32:00.5", "event_type": "bypass_review", "source": "pre-commit", "details": {}}"#,
+    "\n",
+);
+
+#[test]
+fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let path = repo.events_file();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut file = fs::File::create(&path).unwrap();
+    file.write_all(PREDECESSOR_LOG.as_bytes()).unwrap();
+    file.write_all(b"this is not json\n").unwrap();
+    // A crash mid-write: no newline at the end.
+    file.write_all(br#"{"timestamp":"2026-11-21T10:00:00.000000+00:00","event_type":"commit_comp"#)
+        .unwrap();
+    drop(file);
+
+    sandbox
+        .enforce(&repo.root)
+        .args(["record", "bypass_agent_trailer", "-s", "commit-msg"])
+        .assert_ok();
+
+    let all = lines(&path);
+    assert_eq!(all.len(), 6, "{all:#?}");
+    assert!(all[4].ends_with("commit_comp"), "the torn line is kept as it was");
+    assert!(
+        all[5].starts_with(r#"{"timestamp":""#),
+        "the new event is on its own line"
+    );
+
+    let mut reader = EventLog::new(&path).read().unwrap();
+    let types: Vec<_> = reader.by_ref().map(|e| e.unwrap().event_type).collect();
+    assert_eq!(
+        types,
+        [
+            "import_blocked",
+            "commit_completed",
+            "bypass_review",
+            "bypass_agent_trailer"
+        ]
+    );
+    assert_eq!(reader.malformed(), 2);
+    assert_eq!(reader.first_malformed_line(), Some(4));
+}
+
+#[test]
+fn predecessor_naive_timestamps_are_read() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.path().join("data/enforcement_events.jsonl");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, PREDECESSOR_LOG).unwrap();
+    let mut reader = EventLog::new(&path).read().unwrap();
+    let events: Vec<_> = reader.by_ref().map(Result::unwrap).collect();
+    assert_eq!(reader.malformed(), 0);
+    let stamps: Vec<_> = events
+        .iter()
+        .map(|e| e.timestamp.naive_local().to_string())
+        .collect();
+    assert_eq!(
+        stamps,
+        [
+            "2025-01-15 10:30:00.123456",
+            "2025-01-15 10:31:00",
+            "2025-01-15 10:32:00.500"
+        ]
+    );
+    assert_eq!(events[0].details["module"], "requests");
+}
+
+#[test]
+fn concurrent_records_never_interleave_or_lose_a_line() {
+    const PROCESSES: usize = 8;
+    const EACH: usize = 200;
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    std::thread::scope(|scope| {
+        for writer in 0..PROCESSES {
+            let sandbox = &sandbox;
+            let repo = &repo;
+            scope.spawn(move || {
+                for n in 0..EACH {
+                    sandbox
+                        .enforce(&repo.root)
+                        .args(["record", "import_blocked", "-s", "stress"])
+                        .args([
+                            "--detail",
+                            &format!("writer:={writer}"),
+                            "--detail",
+                            &format!("n:={n}"),
+                        ])
+                        .args(["--detail", &format!("padding={}", "x".repeat(512))])
+                        .assert_ok();
+                }
+            });
+        }
+    });
+
+    let all = lines(&repo.events_file());
+    assert_eq!(all.len(), PROCESSES * EACH);
+    let mut seen = vec![vec![false; EACH]; PROCESSES];
+    for line in &all {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let writer = event["details"]["writer"].as_u64().unwrap() as usize;
+        let n = event["details"]["n"].as_u64().unwrap() as usize;
+        assert!(!seen[writer][n], "duplicate {writer}/{n}");
+        seen[writer][n] = true;
+    }
+    let mut reader = EventLog::new(repo.events_file()).read().unwrap();
+    assert_eq!(reader.by_ref().count(), PROCESSES * EACH);
+    assert_eq!(reader.malformed(), 0);
+}
+
+/// `assert().success()` without importing assert_cmd's traits everywhere.
+trait AssertOk {
+    fn assert_ok(&mut self);
+}
+
+impl AssertOk for std::process::Command {
+    fn assert_ok(&mut self) {
+        let out = self.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -1,0 +1,212 @@
+//! `enforce record`: one event in, one whole line out, or a clear error and
+//! nothing written.
+
+use std::fs;
+
+use assert_cmd::prelude::*;
+use serde_json::{Value, json};
+
+use crate::support::{Sandbox, lines};
+
+fn parse(line: &str) -> Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
+#[test]
+fn round_trip_in_the_predecessor_line_format() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    sandbox
+        .enforce(&repo.root)
+        .args(["record", "violation_detected", "--source", "violation_watcher.py"])
+        .args([
+            "--details",
+            r#"{"rule":"web-access-policy","file":"tools/x.py","line":1}"#,
+        ])
+        .args(["--detail", "line:=42", "--detail", "severity=high"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+
+    let lines = lines(&repo.events_file());
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with(r#"{"timestamp":""#), "{}", lines[0]);
+    let event = parse(&lines[0]);
+    assert_eq!(event["event_type"], "violation_detected");
+    assert_eq!(event["source"], "violation_watcher.py");
+    assert_eq!(
+        event["details"],
+        json!({"rule":"web-access-policy","file":"tools/x.py","line":42,"severity":"high"})
+    );
+    // RFC 3339 with microseconds and an offset.
+    let ts = event["timestamp"].as_str().unwrap();
+    assert_eq!(ts.len(), 32, "{ts}");
+    assert_eq!(&ts[26..], "+00:00", "{ts}");
+    assert!(chrono::DateTime::parse_from_rfc3339(ts).is_ok(), "{ts}");
+
+    // The library's reader reads it back.
+    let log = enforce::event::EventLog::new(repo.events_file());
+    let events: Vec<_> = log.read().unwrap().map(Result::unwrap).collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].details["line"], 42);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_and_writes_nothing() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["record", "Bypass-Review", "-s", "x"],
+            "enforce: invalid event type `Bypass-Review`: it must start with a lowercase letter and contain only a-z, 0-9 and `_` (at most 64 characters)",
+        ),
+        (
+            &["record", "ok", "-s", "x", "--details", "[1,2]"],
+            "enforce: invalid --details: expected a JSON object, got an array",
+        ),
+        (
+            &["record", "ok", "-s", "x", "--details", "{oops"],
+            "enforce: invalid --details: not JSON (key must be a string at line 1 column 2)",
+        ),
+        (
+            &["record", "ok", "-s", "x", "--detail", "novalue"],
+            "enforce: invalid --detail `novalue`: expected key=value or key:=json",
+        ),
+        (
+            &["record", "ok", "-s", "x", "--detail", "n:=forty"],
+            "enforce: invalid --detail `n:=forty`: the value after `:=` is not JSON (expected ident at line 1 column 2)",
+        ),
+        (
+            &["record", "ok", "-s", "x", "--detail", "=v"],
+            "enforce: invalid --detail `=v`: the key is empty",
+        ),
+        (&["record", "ok", "-s", " "], "enforce: the event source is empty"),
+    ];
+    for (args, message) in cases {
+        let out = sandbox.enforce(&repo.root).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let mut err_lines = stderr.lines();
+        assert_eq!(err_lines.next(), Some(message), "{args:?}");
+        assert!(
+            err_lines.next().is_some_and(|l| l.starts_with("hint: ")),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(
+        !repo.events_file().exists(),
+        "nothing may be written on bad input"
+    );
+
+    // A missing --source is a usage error from the argument parser.
+    sandbox
+        .enforce(&repo.root)
+        .args(["record", "ok"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn events_file_location_follows_flag_env_config_default() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let record = |extra: &[&str], env: Option<&str>| {
+        let mut cmd = sandbox.enforce(&repo.path("sub"));
+        cmd.args(extra)
+            .args(["record", "import_blocked", "-s", "guards.py"]);
+        if let Some(value) = env {
+            cmd.env("ENFORCE_EVENTS_FILE", value);
+        }
+        cmd.assert().success();
+    };
+    fs::create_dir_all(repo.path("sub")).unwrap();
+
+    record(&[], None);
+    assert_eq!(lines(&repo.events_file()).len(), 1);
+
+    repo.write(
+        ".enforce.toml",
+        "[telemetry]\nevents_file = \"data/enforcement_events.jsonl\"\n",
+    );
+    record(&[], None);
+    assert_eq!(
+        lines(&repo.path("data/enforcement_events.jsonl")).len(),
+        1,
+        "config path is relative to the root"
+    );
+
+    let env_file = sandbox.path().join("env.jsonl");
+    record(&[], Some(env_file.to_str().unwrap()));
+    assert_eq!(lines(&env_file).len(), 1);
+
+    let flag_file = sandbox.path().join("flag.jsonl");
+    record(
+        &["--events-file", flag_file.to_str().unwrap()],
+        Some(env_file.to_str().unwrap()),
+    );
+    assert_eq!(lines(&flag_file).len(), 1);
+    assert_eq!(lines(&env_file).len(), 1, "the flag beats the environment");
+    assert_eq!(lines(&repo.events_file()).len(), 1);
+
+    // Outside any repository: the user state directory.
+    let outside = sandbox.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    sandbox
+        .enforce(&outside)
+        .env("GIT_CEILING_DIRECTORIES", sandbox.path())
+        .args(["record", "import_allowed", "-s", "guards.py"])
+        .assert()
+        .success();
+    assert_eq!(lines(&sandbox.path().join("state/enforce/events.jsonl")).len(), 1);
+}
+
+#[test]
+fn naive_timestamp_format_is_written_when_configured() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.write(".enforce.toml", "[telemetry]\ntimestamp_format = \"naive\"\n");
+    sandbox
+        .enforce(&repo.root)
+        .args(["record", "import_allowed", "-s", "g"])
+        .assert()
+        .success();
+    let event = parse(&lines(&repo.events_file())[0]);
+    let ts = event["timestamp"].as_str().unwrap();
+    assert_eq!(ts.len(), 26, "{ts}");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(),
+        "{ts}"
+    );
+}
+
+#[test]
+fn an_unwritable_events_file_is_an_error_naming_the_path() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let blocker = sandbox.path().join("file");
+    fs::write(&blocker, "").unwrap();
+    let target = blocker.join("events.jsonl");
+    let out = sandbox
+        .enforce(&repo.root)
+        .args([
+            "--events-file",
+            target.to_str().unwrap(),
+            "record",
+            "x",
+            "-s",
+            "y",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "enforce: cannot create the events directory `{}`:",
+            blocker.display()
+        )),
+        "{stderr}"
+    );
+}
