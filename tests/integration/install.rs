@@ -370,3 +370,47 @@ fn refuses_a_bare_repository_and_a_plain_directory() {
             plain.display()
         ));
 }
+
+#[test]
+fn committed_hook_scripts_run_enforce_from_path_and_fail_loudly_without_it() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let hooks = repo.path("hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    for name in HOOKS {
+        let status = std::process::Command::new("cp")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks").join(name))
+            .arg(hooks.join(name))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    sandbox.git(&repo.root, &["config", "core.hooksPath", "hooks"]);
+
+    // enforce on PATH: the scripts run it and the commit goes through.
+    let bin_dir = sandbox.path().join("path-bin");
+    fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(enforce_bin(), bin_dir.join("enforce")).unwrap();
+    repo.write("a.txt", "a");
+    sandbox.git(&repo.root, &["add", "a.txt"]);
+    let ran = run(sandbox
+        .command("git", &repo.root)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .args(["commit", "-q", "-m", "a"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+
+    // Not on PATH: the commit fails and says why.
+    repo.write("b.txt", "b");
+    sandbox.git(&repo.root, &["add", "b.txt"]);
+    let ran = run(sandbox
+        .command("/usr/bin/git", &repo.root)
+        .env("PATH", "/usr/bin:/bin")
+        .args(["commit", "-q", "-m", "b"]));
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stderr
+            .contains("enforce: cannot run the pre-commit hook: `enforce` is not on PATH"),
+        "{}",
+        ran.stderr
+    );
+}
