@@ -47,11 +47,39 @@ pub enum Command {
     /// runtimes) to record into the same log. Prints nothing on success.
     Record(RecordArgs),
 
+    /// Approve what is staged, or see whether it is approved.
+    ///
+    /// An approval is bound to exactly the staged content (the tree the
+    /// commit will record): restaging anything needs a new approval.
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
+
     /// Check or show the configuration (.enforce.toml).
     Config {
         #[command(subcommand)]
         action: ConfigAction,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewAction {
+    /// Approve exactly what is staged now; the next commit of it passes the
+    /// review rule.
+    Approve {
+        /// Who reviewed [default: `reviewer` in [review], `git-reviewer`].
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+        /// A note kept with the approval and recorded in the event.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Say whether what is staged now is approved, by whom and until when.
+    /// Exits 0 when it may be committed, 1 when it needs an approval.
+    Status,
+    /// Remove every approval of this worktree.
+    Clear,
 }
 
 #[derive(Debug, Args)]

@@ -72,7 +72,9 @@ pub enum Error {
     GitMissing,
 
     /// A hook name that enforce does not implement.
-    #[error("unknown hook `{name}`: enforce runs `pre-commit`, `commit-msg` and `post-commit`")]
+    #[error(
+        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`"
+    )]
     UnknownHook { name: String },
 
     /// Standard output was closed by the reader (`enforce … | head`).

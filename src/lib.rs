@@ -4,6 +4,7 @@
 //! Data flows one way: git facts → rule decisions → events → log → reports.
 //! [`run`] is the whole program; `main` only hands it the arguments.
 
+pub mod approval;
 pub mod cli;
 mod cmd;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod git;
 pub mod hook;
 pub mod install;
 mod output;
+pub mod rules;
 pub mod workspace;
 
 use std::ffi::OsString;

@@ -6,15 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Loaded};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::location::{self, Origin, Settings};
-use crate::event::{EventLog, TimestampFormat};
-use crate::git::Repo;
+use crate::event::{EventLog, Recorder, TimestampFormat};
+use crate::git::{Git, Repo};
 
-#[derive(Debug)]
 pub struct Workspace {
     /// The repository around the working directory, if any.
-    pub repo: Option<Repo>,
+    pub git: Option<Git>,
     /// The config in effect (defaults outside a repository).
     pub config: Loaded,
     /// The events file.
@@ -26,13 +25,13 @@ pub struct Workspace {
 impl Workspace {
     /// Resolves the workspace for `cwd`; `events_flag` is `--events-file`.
     pub fn load(cwd: &Path, events_flag: Option<&Path>) -> Result<Workspace> {
-        let repo = Repo::discover(cwd)?;
-        let config = match repo.as_ref().and_then(|r| r.root.as_deref()) {
+        let git = Git::discover(cwd)?;
+        let repo = git.as_ref().map(Git::repo);
+        let config = match repo.and_then(|r| r.root.as_deref()) {
             Some(root) => config::load(root)?,
             None => Loaded::default(),
         };
         let root = repo
-            .as_ref()
             .and_then(|r| r.root.clone())
             .unwrap_or_else(|| PathBuf::from("."));
         let config_events = config
@@ -45,19 +44,35 @@ impl Workspace {
             flag: events_flag,
             environment: Settings::environment_value(),
             config: config_events.map(|value| (value, root.as_path())),
-            common_dir: repo.as_ref().map(|r| r.common_dir.as_path()),
+            common_dir: repo.map(|r| r.common_dir.as_path()),
         };
         let (path, events_origin) = location::resolve(&settings)?;
         Ok(Workspace {
-            repo,
+            git,
             config,
             events: EventLog::new(path),
             events_origin,
         })
     }
 
+    /// The repository; an error naming `cwd` when there is none.
+    pub fn require_git(&self, cwd: &Path) -> Result<&Git> {
+        self.git.as_ref().ok_or_else(|| Error::NotARepository {
+            path: cwd.to_path_buf(),
+        })
+    }
+
+    pub fn repo(&self) -> Option<&Repo> {
+        self.git.as_ref().map(Git::repo)
+    }
+
     /// How new events' timestamps are written.
     pub fn timestamp_format(&self) -> TimestampFormat {
         self.config.config.telemetry.timestamp_format
+    }
+
+    /// A recorder into this workspace's log, for `source`.
+    pub fn recorder(&self, source: &str) -> Recorder {
+        Recorder::new(self.events.clone(), self.timestamp_format(), source)
     }
 }

@@ -26,7 +26,7 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
                 kept.file_name().unwrap_or_default().to_string_lossy()
             ),
         };
-        let _ = writeln!(text, "  {name:<12} {what}");
+        let _ = writeln!(text, "  {name:<17} {what}");
     }
     let _ = writeln!(text, "hooks run: {}", binary.display());
     match &report.config {
@@ -66,7 +66,7 @@ pub fn uninstall(cwd: &Path) -> Result<i32> {
             Uninstalled::NotOurs => "not an enforce hook; left alone",
             Uninstalled::Absent => "not installed",
         };
-        let _ = writeln!(text, "  {name:<12} {what}");
+        let _ = writeln!(text, "  {name:<17} {what}");
     }
     text.push_str("config and events file are left in place\n");
     output::print(&text)?;

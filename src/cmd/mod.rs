@@ -4,6 +4,7 @@ mod config;
 mod hook;
 mod install;
 mod record;
+mod review;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Uninstall => install::uninstall(&cwd),
         Command::Hook(args) => hook::run(args),
         Command::Record(args) => record::run(&cwd, events_flag, args),
+        Command::Review { action } => review::run(&cwd, events_flag, action),
         Command::Config { action } => config::run(&cwd, events_flag, action),
     }
 }

@@ -15,6 +15,10 @@ use toml::Spanned;
 use crate::error::{Error, Result};
 use crate::event::TimestampFormat;
 
+mod values;
+
+pub use values::{Glob, NonEmpty, Pattern, Positive, RuleName, TrailerKey};
+
 /// The config file's name, at the root of the work tree.
 pub const FILE_NAME: &str = ".enforce.toml";
 
@@ -25,7 +29,173 @@ pub const TEMPLATE: &str = include_str!("../../templates/enforce.toml");
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    pub review: Review,
+    pub agent_trailer: AgentTrailer,
+    pub rules: Rules,
     pub telemetry: Telemetry,
+}
+
+/// What a rule does when it finds a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Block the commit.
+    #[default]
+    Enforce,
+    /// Record what would have been blocked, say so, and let the commit through.
+    Audit,
+    /// Do nothing.
+    Off,
+}
+
+/// How a rule treats merge commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MergePolicy {
+    /// Merges need no check; the exemption is recorded.
+    #[default]
+    Exempt,
+    /// Merges are checked like any commit.
+    Check,
+}
+
+/// `[review]`: staged changes need an approval bound to exactly what is staged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Review {
+    pub mode: Mode,
+    /// The reviewer named in events and in `enforce review approve`.
+    pub reviewer: NonEmpty,
+    /// How long an approval stays valid.
+    pub max_age_seconds: Positive,
+    /// The trailer added to a commit that consumed an approval; "" for none.
+    pub trailer: TrailerKey,
+    pub merges: MergePolicy,
+    /// When true, `PILOT_SKIP_REVIEW=1` does not let a commit through.
+    pub required: bool,
+    /// The command that runs the reviewer, shown when a commit is blocked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+impl Default for Review {
+    fn default() -> Review {
+        Review {
+            mode: Mode::Enforce,
+            reviewer: NonEmpty("git-reviewer".into()),
+            max_age_seconds: Positive(3600),
+            trailer: TrailerKey("Reviewed-by".into()),
+            merges: MergePolicy::Exempt,
+            required: false,
+            command: None,
+        }
+    }
+}
+
+/// `[agent_trailer]`: the commit message names the agent that wrote it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentTrailer {
+    pub mode: Mode,
+    /// The trailers that name the agent; the first one present counts.
+    pub trailers: Vec<AgentKey>,
+    /// When not empty, the agent named must be one of these
+    /// (compared case-insensitively).
+    pub allowed_agents: Vec<String>,
+    pub merges: MergePolicy,
+    /// When true, `PILOT_SKIP_AGENT_TRAILER=1` does not let a commit through.
+    pub required: bool,
+}
+
+impl Default for AgentTrailer {
+    fn default() -> AgentTrailer {
+        AgentTrailer {
+            mode: Mode::Enforce,
+            trailers: vec![AgentKey {
+                key: TrailerKey("Agent".into()),
+                pattern: None,
+            }],
+            allowed_agents: Vec::new(),
+            merges: MergePolicy::Exempt,
+            required: false,
+        }
+    }
+}
+
+/// One trailer key that names the agent, with an optional pattern its value
+/// must match (so `Co-Authored-By: Some Human` does not count as an agent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentKey {
+    pub key: TrailerKey,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Pattern>,
+}
+
+/// `[rules]`: content rules over the lines a commit adds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// Files whose added text is larger than this are not scanned (counted).
+    pub max_file_bytes: u64,
+    pub content: Vec<ContentRule>,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            max_file_bytes: 1024 * 1024,
+            content: Vec::new(),
+        }
+    }
+}
+
+/// `[[rules.content]]`: a named pattern on added lines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRule {
+    pub name: Spanned<RuleName>,
+    pub pattern: Pattern,
+    /// Globs of the paths the rule applies to; a glob without `/` matches
+    /// the file name at any depth.
+    #[serde(default = "every_path")]
+    pub paths: Vec<Glob>,
+    #[serde(default)]
+    pub exclude: Vec<Glob>,
+    #[serde(default)]
+    pub severity: Severity,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+fn every_path() -> Vec<Glob> {
+    vec![Glob::new("**").expect("`**` is a valid glob")]
+}
+
+/// How serious a content rule's hit is; recorded in `violation_detected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    #[default]
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
 }
 
 /// `[telemetry]`: where and how events are recorded.
@@ -87,6 +257,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
 
 /// Checks what the types alone cannot.
 fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for rule in &config.rules.content {
+        let name = rule.name.get_ref().as_str();
+        if seen.contains(&name) {
+            return Err(error_at(
+                text,
+                path,
+                rule.name.span().start,
+                &format!("a content rule named `{name}` is already defined: rule names must be unique"),
+            ));
+        }
+        seen.push(name);
+    }
     if let Some(file) = &config.telemetry.events_file
         && file.get_ref().as_os_str().is_empty()
     {

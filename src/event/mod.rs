@@ -7,6 +7,7 @@
 
 pub mod location;
 pub mod log;
+mod recorder;
 pub mod timestamp;
 
 use chrono::{DateTime, FixedOffset, Local};
@@ -14,7 +15,31 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use log::{EventLog, Reader};
+pub use recorder::Recorder;
 pub use timestamp::TimestampFormat;
+
+/// The event types enforce itself records.
+pub mod types {
+    pub const IMPORT_BLOCKED: &str = "import_blocked";
+    pub const IMPORT_ALLOWED: &str = "import_allowed";
+    pub const VIOLATION_DETECTED: &str = "violation_detected";
+    pub const COMMIT_REVIEW_REQUIRED: &str = "commit_review_required";
+    pub const COMMIT_REVIEW_BYPASSED: &str = "commit_review_bypassed";
+    pub const COMMIT_GITIGNORE_ONLY: &str = "commit_gitignore_only";
+    pub const BYPASS_REVIEW: &str = "bypass_review";
+    pub const BYPASS_AGENT_TRAILER: &str = "bypass_agent_trailer";
+    pub const COMMIT_COMPLETED: &str = "commit_completed";
+    /// A rule blocked a commit.
+    pub const COMMIT_BLOCKED: &str = "commit_blocked";
+    /// A rule in audit mode would have blocked a commit.
+    pub const AUDIT_WOULD_BLOCK: &str = "audit_would_block";
+    /// A merge commit was exempt from a rule.
+    pub const COMMIT_MERGE_EXEMPT: &str = "commit_merge_exempt";
+    /// A commit that skipped the checks added lines a content rule forbids.
+    pub const BYPASS_CONTENT_RULE: &str = "bypass_content_rule";
+    /// `enforce review approve` approved a staged tree.
+    pub const REVIEW_APPROVED: &str = "review_approved";
+}
 
 /// The event types the Python predecessor defined. Other tools may record
 /// any other well-formed name; readers keep and report those too.
@@ -73,6 +98,28 @@ impl Event {
         serde_json::to_string(&line).unwrap_or_default()
     }
 }
+
+/// Turns a `json!({...})` object into a details map.
+pub fn details(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The `files` and `file_count` fields: at most [`MAX_FILES`] paths, so a
+/// commit of 100,000 files still writes a bounded line, and the true count.
+pub fn files_fields<P: AsRef<std::path::Path>>(paths: &[P]) -> (Vec<String>, usize) {
+    let listed = paths
+        .iter()
+        .take(MAX_FILES)
+        .map(|p| p.as_ref().to_string_lossy().into_owned())
+        .collect();
+    (listed, paths.len())
+}
+
+/// How many paths an event lists at most.
+pub const MAX_FILES: usize = 100;
 
 /// Whether `name` is acceptable as a recorded event type:
 /// `^[a-z][a-z0-9_]{0,63}$`. Keeps the vocabulary greppable and safe to use

@@ -3,18 +3,23 @@
 //! Facts come back as plain owned values, so the rest of the program never
 //! names `git2` or spawns `git` and can be tested without a repository.
 //!
-//! Repository discovery uses libgit2 in-process: it honours `GIT_DIR`,
-//! `GIT_WORK_TREE` and `GIT_CEILING_DIRECTORIES` like git does and costs no
-//! process spawn, which matters on the hook path. Questions whose answer must
-//! be exactly what git itself will do (which hooks directory git runs) go to
-//! the `git` program.
+//! Repository discovery, refs, config and commit objects are read with
+//! libgit2 in-process: cheap, and no process spawn on the hook path.
+//! Anything that must be exactly what git itself computes goes to the `git`
+//! program: the tree the index will commit (`write-tree`, honouring
+//! `GIT_INDEX_FILE`), tree diffs (`diff-tree`, which skips unchanged subtrees
+//! and is far faster than libgit2 on large trees), and the hooks directory.
 
-use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt;
+mod diff;
+mod process;
+pub mod trailers;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::error::{Error, Result};
+
+pub use diff::{AddedFile, Change, Patch};
 
 /// Where a repository lives on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +36,7 @@ impl Repo {
     /// The repository found from `cwd` upwards and the `GIT_*`
     /// environment (which wins, as in git), or `None` when there is none.
     pub fn discover(cwd: &Path) -> Result<Option<Repo>> {
-        let flags = git2::RepositoryOpenFlags::FROM_ENV;
-        match git2::Repository::open_ext(cwd, flags, std::iter::empty::<&OsStr>()) {
-            Ok(repo) => Ok(Some(Repo {
-                root: repo.workdir().map(clean),
-                git_dir: clean(repo.path()),
-                common_dir: clean(repo.commondir()),
-            })),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(Error::Git {
-                action: "opening the repository".into(),
-                message: e.message().to_string(),
-            }),
-        }
+        Ok(Git::discover(cwd)?.map(|git| git.repo))
     }
 
     /// Like [`Repo::discover`], but a missing repository is an error that
@@ -59,42 +52,269 @@ impl Repo {
     }
 }
 
+/// What HEAD is: the commit (none before the first commit) and the branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub commit: Option<String>,
+    pub tree: Option<String>,
+    /// The branch name, or `detached HEAD`.
+    pub branch: String,
+}
+
+/// A commit as enforce needs it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub sha: String,
+    pub tree: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    /// `Name <email>` of the committer.
+    pub committer: String,
+}
+
+/// The newest entry of HEAD's reflog: what the last ref update did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReflogEntry {
+    /// HEAD before (`None` for the first commit).
+    pub old: Option<String>,
+    pub new: String,
+    /// `commit: …`, `commit (amend): …`, `cherry-pick: …`, `rebase (pick): …`
+    pub message: String,
+}
+
+/// An open repository.
+pub struct Git {
+    repo: Repo,
+    inner: git2::Repository,
+}
+
+impl Git {
+    /// Opens the repository around `cwd` (see [`Repo::discover`]).
+    pub fn discover(cwd: &Path) -> Result<Option<Git>> {
+        let flags = git2::RepositoryOpenFlags::FROM_ENV;
+        match git2::Repository::open_ext(cwd, flags, std::iter::empty::<&OsStr>()) {
+            Ok(inner) => Ok(Some(Git {
+                repo: Repo {
+                    root: inner.workdir().map(clean),
+                    git_dir: clean(inner.path()),
+                    common_dir: clean(inner.commondir()),
+                },
+                inner,
+            })),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git2_error("opening the repository", e)),
+        }
+    }
+
+    /// Opens the repository around `cwd`; none is an error.
+    pub fn open(cwd: &Path) -> Result<Git> {
+        Git::discover(cwd)?.ok_or_else(|| Error::NotARepository {
+            path: cwd.to_path_buf(),
+        })
+    }
+
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    /// The tree id the index would commit: `git write-tree`, honouring
+    /// `GIT_INDEX_FILE` (a temporary index for `commit -a`/`commit <paths>`).
+    pub fn index_tree(&self) -> Result<String> {
+        let out = process::run(["write-tree"], "computing the tree of the staged changes")?;
+        Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The empty tree's id in this repository's object format.
+    pub fn empty_tree(&self) -> &'static str {
+        let sha256 = self
+            .inner
+            .config()
+            .and_then(|c| c.get_string("extensions.objectformat"))
+            .is_ok_and(|f| f.eq_ignore_ascii_case("sha256"));
+        if sha256 {
+            "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+        } else {
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        }
+    }
+
+    /// HEAD's commit, tree and branch.
+    pub fn head(&self) -> Result<Head> {
+        match self.inner.head() {
+            Ok(reference) => {
+                let commit = reference
+                    .peel_to_commit()
+                    .map_err(|e| git2_error("reading HEAD", e))?;
+                let branch = if reference.is_branch() {
+                    String::from_utf8_lossy(reference.shorthand_bytes()).into_owned()
+                } else {
+                    "detached HEAD".to_string()
+                };
+                Ok(Head {
+                    commit: Some(commit.id().to_string()),
+                    tree: Some(commit.tree_id().to_string()),
+                    branch,
+                })
+            }
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
+                let branch = self
+                    .inner
+                    .find_reference("HEAD")
+                    .ok()
+                    .and_then(|r| String::from_utf8(r.symbolic_target_bytes()?.to_vec()).ok())
+                    .map(|t| t.trim_start_matches("refs/heads/").to_string())
+                    .unwrap_or_else(|| "HEAD".to_string());
+                Ok(Head {
+                    commit: None,
+                    tree: None,
+                    branch,
+                })
+            }
+            Err(e) => Err(git2_error("reading HEAD", e)),
+        }
+    }
+
+    /// A commit by revision (`HEAD`, a sha, …).
+    pub fn commit(&self, rev: &str) -> Result<CommitInfo> {
+        let commit = self
+            .inner
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| git2_error(&format!("reading commit `{rev}`"), e))?;
+        let committer = commit.committer();
+        Ok(CommitInfo {
+            sha: commit.id().to_string(),
+            tree: commit.tree_id().to_string(),
+            parents: commit.parent_ids().map(|id| id.to_string()).collect(),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            committer: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(committer.name_bytes()),
+                String::from_utf8_lossy(committer.email_bytes())
+            ),
+        })
+    }
+
+    /// The newest entry of HEAD's reflog, if reflogs are kept.
+    pub fn head_reflog(&self) -> Option<ReflogEntry> {
+        let log = self.inner.reflog("HEAD").ok()?;
+        let entry = log.get(0)?;
+        let old = entry.id_old();
+        Some(ReflogEntry {
+            old: (!old.is_zero()).then(|| old.to_string()),
+            new: entry.id_new().to_string(),
+            message: String::from_utf8_lossy(entry.message_bytes().unwrap_or_default()).into_owned(),
+        })
+    }
+
+    /// The tree of a commit, or `None` if it does not exist.
+    pub fn tree_of(&self, sha: &str) -> Option<String> {
+        let oid = git2::Oid::from_str(sha).ok()?;
+        Some(self.inner.find_commit(oid).ok()?.tree_id().to_string())
+    }
+
+    /// The parents of a commit, or `None` if it does not exist.
+    pub fn parents_of(&self, sha: &str) -> Option<Vec<String>> {
+        let oid = git2::Oid::from_str(sha).ok()?;
+        let commit = self.inner.find_commit(oid).ok()?;
+        Some(commit.parent_ids().map(|id| id.to_string()).collect())
+    }
+
+    /// Who is committing: `GIT_COMMITTER_NAME`/`EMAIL` when set, else
+    /// `user.name`/`user.email`, as `Name <email>`.
+    pub fn user(&self) -> String {
+        let config = self.inner.config().ok();
+        let get = |env: &str, key: &str| {
+            std::env::var(env)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| config.as_ref().and_then(|c| c.get_string(key).ok()))
+                .unwrap_or_else(|| "unknown".to_string())
+        };
+        format!(
+            "{} <{}>",
+            get("GIT_COMMITTER_NAME", "user.name"),
+            get("GIT_COMMITTER_EMAIL", "user.email")
+        )
+    }
+
+    /// What starts a comment line in commit messages (`core.commentString`,
+    /// `core.commentChar`; `#` by default and for `auto`).
+    pub fn comment_string(&self) -> String {
+        let config = self.inner.config().ok();
+        let value = config.as_ref().and_then(|c| {
+            c.get_string("core.commentString")
+                .or_else(|_| c.get_string("core.commentChar"))
+                .ok()
+        });
+        match value {
+            Some(v) if !v.is_empty() && v != "auto" => v,
+            _ => "#".to_string(),
+        }
+    }
+
+    /// Whether a merge is being concluded (`MERGE_HEAD` exists).
+    pub fn merging(&self) -> bool {
+        self.repo.git_dir.join("MERGE_HEAD").exists()
+    }
+
+    /// The sequencer operation in progress (cherry-pick, revert, rebase,
+    /// am), judged by git's state files.
+    pub fn sequencer_state(&self) -> Option<&'static str> {
+        let dir = &self.repo.git_dir;
+        [
+            ("rebase-merge", "rebase"),
+            ("rebase-apply", "rebase"),
+            ("CHERRY_PICK_HEAD", "cherry-pick"),
+            ("REVERT_HEAD", "revert"),
+        ]
+        .into_iter()
+        .find(|(file, _)| dir.join(file).exists())
+        .map(|(_, op)| op)
+    }
+
+    /// The paths that differ between two trees, with their status.
+    pub fn changes(&self, from: &str, to: &str) -> Result<Vec<Change>> {
+        let out = process::run(
+            ["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to],
+            "listing the staged files",
+        )?;
+        Ok(diff::parse_name_status(&out))
+    }
+
+    /// The lines added between two trees, per file. Files whose added text
+    /// exceeds `max_bytes` are returned marked oversized, without lines.
+    pub fn added_lines(&self, from: &str, to: &str, max_bytes: u64) -> Result<Patch> {
+        process::stream(
+            [
+                "diff-tree",
+                "-r",
+                "-p",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--no-renames",
+                from,
+                to,
+            ],
+            "reading the added lines",
+            |reader| diff::parse_patch(reader, max_bytes),
+        )
+    }
+}
+
 /// The directory git runs hooks from, as git itself resolves it
 /// (`core.hooksPath` when set, else `<common git dir>/hooks`), absolute.
 pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
-    let mut out = run(
-        cwd,
-        ["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
-        "finding the hooks directory",
-    )?;
-    if out.last() == Some(&b'\n') {
-        out.pop();
-    }
-    Ok(PathBuf::from(OsString::from_vec(out)))
+    process::hooks_dir(cwd)
 }
 
-/// Runs `git args…` in `cwd` and returns its standard output.
-fn run<I, S>(cwd: &Path, args: I, action: &str) -> Result<Vec<u8>>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let git = which::which("git").map_err(|_| Error::GitMissing)?;
-    let output = Command::new(git)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .map_err(|e| Error::Git {
-            action: action.into(),
-            message: e.to_string(),
-        })?;
-    if !output.status.success() {
-        return Err(Error::Git {
-            action: action.into(),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
+fn git2_error(action: &str, e: git2::Error) -> Error {
+    Error::Git {
+        action: action.into(),
+        message: e.message().to_string(),
     }
-    Ok(output.stdout)
 }
 
 /// Drops the trailing slash libgit2 puts on directories.

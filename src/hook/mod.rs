@@ -1,11 +1,26 @@
-//! The git hooks enforce runs: `pre-commit`, `commit-msg`, `post-commit`.
+//! The git hooks enforce runs.
+//!
+//! | hook | what it does |
+//! |---|---|
+//! | `pre-commit` | review rule and content rules on the staged tree |
+//! | `pre-merge-commit` | the same, for merge commits `git merge` makes |
+//! | `commit-msg` | agent-trailer rule; adds `Reviewed-by` |
+//! | `post-commit` | records the commit; catches skipped checks |
+//! | `post-merge` | records merge commits (git runs no post-commit for them) |
 //!
 //! A hook first runs the hook that was in its place before `enforce
 //! install` (kept as `<name>.pre-enforce`), so installing enforce never
 //! silently drops a team's existing checks; then it applies enforce's own
 //! rules.
 
+pub mod attempt;
+mod blocked;
 mod chain;
+mod commit_msg;
+mod content;
+mod context;
+mod post_commit;
+mod pre_commit;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -19,19 +34,29 @@ pub use chain::KEPT_SUFFIX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookName {
     PreCommit,
+    PreMergeCommit,
     CommitMsg,
     PostCommit,
+    PostMerge,
 }
 
 impl HookName {
-    pub const ALL: [HookName; 3] = [HookName::PreCommit, HookName::CommitMsg, HookName::PostCommit];
+    pub const ALL: [HookName; 5] = [
+        HookName::PreCommit,
+        HookName::PreMergeCommit,
+        HookName::CommitMsg,
+        HookName::PostCommit,
+        HookName::PostMerge,
+    ];
 
     /// The file name git looks for in the hooks directory.
     pub fn as_str(self) -> &'static str {
         match self {
             HookName::PreCommit => "pre-commit",
+            HookName::PreMergeCommit => "pre-merge-commit",
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
+            HookName::PostMerge => "post-merge",
         }
     }
 
@@ -62,7 +87,9 @@ pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Resul
             return Ok(code);
         }
     }
-    // enforce's own rules for this hook run here; until rules are configured
-    // a hook lets every commit through.
-    Ok(EXIT_OK)
+    match name {
+        HookName::PreCommit | HookName::PreMergeCommit => pre_commit::run(name),
+        HookName::CommitMsg => commit_msg::run(args),
+        HookName::PostCommit | HookName::PostMerge => post_commit::run(name, args),
+    }
 }

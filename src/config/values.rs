@@ -1,0 +1,213 @@
+//! Config values that validate themselves while they are read.
+//!
+//! A value that fails here fails inside the TOML deserializer, which then
+//! reports the error at that value's line and column. Patterns and globs are
+//! compiled once, here, and reused by the rules.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Implements Serialize as the source string and Deserialize through `parse`.
+macro_rules! string_value {
+    ($name:ident) => {
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                $name::new(&text).map_err(de::Error::custom)
+            }
+        }
+    };
+}
+
+/// A regular expression over bytes (added lines need not be UTF-8).
+#[derive(Clone)]
+pub struct Pattern {
+    source: String,
+    regex: regex::bytes::Regex,
+}
+
+impl Pattern {
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        let regex = regex::bytes::Regex::new(source).map_err(|e| {
+            // The regex crate's message spans several lines with a caret;
+            // its last line says what is wrong.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
+            format!("invalid regular expression `{source}`: {reason}")
+        })?;
+        Ok(Pattern {
+            source: source.to_string(),
+            regex,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub fn regex(&self) -> &regex::bytes::Regex {
+        &self.regex
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pattern({:?})", self.source)
+    }
+}
+
+string_value!(Pattern);
+
+/// A path glob. `*` stays within one path segment, `**` crosses them, and a
+/// glob without `/` matches the file name at any depth (as in .gitignore).
+#[derive(Clone)]
+pub struct Glob {
+    source: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl Glob {
+    pub fn new(source: &str) -> Result<Glob, String> {
+        let full = if source.contains('/') {
+            source.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{source}")
+        };
+        let glob = globset::GlobBuilder::new(&full)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob `{source}`: {}", e.kind()))?;
+        Ok(Glob {
+            source: source.to_string(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub fn is_match(&self, path: &std::path::Path) -> bool {
+        self.matcher.is_match(path)
+    }
+}
+
+impl fmt::Debug for Glob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Glob({:?})", self.source)
+    }
+}
+
+string_value!(Glob);
+
+/// A content rule's name: stable, used in every event the rule causes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleName(String);
+
+impl RuleName {
+    pub fn new(name: &str) -> Result<RuleName, String> {
+        let ok = name.len() <= 64
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            return Err(format!(
+                "invalid rule name `{name}`: use lowercase letters, digits, `-`, `_` and `.` (at most 64), e.g. `no-debug-print`"
+            ));
+        }
+        if matches!(name, "review" | "agent-trailer") {
+            return Err(format!(
+                "the rule name `{name}` is taken by a built-in rule: choose another"
+            ));
+        }
+        Ok(RuleName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(RuleName);
+
+/// A git trailer key (`Agent`, `Co-Authored-By`): letters, digits and `-`,
+/// as git's trailer parser requires. Empty means "none" where allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailerKey(pub(crate) String);
+
+impl TrailerKey {
+    pub fn new(key: &str) -> Result<TrailerKey, String> {
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!(
+                "invalid trailer key `{key}`: git trailer keys contain only letters, digits and `-`"
+            ));
+        }
+        Ok(TrailerKey(key.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+string_value!(TrailerKey);
+
+/// A string that must not be empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonEmpty(pub(crate) String);
+
+impl NonEmpty {
+    pub fn new(text: &str) -> Result<NonEmpty, String> {
+        if text.trim().is_empty() {
+            return Err("this value must not be empty".into());
+        }
+        Ok(NonEmpty(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(NonEmpty);
+
+/// A whole number greater than zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Positive(pub(crate) u64);
+
+impl Positive {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = i64::deserialize(deserializer)?;
+        if value <= 0 {
+            return Err(de::Error::custom(format!(
+                "expected a number greater than 0, got {value}"
+            )));
+        }
+        Ok(Positive(value as u64))
+    }
+}

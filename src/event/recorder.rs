@@ -1,0 +1,50 @@
+//! Recording events where telemetry must never decide the outcome.
+//!
+//! Hooks record as a side effect of a decision already made: a full disk or
+//! a read-only events file must not block a commit, and must not let one
+//! through either. The recorder warns once on standard error and carries
+//! on; the decision alone sets the exit code.
+
+use std::cell::Cell;
+
+use serde_json::{Map, Value};
+
+use super::{Event, EventLog, TimestampFormat};
+
+pub struct Recorder {
+    log: EventLog,
+    format: TimestampFormat,
+    source: String,
+    failures: Cell<u32>,
+}
+
+impl Recorder {
+    pub fn new(log: EventLog, format: TimestampFormat, source: &str) -> Recorder {
+        Recorder {
+            log,
+            format,
+            source: source.to_string(),
+            failures: Cell::new(0),
+        }
+    }
+
+    /// Appends an event; on failure warns (once) and goes on.
+    pub fn record(&self, event_type: &str, details: Map<String, Value>) {
+        let event = Event::now(event_type, self.source.as_str(), details);
+        if let Err(err) = self.log.append(&event, self.format) {
+            let failures = self.failures.get() + 1;
+            self.failures.set(failures);
+            if failures == 1 {
+                eprintln!("enforce: warning: could not record `{event_type}`: {err}");
+                eprintln!(
+                    "hint: the events are lost but the rules were applied as usual; `enforce config show` says where events go"
+                );
+            }
+        }
+    }
+
+    /// How many events could not be recorded.
+    pub fn failures(&self) -> u32 {
+        self.failures.get()
+    }
+}

@@ -1,0 +1,168 @@
+//! The token that proves the checks ran for a commit.
+//!
+//! `git commit --no-verify` skips `pre-commit` and `commit-msg` but still
+//! runs `post-commit`. So each check leaves a note for this commit attempt,
+//! and post-commit, finding none, knows the checks were skipped.
+//!
+//! A note is bound to the attempt three ways: it is keyed by the process id
+//! of the `git` process running the hooks (all hooks of one `git commit`
+//! share it; another attempt, even of the same content, has another), and
+//! it records the tree being committed and HEAD at the time, which
+//! post-commit checks against the commit it finds. Notes of attempts that
+//! never reached post-commit (a blocked commit-msg, a killed editor) are
+//! pruned after a day.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+/// What pre-commit (or pre-merge-commit) decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreCommitNote {
+    /// The reviewer whose approval this commit uses, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    pub files: Vec<String>,
+    pub file_count: usize,
+    /// Binary files the content rules could not scan.
+    #[serde(default)]
+    pub scan_skipped_binary: u64,
+    /// Files over the content rules' size limit.
+    #[serde(default)]
+    pub scan_skipped_oversized: usize,
+}
+
+/// What commit-msg decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitMsgNote {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+/// The note for one commit attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub git_pid: u32,
+    /// The tree being committed, as the index wrote it.
+    pub tree: String,
+    /// HEAD when the checks ran (`None` before the first commit).
+    pub head: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_commit: Option<PreCommitNote>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_msg: Option<CommitMsgNote>,
+}
+
+/// The attempt notes of one worktree.
+pub struct Attempts {
+    dir: PathBuf,
+}
+
+const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+impl Attempts {
+    pub fn new(git_dir: &Path) -> Attempts {
+        Attempts {
+            dir: git_dir.join("enforce").join("attempts"),
+        }
+    }
+
+    fn path(&self, git_pid: u32) -> PathBuf {
+        self.dir.join(format!("{git_pid}.json"))
+    }
+
+    /// The note of the attempt run by `git_pid`, if any.
+    pub fn get(&self, git_pid: u32) -> Option<Attempt> {
+        serde_json::from_slice(&fs::read(self.path(git_pid)).ok()?).ok()
+    }
+
+    /// Stores `attempt`. Failing to store is reported, not fatal: the
+    /// commit's decision is already made.
+    pub fn put(&self, attempt: &Attempt) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let tmp = self.dir.join(format!(".{}.tmp", attempt.git_pid));
+        fs::write(&tmp, serde_json::to_vec(attempt).unwrap_or_default())?;
+        fs::rename(&tmp, self.path(attempt.git_pid))
+    }
+
+    /// Removes and returns the note of `git_pid`, and prunes stale notes.
+    pub fn take(&self, git_pid: u32) -> Option<Attempt> {
+        let attempt = self.get(git_pid);
+        let _ = fs::remove_file(self.path(git_pid));
+        self.prune();
+        attempt
+    }
+
+    fn prune(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for entry in entries.filter_map(|e| e.ok()) {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_AFTER);
+            if old {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The process id of the `git` process running this hook: the nearest
+/// ancestor named `git` (a hook started through a wrapper script that does
+/// not `exec` has the shell as parent), else the parent.
+pub fn git_process_id() -> u32 {
+    let parent = std::os::unix::process::parent_id();
+    let mut pid = parent;
+    for _ in 0..4 {
+        match proc_stat(pid) {
+            Some((name, _)) if name == "git" || name.starts_with("git-") => return pid,
+            Some((_, ppid)) if ppid > 1 => pid = ppid,
+            _ => break,
+        }
+    }
+    parent
+}
+
+/// The command name and parent pid of `pid`, from `/proc/<pid>/stat`.
+fn proc_stat(pid: u32) -> Option<(String, u32)> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat[open + 1..close].to_string();
+    let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
+    Some((name, ppid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_get_take() {
+        let dir = std::env::temp_dir().join(format!("enforce-attempts-{}", std::process::id()));
+        let store = Attempts::new(&dir);
+        let attempt = Attempt {
+            git_pid: 42,
+            tree: "t".into(),
+            head: None,
+            pre_commit: Some(PreCommitNote::default()),
+            commit_msg: None,
+        };
+        store.put(&attempt).unwrap();
+        assert_eq!(store.get(42), Some(attempt.clone()));
+        assert_eq!(store.take(42), Some(attempt));
+        assert_eq!(store.get(42), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reads_own_process() {
+        let (_, ppid) = proc_stat(std::process::id()).unwrap();
+        assert_eq!(ppid, std::os::unix::process::parent_id());
+    }
+}

@@ -1,0 +1,78 @@
+//! What every hook needs: the repository, the config, the recorder, and the
+//! facts that go into every event (branch, user).
+
+use serde_json::{Map, Value};
+
+use super::HookName;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::event::Recorder;
+use crate::git::{Git, Head};
+use crate::workspace::Workspace;
+
+pub struct HookContext {
+    pub git: Git,
+    pub config: Config,
+    pub recorder: Recorder,
+    pub head: Head,
+    /// `Name <email>` of who commits.
+    pub user: String,
+}
+
+impl HookContext {
+    pub fn load(hook: HookName) -> Result<HookContext> {
+        let cwd = std::env::current_dir().map_err(|e| Error::io("read the current directory", ".", e))?;
+        let workspace = Workspace::load(&cwd, None)?;
+        let recorder = workspace.recorder(hook.as_str());
+        let Workspace { git, config, .. } = workspace;
+        let git = git.ok_or(Error::NotARepository { path: cwd })?;
+        let head = git.head()?;
+        let user = git.user();
+        Ok(HookContext {
+            git,
+            config: config.config,
+            recorder,
+            head,
+            user,
+        })
+    }
+
+    /// `branch` and `user`, the fields every commit event carries.
+    pub fn base_details(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("branch".into(), Value::from(self.head.branch.as_str()));
+        map.insert("user".into(), Value::from(self.user.as_str()));
+        map
+    }
+
+    /// [`base_details`](Self::base_details) plus `files` and `file_count`.
+    pub fn file_details(&self, files: &[String], file_count: usize) -> Map<String, Value> {
+        let mut map = self.base_details();
+        map.insert("files".into(), Value::from(files.to_vec()));
+        map.insert("file_count".into(), Value::from(file_count));
+        map
+    }
+}
+
+/// Whether an escape-hatch variable is set to a true value
+/// (`1`, `true`, `yes`, any case).
+pub fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+}
+
+/// The reason given for a skip in `PILOT_SKIP_REASON`, or `default`.
+pub fn skip_reason(default: &str) -> String {
+    std::env::var("PILOT_SKIP_REASON")
+        .ok()
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// Merges `extra` into `base`.
+pub fn with(mut base: Map<String, Value>, extra: Value) -> Map<String, Value> {
+    if let Value::Object(extra) = extra {
+        base.extend(extra);
+    }
+    base
+}
