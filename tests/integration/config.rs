@@ -17,7 +17,7 @@ fn check_reports_errors_with_line_and_column() {
         ),
         (
             "# rules\n[telemetri]\n",
-            "2:2: unknown field `telemetri`, expected `telemetry`",
+            "2:2: unknown field `telemetri`, expected one of `review`, `agent_trailer`, `rules`, `telemetry`",
         ),
         (
             "[telemetry]\ntimestamp_format = \"iso\"\n",
@@ -88,15 +88,34 @@ fn check_passes_a_valid_or_missing_file() {
 fn show_prints_the_effective_config_and_events_file() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    sandbox
+    let out = sandbox
         .enforce(&repo.root)
         .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).unwrap();
+    let header = format!(
+        "# configuration in effect, from: built-in defaults\n# events file: {} (default: the repository's common git dir)\n\n",
+        repo.events_file().display()
+    );
+    assert!(shown.starts_with(&header), "{shown}");
+    for section in [
+        "[review]\nmode = \"enforce\"\nreviewer = \"git-reviewer\"\nmax_age_seconds = 3600\n",
+        "[agent_trailer]\n",
+        "[[agent_trailer.trailers]]\nkey = \"Agent\"\n",
+        "[telemetry]\ntimestamp_format = \"rfc3339\"\n",
+    ] {
+        assert!(shown.contains(section), "{section} missing from:\n{shown}");
+    }
+    // What it shows is itself a valid config.
+    repo.write(".enforce.toml", &shown);
+    sandbox
+        .enforce(&repo.root)
+        .args(["config", "check"])
         .assert()
-        .success()
-        .stdout(format!(
-            "# configuration in effect, from: built-in defaults\n# events file: {} (default: the repository's common git dir)\n\n[telemetry]\ntimestamp_format = \"rfc3339\"\n",
-            repo.events_file().display()
-        ));
+        .success();
+
     repo.write(".enforce.toml", "[telemetry]\nevents_file = \"logs/e.jsonl\"\n");
     sandbox
         .enforce(&repo.root)

@@ -17,7 +17,8 @@ fn symlink_named_after_a_hook_runs_that_hook() {
     for name in ["pre-commit", "commit-msg", "post-commit"] {
         symlink(enforce_bin(), hooks.join(name)).unwrap();
     }
-    repo.write("msg", "subject\n");
+    repo.write("msg", "subject\n\nAgent: test\n");
+    sandbox.git(&repo.root, &["commit", "-q", "--allow-empty", "-m", "first"]);
 
     // A hook run prints nothing: it is not the CLI's usage text.
     sandbox
@@ -83,6 +84,6 @@ fn hook_subcommand_runs_hooks_and_rejects_unknown_names() {
         .assert()
         .code(2)
         .stderr(
-            "enforce: unknown hook `pre-push`: enforce runs `pre-commit`, `commit-msg` and `post-commit`\n",
+            "enforce: unknown hook `pre-push`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`\n",
         );
 }

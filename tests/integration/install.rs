@@ -9,7 +9,13 @@ use predicates::prelude::*;
 
 use crate::support::{Sandbox, TestRepo, enforce_bin, run, write_script};
 
-const HOOKS: [&str; 3] = ["pre-commit", "commit-msg", "post-commit"];
+const HOOKS: [&str; 5] = [
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "post-commit",
+    "post-merge",
+];
 
 fn assert_installed(hooks_dir: &Path) {
     for name in HOOKS {
@@ -31,12 +37,20 @@ fn assert_installed(hooks_dir: &Path) {
     }
 }
 
+/// Commits `file` through the installed hooks, with the review rule off
+/// and an agent trailer, so only what the test is about can fail.
 fn commit(sandbox: &Sandbox, repo: &TestRepo, file: &str) -> crate::support::Ran {
+    repo.write(".enforce.toml", "[review]\nmode = \"off\"\n");
     repo.write(file, file);
     sandbox.git(&repo.root, &["add", file]);
-    run(sandbox
-        .command("git", &repo.root)
-        .args(["commit", "-q", "-m", &format!("add {file}")]))
+    run(sandbox.command("git", &repo.root).args([
+        "commit",
+        "-q",
+        "-m",
+        &format!("add {file}"),
+        "-m",
+        "Agent: test",
+    ]))
 }
 
 #[test]
@@ -53,7 +67,7 @@ fn installs_into_the_default_hooks_dir_with_config() {
             "hooks directory: {}",
             hooks_dir.display()
         )))
-        .stdout(predicate::str::contains("pre-commit   installed"))
+        .stdout(predicate::str::contains("pre-commit        installed"))
         .stdout(predicate::str::contains(format!(
             "events: {}",
             repo.events_file().display()
@@ -218,11 +232,17 @@ fn keeps_chains_and_restores_an_existing_hook() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "pre-commit   removed; the earlier hook is restored",
+            "pre-commit        removed; the earlier hook is restored",
         ))
-        .stdout(predicate::str::contains("commit-msg   removed"));
+        .stdout(predicate::str::contains("commit-msg        removed"));
     assert_eq!(fs::read(hooks_dir.join("pre-commit")).unwrap(), original_bytes);
-    for name in ["commit-msg", "post-commit", "pre-commit.pre-enforce"] {
+    for name in [
+        "pre-merge-commit",
+        "commit-msg",
+        "post-commit",
+        "post-merge",
+        "pre-commit.pre-enforce",
+    ] {
         assert!(!hooks_dir.join(name).exists(), "{name} left behind");
     }
     assert!(repo.path(".enforce.toml").exists(), "uninstall keeps the config");
@@ -243,7 +263,7 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
     assert_eq!(ran.code, 0);
     assert_eq!(
         ran.stdout.matches("already installed").count(),
-        3,
+        5,
         "{}",
         ran.stdout
     );
@@ -260,7 +280,7 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
     // The same install from another binary path updates ours in place.
     let moved = sandbox.copied_binary();
     let ran = run(sandbox.command(&moved, &repo.root).arg("install"));
-    assert_eq!(ran.stdout.matches("updated").count(), 3, "{}", ran.stdout);
+    assert_eq!(ran.stdout.matches("updated").count(), 5, "{}", ran.stdout);
     let text = fs::read_to_string(hooks_dir.join("pre-commit")).unwrap();
     assert!(
         text.contains(&format!("enforce_bin='{}'", moved.display())),
@@ -334,7 +354,7 @@ fn uninstall_leaves_foreign_hooks_alone() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "commit-msg   not an enforce hook; left alone",
+            "commit-msg        not an enforce hook; left alone",
         ));
     assert!(hooks_dir.join("commit-msg").exists());
     assert!(!hooks_dir.join("pre-commit").exists());
@@ -386,6 +406,7 @@ fn committed_hook_scripts_run_enforce_from_path_and_fail_loudly_without_it() {
         assert!(status.success());
     }
     sandbox.git(&repo.root, &["config", "core.hooksPath", "hooks"]);
+    repo.write(".enforce.toml", "[review]\nmode = \"off\"\n");
 
     // enforce on PATH: the scripts run it and the commit goes through.
     let bin_dir = sandbox.path().join("path-bin");
@@ -396,7 +417,7 @@ fn committed_hook_scripts_run_enforce_from_path_and_fail_loudly_without_it() {
     let ran = run(sandbox
         .command("git", &repo.root)
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .args(["commit", "-q", "-m", "a"]));
+        .args(["commit", "-q", "-m", "a", "-m", "Agent: test"]));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
 
     // Not on PATH: the commit fails and says why.

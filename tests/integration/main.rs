@@ -1,8 +1,15 @@
 //! Integration tests: the built binary against real git repositories.
 
+mod agent_trailer;
 mod config;
+mod content;
 mod dispatch;
+mod edges;
 mod events;
+mod hookrepo;
 mod install;
 mod record;
+mod review;
+mod skipped;
 mod support;
+mod trailers;

@@ -1,0 +1,154 @@
+//! Content rules through real `git commit`s.
+
+use crate::hookrepo::{HookRepo, find, types};
+
+const RULES: &str = r#"[review]
+mode = "off"
+
+[[rules.content]]
+name = "no-direct-http"
+pattern = 'requests\.(get|post)\('
+paths = ["*.py"]
+exclude = ["tests/**"]
+severity = "high"
+message = "Use the web_fetch tool instead of requests"
+
+[[rules.content]]
+name = "no-todo"
+pattern = "TODO"
+mode = "audit"
+"#;
+
+#[test]
+fn a_hit_blocks_and_lists_every_hit() {
+    let mut repo = HookRepo::new(RULES);
+    repo.stage(
+        "tools/scrape.py",
+        "import requests\n\nx = requests.get(url)\ny = requests.post(url)\n",
+    );
+    repo.stage("tests/test_scrape.py", "requests.get(fake)\n");
+    let ran = repo.commit_as_agent("scraper");
+    assert_eq!(ran.code, 1);
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "enforce: commit blocked by rule `no-direct-http`: 2 added line(s) match (high severity)"
+    );
+    assert_eq!(
+        lines[1],
+        "  tools/scrape.py:3: no-direct-http: Use the web_fetch tool instead of requests"
+    );
+    assert_eq!(
+        lines[2],
+        "  tools/scrape.py:4: no-direct-http: Use the web_fetch tool instead of requests"
+    );
+    assert_eq!(lines[3], "  fix:");
+    assert!(
+        lines[5].starts_with("  escape hatch: none that is silent: `git commit --no-verify`"),
+        "{}",
+        ran.stderr
+    );
+
+    let events = repo.new_events();
+    assert_eq!(
+        types(&events),
+        ["violation_detected", "violation_detected", "commit_blocked"]
+    );
+    let hit = &events[0].details;
+    assert_eq!(hit["rule"], "no-direct-http");
+    assert_eq!(hit["file"], "tools/scrape.py");
+    assert_eq!(hit["line"], 3);
+    assert_eq!(hit["severity"], "high");
+    assert_eq!(hit["description"], "Use the web_fetch tool instead of requests");
+    assert_eq!(events[2].details["rule"], "no-direct-http");
+    assert_eq!(events[2].details["hits"], 2);
+}
+
+#[test]
+fn a_miss_passes_and_only_added_lines_count() {
+    let mut repo = HookRepo::new(RULES);
+    repo.stage("a.py", "print('hello')\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    // Lines already in the file do not count again; only what the commit adds.
+    repo.stage("legacy.py", "requests.get(old)\n");
+    repo.git(&["commit", "-q", "--no-verify", "-m", "legacy", "-m", "Agent: a"]);
+    repo.new_events();
+    repo.stage("legacy.py", "requests.get(old)\nprint('new line')\n");
+    let ran = repo.commit_as_agent("touch legacy");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(repo.new_types(), ["commit_completed"]);
+}
+
+#[test]
+fn audit_rule_records_and_warns() {
+    let mut repo = HookRepo::new(RULES);
+    repo.stage("notes.md", "TODO: write docs\n");
+    let ran = repo.commit_as_agent("notes");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        ran.stderr,
+        "enforce: audit: rule `no-todo` would block this commit: 1 added line(s) match (medium severity)\n  notes.md:1: no-todo: matches `TODO`\n"
+    );
+    let events = repo.new_events();
+    assert_eq!(
+        types(&events),
+        ["violation_detected", "audit_would_block", "commit_completed"]
+    );
+    assert_eq!(events[0].details["mode"], "audit");
+}
+
+#[test]
+fn binary_and_oversized_files_are_skipped_and_counted() {
+    let mut repo = HookRepo::new(
+        &format!("{RULES}\n[rules]\nmax_file_bytes = 64\n")
+            .replace("[review]\nmode = \"off\"\n", "[review]\nmode = \"off\"\n"),
+    );
+    std::fs::write(repo.path("blob.bin"), b"\x00\x01TODO\x00requests.get(").unwrap();
+    repo.git(&["add", "blob.bin"]);
+    repo.stage("big.txt", &"TODO padding padding\n".repeat(10));
+    let ran = repo.commit_as_agent("binary");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("1 file(s) with more than 64 bytes of added text were not scanned"),
+        "{}",
+        ran.stderr
+    );
+    let completed = find(&repo.new_events(), "commit_completed").details.clone();
+    assert_eq!(completed["scan_skipped_binary"], 1);
+    assert_eq!(completed["scan_skipped_oversized"], 1);
+}
+
+#[test]
+fn invalid_rules_are_config_errors_that_block_with_position() {
+    let repo = HookRepo::new("[[rules.content]]\nname = \"bad\"\npattern = \"(unclosed\"\n");
+    repo.stage("a.txt", "a\n");
+    let ran = repo.commit_as_agent("a");
+    assert_eq!(ran.code, 1, "a broken config fails closed");
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "enforce: {}:3:11: invalid regular expression `(unclosed`: unclosed group",
+            repo.path(".enforce.toml").display()
+        )),
+        "{}",
+        ran.stderr
+    );
+    let dup = HookRepo::new(
+        "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n[[rules.content]]\nname = \"x\"\npattern = \"b\"\n",
+    );
+    let ran = dup.enforce(&["config", "check"]);
+    assert!(
+        ran.stderr
+            .contains(":5:8: a content rule named `x` is already defined"),
+        "{}",
+        ran.stderr
+    );
+    let reserved = HookRepo::new("[[rules.content]]\nname = \"review\"\npattern = \"a\"\n");
+    let ran = reserved.enforce(&["config", "check"]);
+    assert!(
+        ran.stderr
+            .contains(":2:8: the rule name `review` is taken by a built-in rule"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -1,0 +1,245 @@
+//! The commit shapes the rules must handle: `commit -a`, `commit <paths>`,
+//! detached HEAD, worktrees, submodules, odd file names, huge commits, and
+//! an events file that cannot be written.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::hookrepo::{HookRepo, find, types};
+
+#[test]
+fn commit_all_and_commit_paths_review_what_git_will_commit() {
+    let repo = HookRepo::new("");
+    repo.stage("a.txt", "a1\n");
+    repo.commit_reviewed("b.txt", "b1\n");
+
+    // `commit -a` commits unstaged edits: an approval of the index alone does not cover them.
+    repo.write("a.txt", "a2\n");
+    repo.stage("b.txt", "b2\n");
+    repo.approve();
+    let ran = repo.git_env(&[], &["commit", "-q", "-a", "-m", "all", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("differ from what was approved"),
+        "{}",
+        ran.stderr
+    );
+    repo.git(&["add", "-u"]);
+    repo.approve();
+    let ran = repo.git_env(&[], &["commit", "-q", "-a", "-m", "all", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+
+    // `commit <paths>` commits only those paths (git hands the hook a temporary index).
+    repo.stage("a.txt", "a3\n");
+    repo.stage("b.txt", "b3\n");
+    repo.approve();
+    let ran = repo.git_env(&[], &["commit", "-q", "a.txt", "-m", "only a", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 1, "the approval covers a and b, the commit only a");
+    repo.git(&["reset", "-q", "b.txt"]);
+    repo.approve();
+    let ran = repo.git_env(&[], &["commit", "-q", "a.txt", "-m", "only a", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(repo.git(&["show", "--name-only", "--format=", "HEAD"]), "a.txt\n");
+}
+
+#[test]
+fn detached_head() {
+    let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.git(&["checkout", "-q", "--detach"]);
+    repo.stage("b.txt", "b\n");
+    repo.new_events();
+    assert_eq!(repo.commit_as_agent("b").code, 0);
+    let events = repo.new_events();
+    assert_eq!(
+        find(&events, "commit_completed").details["branch"],
+        "detached HEAD"
+    );
+}
+
+#[test]
+fn worktrees_share_the_log_but_not_approvals() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let wt = repo.sandbox.path().join("wt");
+    repo.git(&["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()]);
+    std::fs::write(wt.join(".enforce.toml"), "").unwrap();
+
+    // The same content approved in the main worktree is not approved in the other.
+    repo.stage("b.txt", "same\n");
+    repo.approve();
+    std::fs::write(wt.join("b.txt"), "same\n").unwrap();
+    assert_eq!(repo.git_in(&wt, &["add", "b.txt"]).code, 0);
+    let ran = repo.git_in(&wt, &["commit", "-q", "-m", "b", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let approve = crate::support::run(repo.enforce_cmd(&wt).args(["review", "approve"]));
+    assert_eq!(approve.code, 0, "{}", approve.stderr);
+    let ran = repo.git_in(&wt, &["commit", "-q", "-m", "b", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+
+    // One log for both.
+    let events = repo.all_events();
+    let completed: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type == "commit_completed")
+        .collect();
+    assert_eq!(completed.len(), 2);
+    assert_eq!(completed[1].details["branch"], "side");
+    assert!(repo.path(".git/worktrees/wt/enforce/approvals").exists());
+}
+
+#[test]
+fn submodule_commits_are_checked_in_the_submodule() {
+    let sandbox_repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    let lib = sandbox_repo.sandbox.repo("lib");
+    lib.write("lib.txt", "lib\n");
+    sandbox_repo.sandbox.git(&lib.root, &["add", "lib.txt"]);
+    sandbox_repo
+        .sandbox
+        .git(&lib.root, &["commit", "-q", "-m", "lib"]);
+    sandbox_repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        lib.root.to_str().unwrap(),
+        "lib",
+    ]);
+    let sub = sandbox_repo.path("lib");
+    sandbox_repo
+        .sandbox
+        .git(&sub, &["config", "user.name", "Sub Agent"]);
+    sandbox_repo
+        .sandbox
+        .git(&sub, &["config", "user.email", "sub@example.com"]);
+    sandbox_repo.install(&sub, "[review]\nmode = \"off\"\n");
+
+    std::fs::write(sub.join("x.txt"), "x\n").unwrap();
+    assert_eq!(sandbox_repo.git_in(&sub, &["add", "x.txt"]).code, 0);
+    let ran = sandbox_repo.git_in(&sub, &["commit", "-q", "-m", "no trailer"]);
+    assert_eq!(ran.code, 1, "the submodule's hooks run: {}", ran.stderr);
+    let ran = sandbox_repo.git_in(&sub, &["commit", "-q", "-m", "x", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let log = sandbox_repo.path(".git/modules/lib/enforce/events.jsonl");
+    let text = std::fs::read_to_string(log).unwrap();
+    assert!(
+        text.contains("\"user\":\"Sub Agent <sub@example.com>\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn odd_file_names_are_recorded_and_scanned() {
+    let mut repo = HookRepo::new(
+        "[review]\nmode = \"off\"\n[[rules.content]]\nname = \"no-fixme\"\npattern = \"FIXME\"\n",
+    );
+    let names: [&[u8]; 4] = [
+        b"with space.txt",
+        b"new\nline.txt",
+        b"caf\xe9.txt",
+        b"tab\there.txt",
+    ];
+    for name in names {
+        let path = repo.root().join(OsStr::from_bytes(name));
+        std::fs::write(&path, "FIXME\n").unwrap();
+    }
+    repo.git(&["add", "-A", "--", "."]);
+    let ran = repo.commit_as_agent("odd");
+    assert_eq!(ran.code, 1);
+    let events = repo.new_events();
+    let files: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "violation_detected")
+        .map(|e| e.details["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "caf\u{fffd}.txt",
+            "new\nline.txt",
+            "tab\there.txt",
+            "with space.txt"
+        ]
+    );
+    assert_eq!(find(&events, "commit_blocked").details["file_count"], 4);
+
+    for name in names {
+        std::fs::write(repo.root().join(OsStr::from_bytes(name)), "fine\n").unwrap();
+    }
+    repo.git(&["add", "-A", "--", "."]);
+    assert_eq!(repo.commit_as_agent("odd").code, 0);
+}
+
+#[test]
+fn a_commit_of_100000_files_writes_bounded_events() {
+    let mut repo = HookRepo::new("");
+    let dir = repo.path("many");
+    for d in 0..100 {
+        let sub = dir.join(format!("d{d:03}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for f in 0..1000 {
+            std::fs::write(sub.join(format!("f{f:04}.txt")), "").unwrap();
+        }
+    }
+    repo.git(&["add", "many"]);
+    let ran = repo.commit_as_agent("many");
+    assert_eq!(ran.code, 1);
+    assert!(ran.stderr.contains("staged: 100000 file(s)"), "{}", ran.stderr);
+    repo.approve();
+    let ran = repo.commit_as_agent("many");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let events = repo.new_events();
+    for event in &events {
+        if let Some(files) = event.details.get("files") {
+            assert!(files.as_array().unwrap().len() <= 100, "{}", event.event_type);
+            assert_eq!(event.details["file_count"], 100_000, "{}", event.event_type);
+        }
+    }
+    assert_eq!(
+        find(&events, "commit_completed").details["files_changed"],
+        100_000
+    );
+    let longest = std::fs::read_to_string(repo.repo.events_file())
+        .unwrap()
+        .lines()
+        .map(str::len)
+        .max()
+        .unwrap();
+    assert!(longest < 8_000, "an event line stays small: {longest} bytes");
+}
+
+#[test]
+fn telemetry_failure_never_decides_the_commit() {
+    let repo = HookRepo::new("");
+    for events_file in ["/dev/full", "/dev/null/not-a-dir/events.jsonl"] {
+        let env = [("ENFORCE_EVENTS_FILE", events_file)];
+        repo.stage("a.txt", &format!("{events_file}\n"));
+        // Blocked stays blocked…
+        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
+        assert_eq!(ran.code, 1, "{events_file}: {}", ran.stderr);
+        assert!(
+            ran.stderr
+                .contains("enforce: warning: could not record `commit_review_required`"),
+            "{}",
+            ran.stderr
+        );
+        assert!(
+            ran.stderr.contains("commit blocked by rule `review`"),
+            "{}",
+            ran.stderr
+        );
+        // …and allowed stays allowed.
+        let approve = crate::support::run(
+            repo.enforce_cmd(repo.root())
+                .env("ENFORCE_EVENTS_FILE", events_file)
+                .args(["review", "approve"]),
+        );
+        assert_eq!(approve.code, 0, "{}", approve.stderr);
+        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
+        assert_eq!(ran.code, 0, "{events_file}: {}", ran.stderr);
+        assert!(ran.stderr.contains("could not record"), "{}", ran.stderr);
+    }
+    assert!(types(&repo.all_events()).is_empty());
+}

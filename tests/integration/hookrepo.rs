@@ -1,0 +1,168 @@
+//! A repository with enforce installed, and helpers to commit and read the
+//! events each step recorded.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Ran, Sandbox, TestRepo, run};
+
+/// One recorded event: its type and details.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub event_type: String,
+    pub source: String,
+    pub details: Value,
+}
+
+pub struct HookRepo {
+    pub sandbox: Sandbox,
+    pub repo: TestRepo,
+    /// How many event lines earlier steps already looked at.
+    seen: usize,
+}
+
+impl HookRepo {
+    /// A fresh repository with `enforce install` done and `config` as
+    /// `.enforce.toml` (excluded from commits through .git/info/exclude).
+    pub fn new(config: &str) -> HookRepo {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.repo("repo");
+        let hook_repo = HookRepo {
+            sandbox,
+            repo,
+            seen: 0,
+        };
+        hook_repo.install(&hook_repo.repo.root, config);
+        hook_repo
+    }
+
+    pub fn install(&self, root: &Path, config: &str) {
+        let ran = run(self.sandbox.enforce(root).args(["install", "--no-config"]));
+        assert_eq!(ran.code, 0, "install failed: {}", ran.stderr);
+        std::fs::write(root.join(".enforce.toml"), config).unwrap();
+        let exclude = root.join(".git/info/exclude");
+        if exclude.parent().unwrap().exists() {
+            std::fs::write(exclude, ".enforce.toml\n").unwrap();
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.repo.root
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.repo.path(rel)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        self.repo.write(rel, content);
+    }
+
+    /// `git args…` in the repository, asserting success.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.sandbox.git(self.root(), args)
+    }
+
+    /// `git args…` in `dir`, returning the outcome.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> Ran {
+        run(self.sandbox.command("git", dir).args(args))
+    }
+
+    /// `git args…` with extra environment variables.
+    pub fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> Ran {
+        let mut cmd = self.sandbox.command("git", self.root());
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run(&mut cmd)
+    }
+
+    /// `git commit -m <subject> [-m <body>]` with the Agent trailer.
+    pub fn commit_as_agent(&self, subject: &str) -> Ran {
+        self.git_env(&[], &["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
+    }
+
+    /// `enforce args…` in the repository.
+    pub fn enforce(&self, args: &[&str]) -> Ran {
+        run(self.sandbox.enforce(self.root()).args(args))
+    }
+
+    pub fn enforce_cmd(&self, dir: &Path) -> Command {
+        self.sandbox.enforce(dir)
+    }
+
+    /// Stages `rel` with `content`.
+    pub fn stage(&self, rel: &str, content: &str) {
+        self.write(rel, content);
+        self.git(&["add", "--", rel]);
+    }
+
+    /// Approves what is staged, asserting success.
+    pub fn approve(&self) {
+        let ran = self.enforce(&["review", "approve"]);
+        assert_eq!(ran.code, 0, "approve failed: {}", ran.stderr);
+    }
+
+    /// Stages `rel`, approves it and commits it as an agent, asserting
+    /// that the commit passes.
+    pub fn commit_reviewed(&self, rel: &str, content: &str) {
+        self.stage(rel, content);
+        self.approve();
+        let ran = self.commit_as_agent(&format!("add {rel}"));
+        assert_eq!(ran.code, 0, "commit of {rel} failed: {}", ran.stderr);
+    }
+
+    /// All events recorded so far.
+    pub fn all_events(&self) -> Vec<Recorded> {
+        let path = self.repo.events_file();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Vec::new();
+        };
+        text.lines()
+            .map(|line| {
+                let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                Recorded {
+                    event_type: value["event_type"].as_str().unwrap().to_string(),
+                    source: value["source"].as_str().unwrap().to_string(),
+                    details: value["details"].clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The events recorded since the last call.
+    pub fn new_events(&mut self) -> Vec<Recorded> {
+        let all = self.all_events();
+        let new = all[self.seen.min(all.len())..].to_vec();
+        self.seen = all.len();
+        new
+    }
+
+    /// The types of the events recorded since the last call.
+    pub fn new_types(&mut self) -> Vec<String> {
+        self.new_events().into_iter().map(|e| e.event_type).collect()
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    pub fn message(&self) -> String {
+        self.git(&["log", "-1", "--format=%B"])
+    }
+}
+
+/// The event of `event_type` among `events`; panics listing them if absent.
+pub fn find<'a>(events: &'a [Recorded], event_type: &str) -> &'a Recorded {
+    events
+        .iter()
+        .find(|e| e.event_type == event_type)
+        .unwrap_or_else(|| panic!("no `{event_type}` among {:#?}", events))
+}
+
+pub fn types(events: &[Recorded]) -> Vec<&str> {
+    events.iter().map(|e| e.event_type.as_str()).collect()
+}

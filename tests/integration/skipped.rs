@@ -1,0 +1,279 @@
+//! Commits that skip the checks (`--no-verify`) are caught by post-commit;
+//! commits git makes without those hooks (cherry-pick, revert, rebase,
+//! merge) are recorded, not reported as bypasses.
+
+use crate::hookrepo::{HookRepo, find, types};
+
+const CONTENT: &str = r#"
+[[rules.content]]
+name = "no-secrets"
+pattern = "SECRET_KEY ="
+severity = "critical"
+"#;
+
+#[test]
+fn no_verify_is_caught_and_recorded_as_critical() {
+    let mut repo = HookRepo::new(CONTENT);
+    repo.stage("a.txt", "SECRET_KEY = 1\n");
+    let ran = repo.git_env(&[], &["commit", "-q", "--no-verify", "-m", "sneak"]);
+    assert_eq!(ran.code, 0, "post-commit never fails the commit");
+    assert!(
+        ran.stderr
+            .contains("skipped the pre-commit and commit-msg hook(s)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("recorded as `commit_review_bypassed`"),
+        "{}",
+        ran.stderr
+    );
+
+    let events = repo.new_events();
+    assert_eq!(
+        types(&events),
+        [
+            "commit_review_bypassed",
+            "violation_detected",
+            "bypass_content_rule",
+            "bypass_agent_trailer",
+            "commit_completed"
+        ]
+    );
+    let sha = repo.head();
+    let bypassed = &events[0].details;
+    assert_eq!(events[0].source, "post-commit");
+    assert_eq!(bypassed["commit_sha"], sha);
+    assert_eq!(bypassed["files_changed"], 1);
+    assert_eq!(bypassed["reviewer"], "git-reviewer");
+    assert_eq!(bypassed["bypass_method"], "git commit --no-verify");
+    assert_eq!(bypassed["rule"], "review");
+    assert_eq!(events[1].details["commit_sha"], sha);
+    assert_eq!(events[2].details["rule"], "no-secrets");
+    assert_eq!(events[3].details["bypass_method"], "git commit --no-verify");
+    assert_eq!(
+        events[4].details["hooks_skipped"],
+        serde_json::json!(["pre-commit", "commit-msg"])
+    );
+}
+
+#[test]
+fn no_verify_of_an_approved_commit_with_a_trailer_is_no_bypass() {
+    let mut repo = HookRepo::new("");
+    repo.stage("a.txt", "a\n");
+    repo.approve();
+    repo.new_events();
+    let ran = repo.git_env(&[], &["commit", "-q", "-n", "-m", "a", "-m", "Agent: x"]);
+    assert_eq!(ran.code, 0);
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_completed"]);
+    assert_eq!(events[0].details["reviewer"], "git-reviewer");
+    assert!(
+        repo.enforce(&["review", "status"])
+            .stdout
+            .starts_with("nothing is staged")
+    );
+}
+
+#[test]
+fn blocked_attempt_then_no_verify_of_the_same_content_is_caught() {
+    let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    // pre-commit passes, commit-msg blocks: a note for this attempt remains.
+    assert_eq!(repo.git_env(&[], &["commit", "-q", "-m", "no trailer"]).code, 1);
+    repo.new_events();
+    let ran = repo.git_env(&[], &["commit", "-q", "--no-verify", "-m", "no trailer"]);
+    assert_eq!(ran.code, 0);
+    let events = repo.new_events();
+    assert_eq!(
+        find(&events, "bypass_agent_trailer").details["bypass_method"],
+        "git commit --no-verify"
+    );
+}
+
+#[test]
+fn amend_with_the_checks_needs_review_only_for_new_content() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.new_events();
+
+    // Rewording needs no review.
+    let ran = repo.git_env(
+        &[],
+        &["commit", "-q", "--amend", "-m", "a, reworded", "-m", "Agent: x"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_completed"]);
+    assert_eq!(events[0].details["operation"], "amend");
+    assert_eq!(events[0].details["files_changed"], 0);
+
+    // Amending in new content does.
+    repo.stage("b.txt", "b\n");
+    let ran = repo.git_env(
+        &[],
+        &["commit", "-q", "--amend", "-m", "a and b", "-m", "Agent: x"],
+    );
+    assert_eq!(ran.code, 1);
+
+    // And skipping the checks on an amend is caught too.
+    let ran = repo.git_env(
+        &[],
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--no-verify",
+            "-m",
+            "a and b",
+            "-m",
+            "Agent: x",
+        ],
+    );
+    assert_eq!(ran.code, 0);
+    let events = repo.new_events();
+    let bypassed = find(&events, "commit_review_bypassed");
+    assert_eq!(bypassed.details["files"], serde_json::json!(["b.txt"]));
+    assert_eq!(find(&events, "commit_completed").details["operation"], "amend");
+}
+
+#[test]
+fn cherry_pick_revert_and_rebase_are_recorded_not_reported() {
+    let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.stage("s.txt", "s\n");
+    assert_eq!(repo.commit_as_agent("s").code, 0);
+    let side = repo.head();
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("m.txt", "m\n");
+    assert_eq!(repo.commit_as_agent("m").code, 0);
+    repo.new_events();
+
+    repo.git(&["cherry-pick", &side]);
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_completed"], "{events:#?}");
+    assert_eq!(events[0].details["operation"], "cherry-pick");
+    assert_eq!(events[0].details["agent"], "test-agent");
+
+    repo.git(&["revert", "--no-edit", "HEAD"]);
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_completed"], "{events:#?}");
+    assert_eq!(events[0].details["operation"], "revert");
+
+    repo.git(&["checkout", "-q", "side"]);
+    repo.stage("s2.txt", "s2\n");
+    assert_eq!(repo.commit_as_agent("s2").code, 0);
+    repo.new_events();
+    repo.git(&["rebase", "-q", "main"]);
+    let events = repo.new_events();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|e| e.event_type == "commit_completed"),
+        "{events:#?}"
+    );
+    assert_eq!(events[0].details["operation"], "rebase");
+}
+
+#[test]
+fn merges_are_exempt_and_recorded_by_post_merge() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.commit_reviewed("s.txt", "s\n");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_reviewed("m.txt", "m\n");
+    repo.new_events();
+
+    let ran = repo.git_env(&[], &["merge", "-q", "--no-ff", "side", "-m", "Merge side"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let events = repo.new_events();
+    assert_eq!(
+        types(&events),
+        ["commit_merge_exempt", "commit_merge_exempt", "commit_completed"]
+    );
+    assert_eq!(events[0].details["rule"], "review");
+    assert_eq!(events[0].source, "pre-merge-commit");
+    assert_eq!(events[1].details["rule"], "agent-trailer");
+    assert_eq!(events[2].source, "post-merge");
+    assert_eq!(events[2].details["operation"], "merge");
+    assert_eq!(events[2].details["commit_sha"], repo.head());
+
+    // A fast-forward makes no commit and records nothing.
+    repo.git(&["checkout", "-q", "-b", "ff", "HEAD~1"]);
+    repo.new_events();
+    repo.git(&["merge", "-q", "--ff-only", "main"]);
+    assert!(repo.new_events().is_empty());
+}
+
+#[test]
+fn merges_can_be_checked() {
+    let mut repo = HookRepo::new("[review]\nmerges = \"check\"\n[agent_trailer]\nmode = \"off\"\n");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.commit_reviewed("s.txt", "s\n");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.new_events();
+    let ran = repo.git_env(&[], &["merge", "-q", "--no-ff", "side", "-m", "Merge side"]);
+    assert_eq!(ran.code, 1, "the merge needs review: {}", ran.stderr);
+    assert_eq!(
+        find(&repo.new_events(), "commit_blocked").source,
+        "pre-merge-commit"
+    );
+}
+
+#[test]
+fn reword_during_interactive_rebase_runs_the_checks() {
+    let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.stage("b.txt", "b\n");
+    assert_eq!(repo.commit_as_agent("b").code, 0);
+    repo.new_events();
+    // The rebase spawns `git commit --amend` for the reword: all commit hooks run.
+    let ran = repo.git_env(
+        &[
+            ("GIT_SEQUENCE_EDITOR", "sed -i 's/^pick/reword/'"),
+            ("GIT_EDITOR", "sed -i 's/^b$/b, reworded/'"),
+        ],
+        &["rebase", "-q", "-i", "HEAD~1"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(repo.message().starts_with("b, reworded\n"), "{}", repo.message());
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_completed"], "{events:#?}");
+    assert!(events[0].details.get("hooks_skipped").is_none());
+}
+
+#[test]
+fn am_runs_no_commit_hooks_and_is_not_reported() {
+    let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.stage("b.txt", "b\n");
+    assert_eq!(repo.commit_as_agent("b").code, 0);
+    let patches = repo.sandbox.path().join("patches");
+    repo.git(&[
+        "format-patch",
+        "-q",
+        "-1",
+        "-o",
+        patches.to_str().unwrap(),
+        "HEAD",
+    ]);
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.new_events();
+    let patch = std::fs::read_dir(&patches)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let ran = repo.git_env(&[], &["am", "-q", patch.to_str().unwrap()]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        repo.new_events().is_empty(),
+        "git am runs none of the hooks enforce installs"
+    );
+}
