@@ -46,6 +46,13 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
     // the hooks are in place and `enforce config check` says what to fix.
     match Workspace::load(cwd, events_flag) {
         Ok(workspace) => {
+            let rules = crate::rules::active_rules(&workspace.config.config);
+            let rules = if rules.is_empty() {
+                "none".to_string()
+            } else {
+                rules.join(", ")
+            };
+            let _ = writeln!(text, "rules: {rules} (see `enforce config show`)");
             let _ = writeln!(text, "events: {}", workspace.events.path().display());
         }
         Err(e) => {
