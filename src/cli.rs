@@ -61,6 +61,134 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+
+    /// Event counts in a window, by type or another breakdown.
+    Stats(StatsArgs),
+
+    /// The newest events, filtered by type and source.
+    Events(EventsArgs),
+
+    /// The effectiveness rating: the current week against the week before.
+    Score(OutputArgs),
+
+    /// Threshold and trend alerts. Exits 1 when any alert remains, so
+    /// `enforce alert --quiet` in cron fails only on critical ones.
+    Alert(AlertArgs),
+
+    /// A Markdown dashboard: rating, trends, alerts, counts, daily chart,
+    /// top rules, recent bypasses.
+    Dashboard(DashboardArgs),
+
+    /// Remove events older than the retention; unreadable lines are kept.
+    Cleanup(CleanupArgs),
+
+    /// A scripted tour: agent commits in a temporary repository, then the
+    /// reports.
+    Demo(DemoArgs),
+}
+
+/// How a report is printed.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct OutputArgs {
+    /// Print JSON (the same as --format json).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::view::Format,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> crate::view::Format {
+        if self.json {
+            crate::view::Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The window: events of the last N days.
+    #[arg(short, long, default_value_t = 7, value_name = "N")]
+    pub days: u64,
+
+    /// Count by this instead of by event type (`day` gives a time series).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub by: Option<crate::report::stats::By>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The window: events of the last N days.
+    #[arg(short, long, default_value_t = 1, value_name = "N")]
+    pub days: u64,
+
+    /// Only events of this type (any case).
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+
+    /// Only events whose source contains this (any case).
+    #[arg(short, long, value_name = "TEXT")]
+    pub source: Option<String>,
+
+    /// At most this many events, newest first.
+    #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertArgs {
+    /// Only critical alerts.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Write the dashboard to this file (atomically) instead of printing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The window for event counts, top rules and bypasses.
+    #[arg(short, long, default_value_t = 7, value_name = "N")]
+    pub days: u64,
+
+    /// Print the dashboard's data as JSON instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Keep the events of the last N days.
+    #[arg(short, long, default_value_t = 30, value_name = "N")]
+    pub days: u64,
+
+    /// Say what would be removed and kept; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo repository (its path is printed) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,9 @@ pub mod git;
 pub mod hook;
 pub mod install;
 mod output;
+pub mod report;
 pub mod rules;
+pub mod view;
 pub mod workspace;
 
 use std::ffi::OsString;
@@ -30,6 +32,11 @@ use hook::HookName;
 /// git's arguments; under any other name it is the command line tool.
 pub fn run(args: Vec<OsString>) -> i32 {
     let argv0 = args.first().map(Path::new);
+    if argv0.and_then(invoked_hook).is_none()
+        && let Some((globals, text)) = cmd::json_arg::detect(&args)
+    {
+        return cmd::json_arg::run(globals, text);
+    }
     let outcome = match argv0.and_then(invoked_hook) {
         Some(name) => {
             let hooks_dir = argv0

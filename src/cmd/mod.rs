@@ -1,9 +1,12 @@
 //! One file per subcommand: glue between the command line and the library.
 
 mod config;
+mod demo;
 mod hook;
 mod install;
+pub mod json_arg;
 mod record;
+mod report;
 mod review;
 
 use std::ffi::OsString;
@@ -13,6 +16,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
+use crate::workspace::Workspace;
 
 /// Parses `args` (argv[0] first) and runs the command; returns the exit code.
 pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
@@ -33,6 +37,13 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Record(args) => record::run(&cwd, events_flag, args),
         Command::Review { action } => review::run(&cwd, events_flag, action),
         Command::Config { action } => config::run(&cwd, events_flag, action),
+        Command::Stats(args) => report::stats(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Events(args) => report::events(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Score(args) => report::score(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Alert(args) => report::alert(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Dashboard(args) => report::dashboard(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Cleanup(args) => report::cleanup(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 

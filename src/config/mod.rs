@@ -26,13 +26,157 @@ pub const FILE_NAME: &str = ".enforce.toml";
 pub const TEMPLATE: &str = include_str!("../../templates/enforce.toml");
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub review: Review,
     pub agent_trailer: AgentTrailer,
     pub rules: Rules,
     pub telemetry: Telemetry,
+    pub score: Score,
+    /// `[[alerts]]`: when present, replaces the default alerts.
+    pub alerts: Vec<Spanned<AlertRule>>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            review: Review::default(),
+            agent_trailer: AgentTrailer::default(),
+            rules: Rules::default(),
+            telemetry: Telemetry::default(),
+            score: Score::default(),
+            alerts: default_alerts(),
+        }
+    }
+}
+
+/// `[score]`: the effectiveness rating's thresholds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Score {
+    /// The length of the current and of the previous window.
+    pub window_days: Positive,
+    /// A change beyond this many percent is a trend.
+    pub trend_percent: u64,
+    /// Fewer violations than this (and import_blocked decreasing or zero):
+    /// excellent.
+    pub excellent_below: u64,
+    /// At least this many violations: concerning.
+    pub concerning_from: u64,
+    /// More violations than this: critical.
+    pub critical_above: u64,
+    /// More bypasses than this: critical (any bypass: concerning).
+    pub critical_bypasses_above: u64,
+    /// The event types that count as bypasses.
+    pub bypass_types: Vec<String>,
+}
+
+impl Default for Score {
+    fn default() -> Score {
+        Score {
+            window_days: Positive(7),
+            trend_percent: 20,
+            excellent_below: 2,
+            concerning_from: 5,
+            critical_above: 10,
+            critical_bypasses_above: 1,
+            bypass_types: vec!["commit_review_bypassed".to_string()],
+        }
+    }
+}
+
+/// How serious an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Warning,
+    Critical,
+}
+
+/// A direction a count can move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Increasing,
+    Decreasing,
+}
+
+/// `[[alerts]]`: one alert rule. It fires when the count of `event_types`
+/// in the last `window_days` is `above` a threshold, or moves in `trend`
+/// compared with the window before. Per metric, the first rule that fires
+/// wins, so a critical rule listed before a warning one replaces it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// The name scripts see (`metric` in `alert --json`).
+    pub metric: String,
+    pub event_types: Vec<String>,
+    #[serde(default = "seven_days")]
+    pub window_days: Positive,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Direction>,
+    pub level: Level,
+    /// `{count}`, `{previous}`, `{threshold}` and `{window_days}` are filled in.
+    pub message: String,
+}
+
+fn seven_days() -> Positive {
+    Positive(7)
+}
+
+/// The predecessor's alerts.
+pub fn default_alerts() -> Vec<Spanned<AlertRule>> {
+    let rule = |metric: &str, event_type: &str, above: Option<u64>, trend, level, message: &str| {
+        Spanned::new(
+            0..0,
+            AlertRule {
+                metric: metric.into(),
+                event_types: vec![event_type.into()],
+                window_days: Positive(7),
+                above,
+                trend,
+                level,
+                message: message.into(),
+            },
+        )
+    };
+    vec![
+        rule(
+            "bypasses",
+            "commit_review_bypassed",
+            Some(0),
+            None,
+            Level::Critical,
+            "Review bypassed {count} time(s) this week",
+        ),
+        rule(
+            "violations",
+            "violation_detected",
+            Some(10),
+            None,
+            Level::Critical,
+            "{count} violations this week (more than {threshold})",
+        ),
+        rule(
+            "violations",
+            "violation_detected",
+            Some(5),
+            None,
+            Level::Warning,
+            "{count} violations this week (more than {threshold})",
+        ),
+        rule(
+            "import_blocked",
+            "import_blocked",
+            None,
+            Some(Direction::Increasing),
+            Level::Warning,
+            "Blocked imports increasing: {count} this week, {previous} the week before",
+        ),
+    ]
 }
 
 /// What a rule does when it finds a problem.
@@ -269,6 +413,20 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             ));
         }
         seen.push(name);
+    }
+    for alert in &config.alerts {
+        let rule = alert.get_ref();
+        let problem = match (rule.above, rule.trend) {
+            (Some(_), Some(_)) => Some("an alert has both `above` and `trend`: give one of them"),
+            (None, None) => Some("an alert needs `above = N` (a count) or `trend = \"increasing\"`"),
+            _ if rule.event_types.is_empty() => {
+                Some("an alert needs at least one event type in `event_types`")
+            }
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(error_at(text, path, alert.span().start, problem));
+        }
     }
     if let Some(file) = &config.telemetry.events_file
         && file.get_ref().as_os_str().is_empty()

@@ -49,20 +49,40 @@ impl EventLog {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| Error::io("create the events directory", dir, e))?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("open the events file", &self.path, e))?;
-        file.lock()
-            .map_err(|e| Error::io("lock the events file", &self.path, e))?;
+        let file = self.open_locked(true)?;
         let result = write_after_last_line(&file, line)
             .map_err(|e| Error::io("append to the events file", &self.path, e));
         // Dropping the file releases the lock; unlock explicitly anyway so a
         // failed unlock is not mistaken for a failed write.
         let _ = file.unlock();
         result
+    }
+
+    /// Opens the file for reading and appending under the exclusive lock.
+    ///
+    /// `cleanup` replaces the file by renaming a new one over it while
+    /// holding the lock; a writer that was waiting for the lock then holds
+    /// it on the old, unlinked file. So after locking, the descriptor must
+    /// still be the file at the path, or it is reopened.
+    pub(crate) fn open_locked(&self, create: bool) -> Result<File> {
+        for _ in 0..100 {
+            let file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(create)
+                .open(&self.path)
+                .map_err(|e| Error::io("open the events file", &self.path, e))?;
+            file.lock()
+                .map_err(|e| Error::io("lock the events file", &self.path, e))?;
+            if is_current(&file, &self.path) {
+                return Ok(file);
+            }
+        }
+        Err(Error::io(
+            "lock the events file",
+            &self.path,
+            io::Error::other("it was replaced 100 times while waiting for the lock"),
+        ))
     }
 
     /// Streams the events of the file. A missing file reads as empty.
@@ -72,6 +92,15 @@ impl EventLog {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Reader::new(None)),
             Err(e) => Err(Error::io("read the events file", &self.path, e)),
         }
+    }
+}
+
+/// Whether `file` is still the file at `path` (same device and inode).
+fn is_current(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
     }
 }
 
@@ -122,6 +151,13 @@ impl StoredEvent {
             details,
         })
     }
+}
+
+/// Reads one stored line as an event; `None` when it is not one.
+pub fn parse_line(line: &[u8]) -> Option<Event> {
+    serde_json::from_slice::<StoredEvent>(line)
+        .ok()
+        .and_then(StoredEvent::into_event)
 }
 
 /// A streaming reader over an events file. Yields each parseable event;
@@ -179,10 +215,7 @@ impl<R: Read> Iterator for Reader<R> {
             if line.is_empty() {
                 continue;
             }
-            match serde_json::from_slice::<StoredEvent>(line)
-                .ok()
-                .and_then(StoredEvent::into_event)
-            {
+            match parse_line(line) {
                 Some(event) => return Some(Ok(event)),
                 None => {
                     self.malformed += 1;

@@ -5,6 +5,7 @@
 //! tools and theirs by ours: `timestamp`, `event_type`, `source`, `details`,
 //! and any extra top-level fields, which readers ignore.
 
+pub mod cleanup;
 pub mod location;
 pub mod log;
 mod recorder;
@@ -62,6 +63,25 @@ pub struct Event {
     pub event_type: String,
     pub source: String,
     pub details: Map<String, Value>,
+}
+
+/// JSON output of a whole event, as stored (timestamps normalised to
+/// RFC 3339 with offset).
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Event", 4)?;
+        s.serialize_field(
+            "timestamp",
+            &self
+                .timestamp
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+        )?;
+        s.serialize_field("event_type", &self.event_type)?;
+        s.serialize_field("source", &self.source)?;
+        s.serialize_field("details", &self.details)?;
+        s.end()
+    }
 }
 
 impl Event {

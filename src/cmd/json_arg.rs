@@ -1,0 +1,259 @@
+//! The JSON-argument form: `enforce '{"action":"stats","days":14}'`.
+//!
+//! Scripts written for the predecessor call it this way. The object names
+//! an action and that action's options; the result is printed as JSON, and
+//! so is any error (`{"error": …, "hint": …}`, exit 2), so a caller parsing
+//! the output never has to handle text.
+
+use std::ffi::OsString;
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{EXIT_ERROR, Error};
+
+/// The options each action accepts, and the flag each maps to.
+fn options(action: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    Some(match action {
+        "stats" => &[("days", "--days"), ("by", "--by")],
+        "events" => &[
+            ("days", "--days"),
+            ("event_type", "--type"),
+            ("type", "--type"),
+            ("source", "--source"),
+            ("limit", "--limit"),
+        ],
+        "score" => &[],
+        "alert" => &[("quiet", "--quiet")],
+        "dashboard" => &[("days", "--days"), ("output", "--output")],
+        "cleanup" => &[("days", "--days"), ("dry_run", "--dry-run")],
+        _ => return None,
+    })
+}
+
+const ACTIONS: &str = "stats, events, score, alert, dashboard, cleanup";
+
+/// Turns the JSON object into the equivalent command line (`--json`
+/// included), or says what is wrong with it.
+pub fn translate(text: &str) -> Result<Vec<OsString>, Error> {
+    let bad = |message: String, hint: &str| Error::usage(message, hint);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        bad(
+            format!("the JSON argument is not valid JSON: {e}"),
+            r#"pass one object, e.g. '{"action": "stats", "days": 14}'"#,
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err(bad(
+            "the JSON argument must be an object".into(),
+            r#"e.g. '{"action": "score"}'"#,
+        ));
+    };
+    let action = match object.get("action") {
+        Some(Value::String(action)) => action.as_str(),
+        Some(_) => {
+            return Err(bad(
+                "`action` must be a string".into(),
+                &format!("one of: {ACTIONS}"),
+            ));
+        }
+        None => {
+            return Err(bad(
+                "the JSON argument has no `action`".into(),
+                &format!("add \"action\": one of {ACTIONS}"),
+            ));
+        }
+    };
+    let Some(allowed) = options(action) else {
+        return Err(bad(
+            format!("unknown action `{action}`"),
+            &format!("actions: {ACTIONS}"),
+        ));
+    };
+    let mut argv: Vec<OsString> = vec!["enforce".into(), action.into()];
+    for (key, value) in &object {
+        if key == "action" {
+            continue;
+        }
+        let Some((_, flag)) = allowed.iter().find(|(k, _)| k == key) else {
+            let keys: Vec<&str> = allowed.iter().map(|(k, _)| *k).collect();
+            return Err(bad(
+                format!("unknown key `{key}` for action `{action}`"),
+                &if keys.is_empty() {
+                    format!("`{action}` takes no options")
+                } else {
+                    format!("`{action}` takes: {}", keys.join(", "))
+                },
+            ));
+        };
+        push_option(&mut argv, key, flag, value)?;
+    }
+    // The dashboard's Markdown goes to the file; everything else prints JSON.
+    if !(action == "dashboard" && object.contains_key("output")) {
+        argv.push("--json".into());
+    }
+    Ok(argv)
+}
+
+fn push_option(argv: &mut Vec<OsString>, key: &str, flag: &str, value: &Value) -> Result<(), Error> {
+    let wrong = |expected: &str| {
+        Error::usage(
+            format!("`{key}` must be {expected}, not {value}"),
+            r#"e.g. {"action": "events", "days": 3, "limit": 10, "quiet": true}"#,
+        )
+    };
+    match key {
+        "days" | "limit" => {
+            let n = value.as_u64().ok_or_else(|| wrong("a whole number"))?;
+            argv.push(flag.into());
+            argv.push(n.to_string().into());
+        }
+        "quiet" | "dry_run" => {
+            if value.as_bool().ok_or_else(|| wrong("true or false"))? {
+                argv.push(flag.into());
+            }
+        }
+        "by" => {
+            use clap::ValueEnum;
+            let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+            if crate::report::stats::By::from_str(text, false).is_err() {
+                return Err(wrong("one of type, source, rule, user, branch, agent, day"));
+            }
+            argv.push(flag.into());
+            argv.push(text.into());
+        }
+        _ => {
+            let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+            argv.push(flag.into());
+            argv.push(text.into());
+        }
+    }
+    Ok(())
+}
+
+/// The JSON printed for an error.
+pub fn error_object(err: &Error) -> String {
+    let mut object = Map::new();
+    object.insert("error".into(), json!(err.to_string()));
+    if let Some(hint) = err.hint() {
+        object.insert("hint".into(), json!(hint));
+    }
+    object.insert("exit_code".into(), json!(err.exit_code()));
+    crate::view::json(&Value::Object(object))
+}
+
+/// Whether `args` is the JSON form: one argument starting with `{`, after
+/// only global options (`--events-file PATH`). Returns those options and
+/// the JSON text.
+pub fn detect(args: &[OsString]) -> Option<(&[OsString], &str)> {
+    let (last, rest) = args.split_last()?;
+    let text = last.to_str().filter(|t| t.trim_start().starts_with('{'))?;
+    let globals = rest.get(1..)?;
+    let mut i = 0;
+    while i < globals.len() {
+        match globals[i].to_str() {
+            Some("--events-file") => i += 2,
+            Some(flag) if flag.starts_with("--events-file=") => i += 1,
+            _ => return None,
+        }
+    }
+    (i == globals.len()).then_some((globals, text))
+}
+
+/// Runs the JSON form; errors are printed as JSON on stdout.
+pub fn run(globals: &[OsString], text: &str) -> i32 {
+    let outcome = translate(text).and_then(|mut argv| {
+        argv.splice(1..1, globals.iter().cloned());
+        let is_dashboard_file = argv.iter().any(|a| a == "dashboard") && !argv.iter().any(|a| a == "--json");
+        let code = super::dispatch(argv.clone())?;
+        if is_dashboard_file {
+            let path = argv
+                .iter()
+                .skip_while(|a| *a != "--output")
+                .nth(1)
+                .map(|p| p.to_string_lossy().into_owned());
+            crate::output::print(&crate::view::json(
+                &json!({ "action": "dashboard", "output": path }),
+            ))?;
+        }
+        Ok(code)
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(Error::ClosedPipe) => 0,
+        Err(err) => {
+            let _ = crate::output::print(&error_object(&err));
+            if err.exit_code() == 0 {
+                EXIT_ERROR
+            } else {
+                err.exit_code()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        translate(text)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn translates_the_predecessor_calls() {
+        assert_eq!(
+            args(r#"{"action": "stats", "days": 14}"#),
+            ["enforce", "stats", "--days", "14", "--json"]
+        );
+        assert_eq!(args(r#"{"action": "score"}"#), ["enforce", "score", "--json"]);
+        assert_eq!(
+            args(r#"{"action": "alert", "quiet": true}"#),
+            ["enforce", "alert", "--quiet", "--json"]
+        );
+        assert_eq!(
+            args(r#"{"action": "events", "event_type": "import_blocked", "limit": 10}"#),
+            [
+                "enforce",
+                "events",
+                "--type",
+                "import_blocked",
+                "--limit",
+                "10",
+                "--json"
+            ]
+        );
+        assert_eq!(
+            args(r#"{"action": "dashboard", "output": "docs/dashboard.md"}"#),
+            ["enforce", "dashboard", "--output", "docs/dashboard.md"]
+        );
+    }
+
+    #[test]
+    fn rejects_what_it_does_not_know() {
+        for (text, message) in [
+            ("{", "the JSON argument is not valid JSON"),
+            ("[1]", "the JSON argument must be an object"),
+            ("{}", "the JSON argument has no `action`"),
+            (r#"{"action": "explode"}"#, "unknown action `explode`"),
+            (
+                r#"{"action": "stats", "dayz": 1}"#,
+                "unknown key `dayz` for action `stats`",
+            ),
+            (
+                r#"{"action": "stats", "days": "x"}"#,
+                "`days` must be a whole number, not \"x\"",
+            ),
+            (
+                r#"{"action": "alert", "quiet": 1}"#,
+                "`quiet` must be true or false, not 1",
+            ),
+        ] {
+            let err = translate(text).unwrap_err().to_string();
+            assert!(err.starts_with(message), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The report commands: `stats`, `events`, `score`, `alert`, `dashboard`,
+//! `cleanup`. Each streams the log once through its fold and prints a view.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use chrono::Duration;
+
+use crate::cli::{AlertArgs, CleanupArgs, DashboardArgs, EventsArgs, OutputArgs, StatsArgs};
+use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::event::{PREDECESSOR_TYPES, cleanup, types};
+use crate::output;
+use crate::report::alert::AlertFold;
+use crate::report::dashboard::DashboardFold;
+use crate::report::events::{EventsFold, Filter};
+use crate::report::score::ScoreFold;
+use crate::report::stats::StatsFold;
+use crate::report::{self, pass};
+use crate::view::{self, Format};
+use crate::workspace::Workspace;
+
+fn no_csv(report: &str) -> Error {
+    Error::usage(
+        format!("`{report}` has no CSV view"),
+        "use --format text or --json (CSV is available for `stats` and `events`)",
+    )
+}
+
+pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
+    let mut fold = StatsFold::new(report::now(), args.days, args.by);
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let stats = fold.finish(malformed);
+    output::print(&match args.output.format() {
+        Format::Text => view::text::stats(&stats),
+        Format::Json => view::json(&stats),
+        Format::Csv => view::csv::stats(&stats),
+    })?;
+    Ok(EXIT_OK)
+}
+
+pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
+    let filter = Filter {
+        days: args.days,
+        event_type: args.event_type.clone(),
+        source: args.source.clone(),
+        limit: args.limit,
+    };
+    let mut fold = EventsFold::new(report::now(), &filter);
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let listing = fold.finish();
+    if let Some(wanted) = &args.event_type {
+        let known = listing
+            .types_present
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(wanted))
+            || PREDECESSOR_TYPES
+                .iter()
+                .chain(OWN_TYPES.iter())
+                .any(|t| t.eq_ignore_ascii_case(wanted));
+        if !known {
+            let present: Vec<&str> = listing.types_present.iter().map(String::as_str).collect();
+            return Err(Error::usage(
+                format!("unknown event type `{wanted}`"),
+                if present.is_empty() {
+                    "the log holds no events yet".to_string()
+                } else {
+                    format!("types in the log: {}", present.join(", "))
+                },
+            ));
+        }
+    }
+    output::print(&match args.output.format() {
+        Format::Text => view::text::events(&listing, args.days),
+        Format::Json => view::json(&serde_json::json!({
+            "days": args.days,
+            "event_type": args.event_type,
+            "source": args.source,
+            "limit": args.limit,
+            "matched": listing.matched,
+            "malformed": malformed,
+            "events": listing.events,
+        })),
+        Format::Csv => view::csv::events(&listing),
+    })?;
+    Ok(EXIT_OK)
+}
+
+/// The types enforce itself records, known even before one is recorded.
+const OWN_TYPES: [&str; 6] = [
+    types::COMMIT_BLOCKED,
+    types::AUDIT_WOULD_BLOCK,
+    types::COMMIT_MERGE_EXEMPT,
+    types::BYPASS_CONTENT_RULE,
+    types::REVIEW_APPROVED,
+    types::COMMIT_COMPLETED,
+];
+
+pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
+    let config = &workspace.config.config;
+    let mut fold = ScoreFold::new(report::now(), &config.score);
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let score = fold.finish(malformed);
+    output::print(&match args.format() {
+        Format::Text => view::text::score(&score),
+        Format::Json => view::json(&score),
+        Format::Csv => return Err(no_csv("score")),
+    })?;
+    Ok(EXIT_OK)
+}
+
+pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
+    let config = &workspace.config.config;
+    let mut fold = AlertFold::new(
+        report::now(),
+        config.alerts.iter().map(|a| a.get_ref()),
+        config.score.trend_percent,
+    );
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let alerts = fold.finish(args.quiet, malformed);
+    output::print(&match args.output.format() {
+        Format::Text => view::text::alerts(&alerts),
+        Format::Json => view::json(&alerts),
+        Format::Csv => return Err(no_csv("alert")),
+    })?;
+    Ok(if alerts.alerts.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_POLICY
+    })
+}
+
+pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
+    let config = &workspace.config.config;
+    let mut fold = DashboardFold::new(report::now(), args.days, config);
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let dashboard = fold.finish(malformed);
+    let text = if args.json {
+        view::json(&dashboard)
+    } else {
+        view::markdown::dashboard(&dashboard)
+    };
+    match &args.output {
+        None => output::print(&text)?,
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            eprintln!("enforce: dashboard written to {}", path.display());
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
+    let cutoff = report::now() - Duration::days(args.days.min(365_000) as i64);
+    let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
+    output::print(&match args.output.format() {
+        Format::Text => view::text::cleanup(&result),
+        Format::Json => view::json(&result),
+        Format::Csv => return Err(no_csv("cleanup")),
+    })?;
+    Ok(EXIT_OK)
+}
+
+/// Writes `path` through a temporary file in the same directory and a
+/// rename, so a reader never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::io("create the directory", dir, e))?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| fs::rename(&tmp, path));
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io("write", path, e)
+    })
+}

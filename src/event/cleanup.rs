@@ -1,0 +1,206 @@
+//! `cleanup`: drop events older than the retention, keep everything else.
+//!
+//! The log is rewritten to a temporary file beside it and renamed over it,
+//! under the same exclusive lock appends take, so a crash at any point
+//! leaves either the old file or the new one, and no append is lost (see
+//! [`EventLog::open_locked`]). Lines that cannot be read as events are kept
+//! verbatim: nothing that cannot be parsed is ever deleted.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::EventLog;
+use super::log::parse_line;
+use crate::error::{Error, Result};
+
+/// What cleanup did, or would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cleanup {
+    pub days: u64,
+    /// Events older than this were removed.
+    pub cutoff: String,
+    pub removed: u64,
+    /// Lines kept: recent events and unreadable lines.
+    pub kept: u64,
+    /// Of the kept lines, those that could not be read as events.
+    pub malformed_kept: u64,
+    /// Blank lines dropped.
+    pub blank_removed: u64,
+    pub dry_run: bool,
+    pub path: PathBuf,
+}
+
+/// How one line fares.
+enum Fate {
+    Remove,
+    Keep { malformed: bool },
+    Blank,
+}
+
+/// A line is removed only if readers read it as an event (the same test),
+/// and it is older than the cutoff; it is kept byte for byte otherwise.
+fn fate(line: &[u8], cutoff: &DateTime<FixedOffset>) -> Fate {
+    let trimmed = line.trim_ascii();
+    if trimmed.is_empty() {
+        return Fate::Blank;
+    }
+    match parse_line(trimmed).map(|e| e.timestamp) {
+        Some(at) if at < *cutoff => Fate::Remove,
+        Some(_) => Fate::Keep { malformed: false },
+        None => Fate::Keep { malformed: true },
+    }
+}
+
+/// Removes events stamped before `cutoff` from `log`; with `dry_run`,
+/// only counts.
+pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run: bool) -> Result<Cleanup> {
+    let path = log.path().to_path_buf();
+    let mut result = Cleanup {
+        days,
+        cutoff: cutoff.to_rfc3339(),
+        removed: 0,
+        kept: 0,
+        malformed_kept: 0,
+        blank_removed: 0,
+        dry_run,
+        path: path.clone(),
+    };
+    if !path.exists() {
+        return Ok(result);
+    }
+    let file = if dry_run {
+        File::open(&path).map_err(|e| Error::io("read the events file", &path, e))?
+    } else {
+        log.open_locked(false)?
+    };
+    let mut writer = if dry_run { None } else { Some(Rewrite::new(&path)?) };
+    let mut reader = BufReader::with_capacity(64 * 1024, &file);
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("read the events file", &path, e))?;
+        if read == 0 {
+            break;
+        }
+        match fate(&line, &cutoff) {
+            Fate::Remove => result.removed += 1,
+            Fate::Blank => result.blank_removed += 1,
+            Fate::Keep { malformed } => {
+                result.kept += 1;
+                result.malformed_kept += u64::from(malformed);
+                if let Some(writer) = writer.as_mut() {
+                    writer.line(&line)?;
+                }
+            }
+        }
+    }
+    if let Some(writer) = writer {
+        writer.commit(&file)?;
+    }
+    // `file` (and with it the lock) is released here, after the rename.
+    drop(file);
+    Ok(result)
+}
+
+/// The new file being written beside the log.
+struct Rewrite {
+    target: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl Rewrite {
+    fn new(target: &Path) -> Result<Rewrite> {
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = target.with_file_name(format!(".{name}.cleanup-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| Error::io("create the temporary file", &tmp, e))?;
+        Ok(Rewrite {
+            target: target.to_path_buf(),
+            tmp,
+            out: BufWriter::with_capacity(64 * 1024, file),
+        })
+    }
+
+    fn line(&mut self, line: &[u8]) -> Result<()> {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        self.out
+            .write_all(body)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Makes the new file durable and renames it over the old one.
+    fn commit(mut self, old: &File) -> Result<()> {
+        let done = (|| -> io::Result<()> {
+            self.out.flush()?;
+            let file = self.out.get_ref();
+            if let Ok(meta) = old.metadata() {
+                file.set_permissions(meta.permissions())?;
+            }
+            file.sync_all()?;
+            fs::rename(&self.tmp, &self.target)?;
+            if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        done.map_err(|e| self.fail(e))
+    }
+
+    fn fail(&self, e: io::Error) -> Error {
+        let _ = fs::remove_file(&self.tmp);
+        Error::io("rewrite the events file", &self.target, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_recent_and_unreadable_lines_verbatim() {
+        let dir = std::env::temp_dir().join(format!("enforce-cleanup-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        let text = concat!(
+            "{\"timestamp\": \"2025-01-15T10:30:00\", \"event_type\": \"old\", \"source\": \"s\", \"details\": {}}\n",
+            "garbage line\n",
+            "\n",
+            "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"new\",\"source\":\"s\",\"details\":{\"x\":1}}\n",
+            "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"torn"
+        );
+        fs::write(&path, text).unwrap();
+        let log = EventLog::new(&path);
+        let cutoff = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+00:00").unwrap();
+
+        let dry = cleanup(&log, 30, cutoff, true).unwrap();
+        assert_eq!(
+            (dry.removed, dry.kept, dry.malformed_kept, dry.blank_removed),
+            (1, 3, 2, 1)
+        );
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            text,
+            "a dry run writes nothing"
+        );
+
+        let done = cleanup(&log, 30, cutoff, false).unwrap();
+        assert_eq!((done.removed, done.kept), (1, 3));
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            concat!(
+                "garbage line\n",
+                "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"new\",\"source\":\"s\",\"details\":{\"x\":1}}\n",
+                "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"torn\n"
+            )
+        );
+        assert!(fs::read_dir(&dir).unwrap().count() == 1, "no temporary file left");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

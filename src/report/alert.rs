@@ -1,0 +1,221 @@
+//! `alert`: threshold and trend alerts from `[[alerts]]` (the predecessor's
+//! by default).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::{Fold, Trend, Window};
+use crate::config::{AlertRule, Direction, Level};
+use crate::event::Event;
+
+/// One alert that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    pub level: Level,
+    pub message: String,
+    pub metric: String,
+}
+
+/// `critical` if any alert is critical, `warning` if any is, else `ok`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warning,
+    Critical,
+}
+
+/// The result of `alert`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alerts {
+    pub status: Status,
+    pub alerts: Vec<Alert>,
+    pub has_critical: bool,
+    pub has_warnings: bool,
+    pub malformed: u64,
+}
+
+pub struct AlertFold<'a> {
+    rules: Vec<&'a AlertRule>,
+    windows: Vec<(Window, Window)>,
+    counts: Vec<(u64, u64)>,
+    trend_percent: u64,
+}
+
+impl<'a> AlertFold<'a> {
+    pub fn new(
+        now: DateTime<FixedOffset>,
+        rules: impl IntoIterator<Item = &'a AlertRule>,
+        trend_percent: u64,
+    ) -> AlertFold<'a> {
+        let rules: Vec<&AlertRule> = rules.into_iter().collect();
+        let windows = rules
+            .iter()
+            .map(|r| {
+                let days = r.window_days.get();
+                (Window::last_days(now, days), Window::previous_days(now, days))
+            })
+            .collect();
+        let counts = vec![(0, 0); rules.len()];
+        AlertFold {
+            rules,
+            windows,
+            counts,
+            trend_percent,
+        }
+    }
+
+    /// The alerts that fired; with `quiet`, only critical ones.
+    pub fn finish(self, quiet: bool, malformed: u64) -> Alerts {
+        let mut fired: Vec<Alert> = Vec::new();
+        let mut decided: BTreeSet<&str> = BTreeSet::new();
+        for (rule, (current, previous)) in self.rules.iter().zip(self.counts) {
+            if decided.contains(rule.metric.as_str()) {
+                continue;
+            }
+            let fires = match (rule.above, rule.trend) {
+                (Some(threshold), _) => current > threshold,
+                (None, Some(direction)) => {
+                    let trend = Trend::of(current, previous, self.trend_percent);
+                    matches!(
+                        (direction, trend),
+                        (Direction::Increasing, Trend::Increasing)
+                            | (Direction::Decreasing, Trend::Decreasing)
+                    )
+                }
+                (None, None) => false,
+            };
+            if !fires {
+                continue;
+            }
+            decided.insert(rule.metric.as_str());
+            let message = rule
+                .message
+                .replace("{count}", &current.to_string())
+                .replace("{previous}", &previous.to_string())
+                .replace("{threshold}", &rule.above.unwrap_or(0).to_string())
+                .replace("{window_days}", &rule.window_days.get().to_string());
+            fired.push(Alert {
+                level: rule.level,
+                message,
+                metric: rule.metric.clone(),
+            });
+        }
+        if quiet {
+            fired.retain(|a| a.level == Level::Critical);
+        }
+        let has_critical = fired.iter().any(|a| a.level == Level::Critical);
+        let has_warnings = fired.iter().any(|a| a.level == Level::Warning);
+        Alerts {
+            status: if has_critical {
+                Status::Critical
+            } else if has_warnings {
+                Status::Warning
+            } else {
+                Status::Ok
+            },
+            alerts: fired,
+            has_critical,
+            has_warnings,
+            malformed,
+        }
+    }
+}
+
+impl Fold for AlertFold<'_> {
+    fn add(&mut self, event: &Event) {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.event_types.contains(&event.event_type) {
+                continue;
+            }
+            let (current, previous) = &self.windows[i];
+            if current.contains(&event.timestamp) {
+                self.counts[i].0 += 1;
+            } else if previous.contains(&event.timestamp) {
+                self.counts[i].1 += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::default_alerts;
+
+    fn alerts(events: &[(&str, u32, bool)], quiet: bool) -> Alerts {
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00+00:00").unwrap();
+        let rules = default_alerts();
+        let mut fold = AlertFold::new(now, rules.iter().map(|r| r.get_ref()), 20);
+        for &(event_type, count, current) in events {
+            let at = if current {
+                "2026-11-21T10:00:00+00:00"
+            } else {
+                "2026-11-10T10:00:00+00:00"
+            };
+            for _ in 0..count {
+                fold.add(&Event {
+                    timestamp: DateTime::parse_from_rfc3339(at).unwrap(),
+                    event_type: event_type.into(),
+                    source: "t".into(),
+                    details: Default::default(),
+                });
+            }
+        }
+        fold.finish(quiet, 0)
+    }
+
+    fn summary(a: &Alerts) -> Vec<(Level, String)> {
+        a.alerts.iter().map(|a| (a.level, a.message.clone())).collect()
+    }
+
+    #[test]
+    fn default_alerts_in_order() {
+        let none = alerts(&[("violation_detected", 5, true)], false);
+        assert_eq!(none.status, Status::Ok, "5 is not more than 5");
+        assert!(none.alerts.is_empty());
+
+        let warn = alerts(&[("violation_detected", 6, true)], false);
+        assert_eq!(
+            summary(&warn),
+            [(Level::Warning, "6 violations this week (more than 5)".to_string())]
+        );
+        assert_eq!(warn.status, Status::Warning);
+
+        let crit = alerts(
+            &[
+                ("violation_detected", 11, true),
+                ("commit_review_bypassed", 1, true),
+            ],
+            false,
+        );
+        assert_eq!(
+            summary(&crit),
+            [
+                (Level::Critical, "Review bypassed 1 time(s) this week".to_string()),
+                (
+                    Level::Critical,
+                    "11 violations this week (more than 10)".to_string()
+                ),
+            ]
+        );
+        assert!(crit.has_critical && !crit.has_warnings);
+
+        let imports = alerts(
+            &[("import_blocked", 4, true), ("import_blocked", 2, false)],
+            false,
+        );
+        assert_eq!(
+            summary(&imports),
+            [(
+                Level::Warning,
+                "Blocked imports increasing: 4 this week, 2 the week before".to_string()
+            )]
+        );
+        let quiet = alerts(&[("import_blocked", 4, true), ("import_blocked", 2, false)], true);
+        assert_eq!(quiet.status, Status::Ok);
+        assert!(quiet.alerts.is_empty());
+    }
+}

@@ -1,0 +1,138 @@
+//! `dashboard`: every report in one pass, for the Markdown view.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::alert::{AlertFold, Alerts};
+use super::score::{Score, ScoreFold};
+use super::stats::{By, Stats, StatsFold};
+use super::{Fold, Newest, Window, detail};
+use crate::config::Config;
+use crate::event::{Event, types};
+
+/// Days in the daily activity chart.
+pub const CHART_DAYS: u64 = 14;
+/// Rows in "top rules" and "recent bypasses".
+pub const TOP: usize = 10;
+
+/// One bypass, for the "recent bypasses" table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bypass {
+    pub when: String,
+    pub user: String,
+    pub branch: String,
+    pub event_type: String,
+    pub method: String,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub generated: String,
+    pub days: u64,
+    pub score: Score,
+    pub alerts: Alerts,
+    pub stats: Stats,
+    /// Events per day for the last [`CHART_DAYS`] days, oldest first.
+    pub daily: Vec<(String, u64)>,
+    /// Violations per rule in the window, most first.
+    pub top_rules: Vec<(String, u64)>,
+    pub recent_bypasses: Vec<Bypass>,
+}
+
+/// Whether an event type records a bypass of a rule.
+pub fn is_bypass(event_type: &str, config: &Config) -> bool {
+    event_type.starts_with("bypass_")
+        || event_type == types::COMMIT_REVIEW_BYPASSED
+        || config.score.bypass_types.iter().any(|t| t == event_type)
+}
+
+pub struct DashboardFold<'a> {
+    config: &'a Config,
+    now: DateTime<FixedOffset>,
+    days: u64,
+    window: Window,
+    stats: StatsFold,
+    daily: StatsFold,
+    rules: StatsFold,
+    score: ScoreFold<'a>,
+    alerts: AlertFold<'a>,
+    bypasses: Newest,
+}
+
+impl<'a> DashboardFold<'a> {
+    pub fn new(now: DateTime<FixedOffset>, days: u64, config: &'a Config) -> DashboardFold<'a> {
+        DashboardFold {
+            config,
+            now,
+            days,
+            window: Window::last_days(now, days),
+            stats: StatsFold::new(now, days, None),
+            daily: StatsFold::calendar_days(now, CHART_DAYS),
+            rules: StatsFold::new(now, days, Some(By::Rule)),
+            score: ScoreFold::new(now, &config.score),
+            alerts: AlertFold::new(
+                now,
+                config.alerts.iter().map(|a| a.get_ref()),
+                config.score.trend_percent,
+            ),
+            bypasses: Newest::new(TOP),
+        }
+    }
+
+    pub fn finish(self, malformed: u64) -> Dashboard {
+        let mut top_rules: Vec<(String, u64)> = self
+            .rules
+            .finish(0)
+            .groups
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        top_rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top_rules.truncate(TOP);
+        let daily = self
+            .daily
+            .finish(0)
+            .groups
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let recent_bypasses = self
+            .bypasses
+            .finish()
+            .into_iter()
+            .map(|e| Bypass {
+                when: e.timestamp.format("%Y-%m-%d %H:%M").to_string(),
+                user: detail(&e, "user").unwrap_or("").to_string(),
+                branch: detail(&e, "branch").unwrap_or("").to_string(),
+                method: detail(&e, "bypass_method").unwrap_or("").to_string(),
+                event_type: e.event_type,
+            })
+            .collect();
+        Dashboard {
+            generated: self.now.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
+            days: self.days,
+            score: self.score.finish(malformed),
+            alerts: self.alerts.finish(false, malformed),
+            stats: self.stats.finish(malformed),
+            daily,
+            top_rules,
+            recent_bypasses,
+        }
+    }
+}
+
+impl Fold for DashboardFold<'_> {
+    fn add(&mut self, event: &Event) {
+        self.stats.add(event);
+        self.daily.add(event);
+        self.score.add(event);
+        self.alerts.add(event);
+        if event.event_type == types::VIOLATION_DETECTED {
+            self.rules.add(event);
+        }
+        if self.window.contains(&event.timestamp) && is_bypass(&event.event_type, self.config) {
+            self.bypasses.offer(event);
+        }
+    }
+}

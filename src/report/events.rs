@@ -1,0 +1,178 @@
+//! `events`: the newest events of a window, filtered by type and source.
+//!
+//! The log is mostly in time order, but several writers and clocks can
+//! interleave, so the newest `limit` are kept in a bounded heap rather than
+//! taken from the end of the file: memory is `limit` events, whatever the
+//! size of the log.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{Fold, Newest, Window};
+use crate::event::Event;
+
+/// The filter of `events`.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub days: u64,
+    /// Matched case-insensitively and exactly.
+    pub event_type: Option<String>,
+    /// Matched case-insensitively as a substring.
+    pub source: Option<String>,
+    pub limit: usize,
+}
+
+/// The result of `events`: newest first.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub events: Vec<Event>,
+    /// How many events matched in all (the listing holds at most `limit`).
+    pub matched: u64,
+    /// Every event type seen anywhere in the log.
+    pub types_present: BTreeSet<String>,
+}
+
+pub struct EventsFold {
+    window: Window,
+    event_type: Option<String>,
+    source: Option<String>,
+    matched: u64,
+    newest: Newest,
+    types_present: BTreeSet<String>,
+}
+
+impl EventsFold {
+    pub fn new(now: DateTime<FixedOffset>, filter: &Filter) -> EventsFold {
+        EventsFold {
+            window: Window::last_days(now, filter.days),
+            event_type: filter.event_type.as_ref().map(|t| t.to_lowercase()),
+            source: filter.source.as_ref().map(|s| s.to_lowercase()),
+            matched: 0,
+            newest: Newest::new(filter.limit),
+            types_present: BTreeSet::new(),
+        }
+    }
+
+    pub fn finish(self) -> Listing {
+        Listing {
+            events: self.newest.finish(),
+            matched: self.matched,
+            types_present: self.types_present,
+        }
+    }
+}
+
+impl Fold for EventsFold {
+    fn add(&mut self, event: &Event) {
+        if !self.types_present.contains(&event.event_type) {
+            self.types_present.insert(event.event_type.clone());
+        }
+        if !self.window.contains(&event.timestamp)
+            || self
+                .event_type
+                .as_ref()
+                .is_some_and(|t| !event.event_type.eq_ignore_ascii_case(t))
+            || self
+                .source
+                .as_ref()
+                .is_some_and(|s| !event.source.to_lowercase().contains(s.as_str()))
+        {
+            return;
+        }
+        self.matched += 1;
+        self.newest.offer(event);
+    }
+}
+
+/// A one-line summary of an event's details for the text view: the most
+/// telling fields first, then the rest, cut to `width` characters.
+pub fn summary(event: &Event, width: usize) -> String {
+    const FIRST: [&str; 8] = [
+        "rule",
+        "reason",
+        "module",
+        "file",
+        "line",
+        "commit_sha",
+        "reviewer",
+        "bypass_method",
+    ];
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |key: &str, value: &serde_json::Value| {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => format!("[{} item(s)]", items.len()),
+            other => other.to_string(),
+        };
+        let text = if key == "commit_sha" || key == "tree" {
+            text.chars().take(12).collect()
+        } else {
+            text
+        };
+        parts.push(format!("{key}={text}"));
+    };
+    for key in FIRST {
+        if let Some(value) = event.details.get(key) {
+            push(key, value);
+        }
+    }
+    for (key, value) in &event.details {
+        if !FIRST.contains(&key.as_str()) && !matches!(key.as_str(), "files" | "user" | "branch") {
+            push(key, value);
+        }
+    }
+    let line = parts.join(" ").replace(['\n', '\r', '\t'], " ");
+    if line.chars().count() > width {
+        let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at: &str, event_type: &str, source: &str) -> Event {
+        Event {
+            timestamp: DateTime::parse_from_rfc3339(at).unwrap(),
+            event_type: event_type.into(),
+            source: source.into(),
+            details: Default::default(),
+        }
+    }
+
+    #[test]
+    fn newest_first_bounded_and_filtered() {
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00+00:00").unwrap();
+        let filter = Filter {
+            days: 1,
+            event_type: Some("Import_Blocked".into()),
+            source: Some("GUARD".into()),
+            limit: 2,
+        };
+        let mut fold = EventsFold::new(now, &filter);
+        for e in [
+            event("2026-11-21T09:00:00+00:00", "import_blocked", "guards.py"),
+            event("2026-11-21T11:00:00+00:00", "import_blocked", "guards.py"),
+            event("2026-11-21T10:00:00+00:00", "import_blocked", "guards.py"),
+            event("2026-11-21T11:30:00+00:00", "import_blocked", "other"),
+            event("2026-11-21T11:45:00+00:00", "bypass_review", "guards.py"),
+            event("2026-11-19T11:00:00+00:00", "import_blocked", "guards.py"),
+        ] {
+            fold.add(&e);
+        }
+        let listing = fold.finish();
+        let times: Vec<_> = listing
+            .events
+            .iter()
+            .map(|e| e.timestamp.format("%H").to_string())
+            .collect();
+        assert_eq!(times, ["11", "10"]);
+        assert_eq!(listing.matched, 3);
+        assert_eq!(listing.types_present.len(), 2);
+    }
+}

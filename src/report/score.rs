@@ -1,0 +1,246 @@
+//! `score`: the effectiveness rating, the current window against the one
+//! before, with the predecessor's rules and thresholds from `[score]`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::{Fold, Trend, Window};
+use crate::config::Score as Config;
+use crate::event::{Event, types};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Excellent,
+    Good,
+    Concerning,
+    Critical,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Excellent => "excellent",
+            Rating::Good => "good",
+            Rating::Concerning => "concerning",
+            Rating::Critical => "critical",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Rating::Excellent => "Enforcement is working: few violations, fewer blocked imports, no bypasses",
+            Rating::Good => "Enforcement is working with minor issues",
+            Rating::Concerning => {
+                "Enforcement needs attention: violations, blocked imports or bypasses are rising"
+            }
+            Rating::Critical => "Enforcement is failing: too many violations or repeated bypasses",
+        }
+    }
+}
+
+/// One metric of the breakdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Metric {
+    pub current_week: u64,
+    pub previous_week: u64,
+    pub trend: Trend,
+    pub threshold: String,
+}
+
+/// The result of `score`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    pub rating: Rating,
+    pub description: String,
+    /// `violations`, `import_blocked`, `bypasses`.
+    pub breakdown: BTreeMap<String, Metric>,
+    pub window_days: u64,
+    pub period: String,
+    pub total_events: Totals,
+    pub malformed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub current: u64,
+    pub previous: u64,
+}
+
+/// Counts of the current and the previous window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pair {
+    pub current: u64,
+    pub previous: u64,
+}
+
+pub struct ScoreFold<'a> {
+    config: &'a Config,
+    current: Window,
+    previous: Window,
+    violations: Pair,
+    imports: Pair,
+    bypasses: Pair,
+    totals: Pair,
+}
+
+impl<'a> ScoreFold<'a> {
+    pub fn new(now: DateTime<FixedOffset>, config: &'a Config) -> ScoreFold<'a> {
+        let days = config.window_days.get();
+        ScoreFold {
+            config,
+            current: Window::last_days(now, days),
+            previous: Window::previous_days(now, days),
+            violations: Pair::default(),
+            imports: Pair::default(),
+            bypasses: Pair::default(),
+            totals: Pair::default(),
+        }
+    }
+
+    pub fn finish(self, malformed: u64) -> Score {
+        rate(
+            self.config,
+            self.violations,
+            self.imports,
+            self.bypasses,
+            self.totals,
+            malformed,
+        )
+    }
+}
+
+impl Fold for ScoreFold<'_> {
+    fn add(&mut self, event: &Event) {
+        let slot: fn(&mut Pair) -> &mut u64 = if self.current.contains(&event.timestamp) {
+            |p| &mut p.current
+        } else if self.previous.contains(&event.timestamp) {
+            |p| &mut p.previous
+        } else {
+            return;
+        };
+        *slot(&mut self.totals) += 1;
+        let kind = event.event_type.as_str();
+        if kind == types::VIOLATION_DETECTED {
+            *slot(&mut self.violations) += 1;
+        } else if kind == types::IMPORT_BLOCKED {
+            *slot(&mut self.imports) += 1;
+        }
+        if self.config.bypass_types.iter().any(|t| t == kind) {
+            *slot(&mut self.bypasses) += 1;
+        }
+    }
+}
+
+/// The rating from the counts, by the predecessor's rules.
+pub fn rate(
+    config: &Config,
+    violations: Pair,
+    imports: Pair,
+    bypasses: Pair,
+    totals: Pair,
+    malformed: u64,
+) -> Score {
+    let percent = config.trend_percent;
+    let v = violations.current;
+    let b = bypasses.current;
+    let import_trend = Trend::of(imports.current, imports.previous, percent);
+    let rating = if v > config.critical_above || b > config.critical_bypasses_above {
+        Rating::Critical
+    } else if v >= config.concerning_from || import_trend == Trend::Increasing || b > 0 {
+        Rating::Concerning
+    } else if v < config.excellent_below && (import_trend == Trend::Decreasing || imports.current == 0) {
+        Rating::Excellent
+    } else {
+        Rating::Good
+    };
+    let days = config.window_days.get();
+    let metric = |pair: Pair, threshold: String| Metric {
+        current_week: pair.current,
+        previous_week: pair.previous,
+        trend: Trend::of(pair.current, pair.previous, percent),
+        threshold,
+    };
+    let mut breakdown = BTreeMap::new();
+    breakdown.insert(
+        "violations".to_string(),
+        metric(
+            violations,
+            format!(
+                "<{}/week for good, <{}/week for excellent",
+                config.concerning_from, config.excellent_below
+            ),
+        ),
+    );
+    breakdown.insert(
+        "import_blocked".to_string(),
+        metric(imports, "decreasing is good".to_string()),
+    );
+    breakdown.insert(
+        "bypasses".to_string(),
+        metric(bypasses, "0 is required for good/excellent".to_string()),
+    );
+    Score {
+        rating,
+        description: rating.description().to_string(),
+        breakdown,
+        window_days: days,
+        period: format!("last {days} days vs {}-{} days ago", days + 1, days * 2),
+        total_events: Totals {
+            current: totals.current,
+            previous: totals.previous,
+        },
+        malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rating(v: u64, imports: (u64, u64), b: u64) -> Rating {
+        let pair = |current, previous| Pair { current, previous };
+        rate(
+            &Config::default(),
+            pair(v, 0),
+            pair(imports.0, imports.1),
+            pair(b, 0),
+            Pair::default(),
+            0,
+        )
+        .rating
+    }
+
+    #[test]
+    fn rating_boundaries() {
+        // Violations: <2 excellent, <5 good, 5..=10 concerning, >10 critical.
+        assert_eq!(rating(0, (0, 0), 0), Rating::Excellent);
+        assert_eq!(rating(1, (0, 0), 0), Rating::Excellent);
+        assert_eq!(rating(2, (0, 0), 0), Rating::Good);
+        assert_eq!(rating(4, (0, 0), 0), Rating::Good);
+        assert_eq!(rating(5, (0, 0), 0), Rating::Concerning);
+        assert_eq!(rating(10, (0, 0), 0), Rating::Concerning);
+        assert_eq!(rating(11, (0, 0), 0), Rating::Critical);
+        // Bypasses: 0 fine, 1 concerning, 2 critical.
+        assert_eq!(rating(0, (0, 0), 1), Rating::Concerning);
+        assert_eq!(rating(0, (0, 0), 2), Rating::Critical);
+        // Imports: decreasing or none for excellent; increasing is concerning.
+        assert_eq!(rating(0, (3, 10), 0), Rating::Excellent);
+        assert_eq!(
+            rating(0, (10, 10), 0),
+            Rating::Good,
+            "stable imports are good, not excellent"
+        );
+        assert_eq!(rating(0, (12, 10), 0), Rating::Good, "+20 % is stable");
+        assert_eq!(rating(0, (13, 10), 0), Rating::Concerning, "+30 % is increasing");
+        assert_eq!(rating(0, (8, 10), 0), Rating::Good, "-20 % is stable");
+        assert_eq!(rating(0, (7, 10), 0), Rating::Excellent, "-30 % is decreasing");
+        assert_eq!(
+            rating(0, (1, 0), 0),
+            Rating::Concerning,
+            "from zero is increasing"
+        );
+    }
+}

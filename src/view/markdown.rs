@@ -1,0 +1,152 @@
+//! The Markdown dashboard: readable on GitHub (which renders the Mermaid
+//! chart) and in a terminal (the sparkline).
+
+use std::fmt::Write;
+
+use super::text::{METRICS, rating_icon};
+use crate::config::Level;
+use crate::report::dashboard::{CHART_DAYS, Dashboard};
+
+/// Escapes text for a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// `▁▂▃▄▅▆▇█`, scaled to the largest value; zero is a space-like `▁`.
+pub fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if max == 0 {
+                BARS[0]
+            } else {
+                BARS[((v * 7).div_ceil(max)) as usize]
+            }
+        })
+        .collect()
+}
+
+pub fn dashboard(d: &Dashboard) -> String {
+    let mut out = String::from("# Enforcement Dashboard\n\n");
+    let _ = writeln!(
+        out,
+        "Generated {} · events of the last {} days\n",
+        d.generated, d.days
+    );
+
+    let _ = writeln!(
+        out,
+        "## Effectiveness: {}\n",
+        d.score.rating.as_str().to_uppercase()
+    );
+    let _ = writeln!(out, "{} {}\n", rating_icon(d.score.rating), d.score.description);
+
+    let _ = writeln!(out, "## Trends ({})\n", d.score.period);
+    out.push_str("| Metric | Current | Previous | Trend |\n|---|---:|---:|---|\n");
+    for (key, label) in METRICS {
+        if let Some(m) = d.score.breakdown.get(key) {
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {} | {} |",
+                m.current_week,
+                m.previous_week,
+                m.trend.as_str()
+            );
+        }
+    }
+    out.push('\n');
+
+    out.push_str("## Alerts\n\n");
+    if d.alerts.alerts.is_empty() {
+        out.push_str("No active alerts.\n\n");
+    } else {
+        for alert in &d.alerts.alerts {
+            let level = match alert.level {
+                Level::Critical => "CRITICAL",
+                Level::Warning => "WARNING",
+            };
+            let _ = writeln!(out, "- **{level}** {}", cell(&alert.message));
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(out, "## Events (last {} days)\n", d.days);
+    out.push_str("| Event type | Count |\n|---|---:|\n");
+    for (event_type, count) in &d.stats.by_type {
+        let _ = writeln!(out, "| {} | {count} |", cell(event_type));
+    }
+    let _ = writeln!(out, "| **Total** | **{}** |\n", d.stats.total_events);
+    if d.stats.malformed > 0 {
+        let _ = writeln!(
+            out,
+            "{} malformed line(s) in the log were skipped.\n",
+            d.stats.malformed
+        );
+    }
+
+    let _ = writeln!(out, "## Daily activity (last {CHART_DAYS} days)\n");
+    let labels: Vec<String> = d
+        .daily
+        .iter()
+        .map(|(day, _)| format!("\"{}\"", &day[5..]))
+        .collect();
+    let values: Vec<u64> = d.daily.iter().map(|(_, n)| *n).collect();
+    let top = values.iter().copied().max().unwrap_or(0).max(1);
+    out.push_str("```mermaid\nxychart-beta\n    title \"Events per day\"\n");
+    let _ = writeln!(out, "    x-axis [{}]", labels.join(", "));
+    let _ = writeln!(out, "    y-axis \"Events\" 0 --> {top}");
+    let _ = writeln!(
+        out,
+        "    bar [{}]\n```\n",
+        values.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    );
+    let first = d.daily.first().map_or("", |(day, _)| day.as_str());
+    let last = d.daily.last().map_or("", |(day, _)| day.as_str());
+    let _ = writeln!(out, "`{}` {first} … {last}\n", sparkline(&values));
+
+    out.push_str("## Top rules by violations\n\n");
+    if d.top_rules.is_empty() {
+        out.push_str("No violations in this window.\n\n");
+    } else {
+        out.push_str("| Rule | Violations |\n|---|---:|\n");
+        for (rule, count) in &d.top_rules {
+            let _ = writeln!(out, "| {} | {count} |", cell(rule));
+        }
+        out.push('\n');
+    }
+
+    out.push_str("## Recent bypasses\n\n");
+    if d.recent_bypasses.is_empty() {
+        out.push_str("No bypasses in this window.\n");
+    } else {
+        out.push_str("| When | Who | Branch | Type | Method |\n|---|---|---|---|---|\n");
+        for b in &d.recent_bypasses {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                b.when,
+                cell(&b.user),
+                cell(&b.branch),
+                b.event_type,
+                cell(&b.method)
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(sparkline(&[0, 0, 0]), "▁▁▁");
+        assert_eq!(sparkline(&[0, 1, 2, 4, 8]), "▁▂▃▅█");
+    }
+}
