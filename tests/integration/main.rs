@@ -9,6 +9,7 @@ mod events;
 mod hookrepo;
 mod install;
 mod record;
+mod reports;
 mod review;
 mod skipped;
 mod support;

@@ -1,0 +1,676 @@
+//! The report commands against fixture logs: one in the predecessor's exact
+//! format mixed with this tool's, with malformed lines and a torn last line.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::{Ran, Sandbox, run};
+
+/// The reports' clock in these tests.
+pub const NOW: &str = "2026-11-21T12:00:00+00:00";
+
+/// A line the predecessor wrote: naive local time (the tests run in UTC),
+/// Python's `", "` separators.
+fn old(at: &str, event_type: &str, source: &str, details: Value) -> String {
+    let details = serde_json::to_string(&details)
+        .unwrap()
+        .replace("\":", "\": ")
+        .replace(",\"", ", \"");
+    format!(
+        r#"{{"timestamp": "{at}", "event_type": "{event_type}", "source": "{source}", "details": {details}}}"#
+    )
+}
+
+/// A line this tool writes.
+fn new(at: &str, event_type: &str, source: &str, details: Value) -> String {
+    serde_json::to_string(&json!({"timestamp": format!("{at}.000000+00:00"), "event_type": event_type, "source": source, "details": details})).unwrap()
+}
+
+/// The fixture: a month of events in both formats.
+///
+/// Current week (since 2026-11-14 12:00): 3 violations (2 web-access-policy,
+/// 1 task-tool), 2 import_blocked, 4 commit_completed, 1 bypass_review, 1
+/// import_allowed without details: 11 events. Previous week: 6 violations,
+/// 5 import_blocked, 2 commit_completed: 13. Older: 5 more.
+/// Malformed: 2 lines and a torn last line.
+pub fn fixture(extra: &[String]) -> String {
+    let mut lines = vec![
+        old(
+            "2026-10-25T09:00:00.123456",
+            "import_allowed",
+            "guards.py",
+            json!({"module": "json"}),
+        ),
+        old(
+            "2026-10-26T09:00:00",
+            "import_allowed",
+            "guards.py",
+            json!({"module": "os"}),
+        ),
+        old(
+            "2026-10-27 09:00:00",
+            "import_allowed",
+            "guards.py",
+            json!({"module": "re"}),
+        ),
+        new(
+            "2026-10-28T10:00:00",
+            "commit_completed",
+            "post-commit",
+            json!({"branch": "main"}),
+        ),
+        new(
+            "2026-11-01T10:00:00",
+            "commit_completed",
+            "post-commit",
+            json!({"branch": "main"}),
+        ),
+    ];
+    for day in 8..14 {
+        lines.push(old(
+            &format!("2026-11-{day:02}T10:00:00.5"),
+            "violation_detected",
+            "violation_watcher.py",
+            json!({"rule": "web-access-policy", "file": "tools/x.py", "line": day, "severity": "high"}),
+        ));
+    }
+    for day in 8..13 {
+        lines.push(old(
+            &format!("2026-11-{day:02}T11:00:00"),
+            "import_blocked",
+            "guards.py",
+            json!({"module": "requests"}),
+        ));
+    }
+    lines.push(new(
+        "2026-11-09T10:00:00",
+        "commit_completed",
+        "post-commit",
+        json!({"branch": "main"}),
+    ));
+    lines.push(new(
+        "2026-11-10T10:00:00",
+        "commit_completed",
+        "post-commit",
+        json!({"branch": "dev"}),
+    ));
+    lines.push("this is not json".to_string());
+    lines.push(r#"{"event_type": "import_blocked", "source": "guards.py"}"#.to_string());
+    lines.push(old(
+        "2026-11-15T08:00:00",
+        "violation_detected",
+        "violation_watcher.py",
+        json!({"rule": "web-access-policy", "file": "a.py", "line": 1, "severity": "high"}),
+    ));
+    lines.push(old(
+        "2026-11-16T08:00:00",
+        "violation_detected",
+        "violation_watcher.py",
+        json!({"rule": "web-access-policy", "file": "b.py", "line": 2, "severity": "high"}),
+    ));
+    lines.push(new(
+        "2026-11-17T08:00:00",
+        "violation_detected",
+        "pre-commit",
+        json!({"rule": "task-tool", "file": "c.py", "line": 3, "severity": "medium"}),
+    ));
+    lines.push(old(
+        "2026-11-18T08:00:00",
+        "import_blocked",
+        "guards.py",
+        json!({"module": "httpx"}),
+    ));
+    lines.push(old(
+        "2026-11-19T08:00:00",
+        "import_blocked",
+        "guards.py",
+        json!({"module": "requests"}),
+    ));
+    for (day, branch) in [(17, "main"), (18, "main"), (20, "dev"), (21, "main")] {
+        lines.push(new(
+            &format!("2026-11-{day:02}T09:00:00"),
+            "commit_completed",
+            "post-commit",
+            json!({"branch": branch, "user": "Dev <dev@example.com>", "agent": "claude-code", "commit_sha": "abc1234"}),
+        ));
+    }
+    lines.push(new(
+        "2026-11-20T15:30:00",
+        "bypass_review",
+        "pre-commit",
+        json!({"reason": "PILOT_SKIP_REVIEW environment variable", "user": "Dev <dev@example.com>", "branch": "main", "files": ["lib/telemetry.py"], "file_count": 1, "bypass_method": "PILOT_SKIP_REVIEW=1", "rule": "review"}),
+    ));
+    lines.push(
+        r#"{"timestamp": "2026-11-20T09:00:00", "event_type": "import_allowed", "source": "guards.py"}"#
+            .to_string(),
+    );
+    lines.extend(extra.iter().cloned());
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.push_str(r#"{"timestamp":"2026-11-21T11:00:00.000000+00:00","event_type":"commit_comp"#);
+    text
+}
+
+pub struct Reports {
+    pub sandbox: Sandbox,
+    pub log: PathBuf,
+}
+
+impl Reports {
+    pub fn new(extra: &[String]) -> Reports {
+        let sandbox = Sandbox::new();
+        let log = sandbox.path().join("data/enforcement_events.jsonl");
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        std::fs::write(&log, fixture(extra)).unwrap();
+        Reports { sandbox, log }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Ran {
+        let mut cmd = self.sandbox.enforce(self.sandbox.path());
+        cmd.env("ENFORCE_NOW", NOW)
+            .env("GIT_CEILING_DIRECTORIES", self.sandbox.path())
+            .arg("--events-file")
+            .arg(&self.log)
+            .args(args);
+        run(&mut cmd)
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let ran = self.run(args);
+        serde_json::from_str(&ran.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}\n{}", ran.stdout, ran.stderr))
+    }
+}
+
+fn bypass_line(at: &str) -> String {
+    new(
+        at,
+        "commit_review_bypassed",
+        "post-commit",
+        json!({"commit_sha": "def5678", "files_changed": 2, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify", "user": "Sneaky <s@example.com>", "branch": "main"}),
+    )
+}
+
+#[test]
+fn stats_text_json_and_csv() {
+    let reports = Reports::new(&[]);
+    let ran = reports.run(&["stats"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        ran.stdout,
+        "Enforcement Stats (last 7 days)
+=============================================
+
+Event Type                    Count
+-------------------------------------
+bypass_review                     1
+commit_completed                  4
+import_allowed                    1
+import_blocked                    2
+violation_detected                3
+-------------------------------------
+TOTAL                            11
+
+3 malformed line(s) skipped
+"
+    );
+    let json = reports.json(&["stats", "--days", "30", "--json"]);
+    assert_eq!(json["days"], 30);
+    assert_eq!(json["total_events"], 29);
+    assert_eq!(json["by_type"]["violation_detected"], 9);
+    assert_eq!(json["by_type"]["import_allowed"], 4);
+    assert_eq!(json["malformed"], 3);
+
+    let by_rule = reports.json(&["stats", "-d", "14", "--by", "rule", "--json"]);
+    assert_eq!(by_rule["by"], "rule");
+    assert_eq!(by_rule["groups"]["web-access-policy"], 8);
+    assert_eq!(by_rule["groups"]["task-tool"], 1);
+
+    let csv = reports.run(&["stats", "--by", "branch", "--format", "csv"]);
+    assert_eq!(csv.stdout, "branch,count\n(none),6\ndev,1\nmain,4\n");
+}
+
+#[test]
+fn stats_by_day_is_a_time_series_with_zero_days() {
+    let reports = Reports::new(&[]);
+    let json = reports.json(&["stats", "--days", "3", "--by", "day", "--json"]);
+    assert_eq!(
+        json["groups"],
+        json!({"2026-11-18": 0, "2026-11-19": 1, "2026-11-20": 3, "2026-11-21": 1}),
+        "the window starts at 2026-11-18 12:00, after that day's event"
+    );
+    let zero = reports.json(&["stats", "--days", "30", "--by", "day", "--json"]);
+    let groups = zero["groups"].as_object().unwrap();
+    assert_eq!(groups.len(), 31, "one row per day of the window, today included");
+    assert_eq!(groups["2026-11-02"], 0);
+}
+
+#[test]
+fn events_newest_first_with_filters() {
+    let reports = Reports::new(&[]);
+    let ran = reports.run(&["events", "--days", "2"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let rows: Vec<&str> = ran.stdout.lines().skip(3).collect();
+    assert!(
+        rows[0].starts_with("2026-11-21 09:00:00  commit_completed"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        rows[1].starts_with("2026-11-20 15:30:00  bypass_review"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        rows[1].contains("reason=PILOT_SKIP_REVIEW environment variable"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        rows[1].contains("bypass_method=PILOT_SKIP_REVIEW=1"),
+        "{}",
+        ran.stdout
+    );
+
+    let json = reports.json(&[
+        "events",
+        "-d",
+        "30",
+        "--type",
+        "VIOLATION_DETECTED",
+        "--limit",
+        "2",
+        "--json",
+    ]);
+    let events = json["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(json["matched"], 9);
+    assert_eq!(events[0]["timestamp"], "2026-11-17T08:00:00.000000+00:00");
+    assert_eq!(events[0]["details"]["rule"], "task-tool");
+    assert_eq!(events[1]["source"], "violation_watcher.py");
+
+    let by_source = reports.json(&[
+        "events", "-d", "30", "--source", "GUARDS", "--limit", "100", "--json",
+    ]);
+    assert_eq!(by_source["matched"], 11);
+
+    let unknown = reports.run(&["events", "--type", "import_blokced"]);
+    assert_eq!(unknown.code, 2);
+    assert_eq!(
+        unknown.stderr,
+        "enforce: unknown event type `import_blokced`\nhint: types in the log: bypass_review, commit_completed, import_allowed, import_blocked, violation_detected\n"
+    );
+    // A known type that is not in the log is no error.
+    assert_eq!(
+        reports.run(&["events", "--type", "commit_gitignore_only"]).code,
+        0
+    );
+
+    let csv = reports.run(&["events", "--type", "bypass_review", "--format", "csv"]);
+    assert!(
+        csv.stdout.starts_with(
+            "timestamp,event_type,source,details\n2026-11-20T15:30:00+00:00,bypass_review,pre-commit,\"{"
+        ),
+        "{}",
+        csv.stdout
+    );
+}
+
+#[test]
+fn score_good_with_the_predecessor_layout() {
+    let reports = Reports::new(&[]);
+    let ran = reports.run(&["score"]);
+    assert_eq!(ran.code, 0);
+    assert_eq!(
+        ran.stdout,
+        "Enforcement Effectiveness Score
+=======================================================
+
+  [~] Overall Rating: GOOD
+      Enforcement is working with minor issues
+
+Score Breakdown
+-------------------------------------------------------
+
+  Violations:
+    Current week:     3  [v] decreasing
+    Previous week:    6
+    Threshold:     <5/week for good, <2/week for excellent
+
+  Import Blocked:
+    Current week:     2  [v] decreasing
+    Previous week:    5
+    Threshold:     decreasing is good
+
+  Bypasses:
+    Current week:     0  [-] stable
+    Previous week:    0
+    Threshold:     0 is required for good/excellent
+
+-------------------------------------------------------
+Period: last 7 days vs 8-14 days ago
+Total events: 11 (current) / 13 (previous)
+3 malformed line(s) skipped
+"
+    );
+    let json = reports.json(&["score", "--json"]);
+    assert_eq!(json["rating"], "good");
+    assert_eq!(json["description"], "Enforcement is working with minor issues");
+    assert_eq!(
+        json["breakdown"]["violations"],
+        json!({"current_week": 3, "previous_week": 6, "trend": "decreasing", "threshold": "<5/week for good, <2/week for excellent"})
+    );
+    assert_eq!(json["breakdown"]["import_blocked"]["trend"], "decreasing");
+    assert_eq!(json["total_events"], json!({"current": 11, "previous": 13}));
+}
+
+#[test]
+fn score_follows_the_config_thresholds() {
+    let reports = Reports::new(&[]);
+    let repo = reports.sandbox.repo("repo");
+    repo.write(".enforce.toml", "[score]\nconcerning_from = 3\n");
+    let mut cmd = reports.sandbox.enforce(&repo.root);
+    cmd.env("ENFORCE_NOW", NOW)
+        .arg("--events-file")
+        .arg(&reports.log)
+        .args(["score", "--json"]);
+    let json: Value = serde_json::from_str(&run(&mut cmd).stdout).unwrap();
+    assert_eq!(json["rating"], "concerning");
+}
+
+#[test]
+fn alert_exit_codes_quiet_and_json() {
+    let quiet_log = Reports::new(&[]);
+    let ran = quiet_log.run(&["alert"]);
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (0, ""),
+        "no alerts: no output, exit 0"
+    );
+    assert_eq!(quiet_log.json(&["alert", "--json"])["status"], "ok");
+
+    let mut extra = vec![bypass_line("2026-11-21T08:00:00")];
+    for n in 0..4 {
+        extra.push(old(
+            &format!("2026-11-21T0{n}:30:00"),
+            "violation_detected",
+            "w",
+            json!({"rule": "r"}),
+        ));
+    }
+    let noisy = Reports::new(&extra);
+    let ran = noisy.run(&["alert"]);
+    assert_eq!(ran.code, 1);
+    assert_eq!(
+        ran.stdout,
+        "[CRITICAL] Review bypassed 1 time(s) this week\n[WARNING] 7 violations this week (more than 5)\n"
+    );
+    let quiet = noisy.run(&["alert", "--quiet"]);
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str()),
+        (1, "[CRITICAL] Review bypassed 1 time(s) this week\n")
+    );
+    let json = noisy.json(&["alert", "--json"]);
+    assert_eq!(json["status"], "critical");
+    assert_eq!(json["has_critical"], true);
+    assert_eq!(json["has_warnings"], true);
+    assert_eq!(
+        json["alerts"][1],
+        json!({"level": "warning", "message": "7 violations this week (more than 5)", "metric": "violations"})
+    );
+    assert_eq!(
+        noisy.run(&["alert", "--json"]).code,
+        1,
+        "the exit status is the same in every mode"
+    );
+
+    // Only warnings: --quiet has nothing left and exits 0.
+    let warn = Reports::new(&extra[1..]);
+    let quiet = warn.run(&["alert", "--quiet"]);
+    assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn configured_alerts_replace_the_defaults() {
+    let reports = Reports::new(&[]);
+    let repo = reports.sandbox.repo("repo");
+    repo.write(
+        ".enforce.toml",
+        "[[alerts]]\nmetric = \"commits\"\nevent_types = [\"commit_completed\"]\nabove = 3\nlevel = \"warning\"\nmessage = \"{count} commits in {window_days} days\"\n",
+    );
+    let mut cmd = reports.sandbox.enforce(&repo.root);
+    cmd.env("ENFORCE_NOW", NOW)
+        .arg("--events-file")
+        .arg(&reports.log)
+        .arg("alert");
+    let ran = run(&mut cmd);
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (1, "[WARNING] 4 commits in 7 days\n")
+    );
+
+    repo.write("x.toml", "");
+    repo.write(
+        ".enforce.toml",
+        "[[alerts]]\nmetric = \"x\"\nevent_types = [\"a\"]\nlevel = \"warning\"\nmessage = \"m\"\n",
+    );
+    let mut cmd = reports.sandbox.enforce(&repo.root);
+    cmd.args(["config", "check"]);
+    let ran = run(&mut cmd);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .contains(".enforce.toml:1:1: an alert needs `above = N`"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn dashboard_matches_the_golden_file() {
+    let reports = Reports::new(&[bypass_line("2026-11-21T08:00:00")]);
+    let ran = reports.run(&["dashboard"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/dashboard.md");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &ran.stdout).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    assert_eq!(
+        ran.stdout, expected,
+        "run with UPDATE_GOLDEN=1 to accept a deliberate change"
+    );
+    for section in [
+        "# Enforcement Dashboard",
+        "## Effectiveness: CONCERNING",
+        "## Trends",
+        "## Alerts",
+        "## Events (last 7 days)",
+        "## Daily activity (last 14 days)",
+        "```mermaid\nxychart-beta",
+        "## Top rules by violations",
+        "## Recent bypasses",
+    ] {
+        assert!(expected.contains(section), "{section}");
+    }
+}
+
+#[test]
+fn dashboard_output_is_written_atomically_and_announced() {
+    let reports = Reports::new(&[]);
+    let out = reports.sandbox.path().join("docs/dashboard.md");
+    let ran = reports.run(&["dashboard", "--output", out.to_str().unwrap()]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(ran.stdout, "");
+    assert_eq!(
+        ran.stderr,
+        format!("enforce: dashboard written to {}\n", out.display())
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("# Enforcement Dashboard\n"));
+    assert!(text.contains("No active alerts."));
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+#[test]
+fn cleanup_removes_old_events_and_keeps_everything_unreadable() {
+    let reports = Reports::new(&[]);
+    let before = std::fs::read_to_string(&reports.log).unwrap();
+    let dry = reports.json(&["cleanup", "--days", "14", "--dry-run", "--json"]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["removed"], 5);
+    assert_eq!(dry["kept"], 27);
+    assert_eq!(dry["malformed_kept"], 3);
+    assert_eq!(
+        std::fs::read_to_string(&reports.log).unwrap(),
+        before,
+        "a dry run writes nothing"
+    );
+
+    let ran = reports.run(&["cleanup", "--days", "14"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.starts_with("Removed 5 event(s) older than 14 days"),
+        "{}",
+        ran.stdout
+    );
+    let after = std::fs::read_to_string(&reports.log).unwrap();
+    assert!(after.contains("this is not json\n"));
+    assert!(after.contains("{\"event_type\": \"import_blocked\", \"source\": \"guards.py\"}\n"));
+    assert!(
+        after.ends_with("\"event_type\":\"commit_comp\n"),
+        "the torn line is kept"
+    );
+    assert!(
+        after.contains("\"timestamp\": \"2026-11-15T08:00:00\""),
+        "kept lines are byte for byte"
+    );
+    assert_eq!(
+        reports.json(&["stats", "--json"])["total_events"],
+        11,
+        "recent events are all still there"
+    );
+    assert_eq!(reports.json(&["cleanup", "--json"])["removed"], 0);
+}
+
+#[test]
+fn cleanup_during_concurrent_appends_loses_nothing() {
+    let reports = Reports::new(&[]);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            for n in 0..150 {
+                let ran = reports.run(&[
+                    "record",
+                    "import_allowed",
+                    "-s",
+                    "race",
+                    "--detail",
+                    &format!("n:={n}"),
+                ]);
+                assert_eq!(ran.code, 0, "{}", ran.stderr);
+            }
+        });
+        for _ in 0..15 {
+            let ran = reports.run(&["cleanup", "--days", "14"]);
+            assert_eq!(ran.code, 0, "{}", ran.stderr);
+        }
+        writer.join().unwrap();
+    });
+    // `record` stamps the real time while ENFORCE_NOW is fixed: search wide.
+    let all = reports.json(&[
+        "events", "--days", "100000", "--source", "race", "--limit", "0", "--json",
+    ]);
+    assert_eq!(all["matched"], 150, "every append survived the rewrites");
+    // The 11 events of the fixture's week, and the 150 stamped after the clock.
+    assert_eq!(reports.json(&["stats", "--json"])["total_events"], 161);
+}
+
+#[test]
+fn json_argument_form() {
+    let reports = Reports::new(&[]);
+    let stats = reports.json(&[r#"{"action": "stats", "days": 14}"#]);
+    assert_eq!(stats["days"], 14);
+    assert_eq!(stats["total_events"], 24);
+    let score = reports.json(&[r#"{"action": "score"}"#]);
+    assert_eq!(score["rating"], "good");
+    let events =
+        reports.json(&[r#"{"action": "events", "event_type": "import_blocked", "limit": 10, "days": 30}"#]);
+    assert_eq!(events["events"].as_array().unwrap().len(), 7);
+    let alert = reports.json(&[r#"{"action": "alert", "quiet": true}"#]);
+    assert_eq!(alert["status"], "ok");
+    let out = reports.sandbox.path().join("dash.md");
+    let dash = reports.json(&[&format!(
+        r#"{{"action": "dashboard", "output": "{}"}}"#,
+        out.display()
+    )]);
+    assert_eq!(dash["output"], out.to_str().unwrap());
+    assert!(out.exists());
+
+    for (arg, error) in [
+        ("{not json", "the JSON argument is not valid JSON"),
+        (
+            r#"{"action": "stats", "dayz": 3}"#,
+            "unknown key `dayz` for action `stats`",
+        ),
+        (r#"{"action": "nuke"}"#, "unknown action `nuke`"),
+        (
+            r#"{"action": "events", "event_type": "nope"}"#,
+            "unknown event type `nope`",
+        ),
+    ] {
+        let ran = reports.run(&[arg]);
+        assert_eq!(ran.code, 2, "{arg}");
+        let value: Value =
+            serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{arg}: {e}: {}", ran.stdout));
+        assert!(
+            value["error"].as_str().unwrap().starts_with(error),
+            "{arg}: {value}"
+        );
+        assert!(value["hint"].is_string(), "{value}");
+        assert_eq!(ran.stderr, "");
+    }
+}
+
+#[test]
+fn demo_tells_the_story() {
+    let sandbox = Sandbox::new();
+    let ran = run(sandbox
+        .enforce(sandbox.path())
+        .env("TMPDIR", sandbox.path())
+        .args(["demo", "--keep"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    for expected in [
+        "committed reviewed and approved, with an Agent trailer",
+        "BLOCKED   changed, but nobody reviewed it",
+        "commit blocked by rule `review`",
+        "BLOCKED   reviewed, but the message names no agent",
+        "recorded as `bypass_agent_trailer`",
+        "recorded as `bypass_review`",
+        "commit blocked by rule `no-debug-print`",
+        "recorded as `commit_review_bypassed`",
+        "committed only .gitignore changed",
+        "$ enforce stats",
+        "Overall Rating: CONCERNING",
+        "[CRITICAL] Review bypassed 1 time(s) this week",
+        "Dashboard (Markdown): ",
+        "The repository is kept for exploring",
+    ] {
+        assert!(
+            ran.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            ran.stdout
+        );
+    }
+    let dashboard = ran
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Dashboard (Markdown): "))
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(dashboard)
+            .unwrap()
+            .starts_with("# Enforcement Dashboard")
+    );
+}
