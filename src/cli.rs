@@ -82,6 +82,18 @@ pub enum Command {
     /// Remove events older than the retention; unreadable lines are kept.
     Cleanup(CleanupArgs),
 
+    /// Judge the commits of a range (for CI): agent trailer, review
+    /// trailer, and their records in the log. Exits 1 on any offence.
+    Audit(AuditArgs),
+
+    /// Is enforcement in force here? Hooks, binary, config, events file,
+    /// chain and approvals, each OK/WARN/FAIL with its fix. Exits 1 on FAIL.
+    Status(OutputArgs),
+
+    /// Check the log's hash chain: edited, deleted, inserted, reordered or
+    /// truncated lines. Exits 1 when broken.
+    Verify(OutputArgs),
+
     /// A scripted tour: agent commits in a temporary repository, then the
     /// reports.
     Demo(DemoArgs),
@@ -185,6 +197,23 @@ pub struct CleanupArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The commits to judge, e.g. origin/main..HEAD.
+    pub range: String,
+
+    /// Record each offence as an `audit_offence` event.
+    #[arg(long)]
+    pub record: bool,
+
+    /// Do not check the events file even when there is one.
+    #[arg(long)]
+    pub no_log: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep the demo repository (its path is printed) instead of removing it.
     #[arg(long)]
@@ -241,7 +270,8 @@ pub struct RecordArgs {
     #[arg(long, short)]
     pub source: String,
 
-    /// The details, as one JSON object.
+    /// The details, as one JSON object; `-` reads it from standard input
+    /// (for details larger than a command-line argument may be).
     #[arg(long, value_name = "JSON")]
     pub details: Option<String>,
 

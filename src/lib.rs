@@ -10,6 +10,7 @@ mod cmd;
 pub mod config;
 pub mod error;
 pub mod event;
+mod fault;
 pub mod git;
 pub mod hook;
 pub mod install;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Loaded};
 use crate::error::{Error, Result};
+use crate::event::chain::{HEAD_REF, Head};
 use crate::event::location::{self, Origin, Settings};
 use crate::event::{EventLog, Recorder, TimestampFormat};
 use crate::git::{Git, Repo};
@@ -71,8 +72,46 @@ impl Workspace {
         self.config.config.telemetry.timestamp_format
     }
 
+    /// Keeps `head` in the repository's `refs/enforce/head`, unless the ref
+    /// already names a later head of the same file. Best effort: the log
+    /// itself is the record, the ref only lets a truncated tail be noticed.
+    pub fn publish_head(&self, head: Option<Head>) {
+        if let Some(git) = &self.git {
+            publish_head(git, self.events.path(), head);
+        }
+    }
+
+    /// The head the repository's ref names for this workspace's events
+    /// file, if any.
+    pub fn anchored_head(&self) -> Option<Head> {
+        let git = self.git.as_ref()?;
+        let (head, file) = Head::from_ref_text(&git.read_ref_blob(HEAD_REF)?)?;
+        (file == self.events.path().display().to_string()).then_some(head)
+    }
+
     /// A recorder into this workspace's log, for `source`.
     pub fn recorder(&self, source: &str) -> Recorder {
         Recorder::new(self.events.clone(), self.timestamp_format(), source)
+    }
+}
+
+/// Keeps `head` of the events file `file` in the repository's
+/// `refs/enforce/head`, unless the ref already names a later head of the
+/// same file. Best effort: the log itself is the record; the ref only lets
+/// a truncated tail be noticed, and can be pushed and compared elsewhere.
+pub fn publish_head(git: &Git, file: &Path, head: Option<Head>) {
+    let Some(head) = head else {
+        return;
+    };
+    let name = file.display().to_string();
+    let text = head.to_ref_text(file);
+    let result = git.update_ref_blob(HEAD_REF, "enforce: log head", |current| {
+        let newer = current
+            .and_then(Head::from_ref_text)
+            .is_some_and(|(known, known_file)| known_file == name && known.seq >= head.seq);
+        (!newer).then(|| text.clone().into_bytes())
+    });
+    if let Err(e) = result {
+        eprintln!("enforce: warning: could not update `{HEAD_REF}`: {e}");
     }
 }

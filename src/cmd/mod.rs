@@ -1,5 +1,6 @@
 //! One file per subcommand: glue between the command line and the library.
 
+mod audit;
 mod config;
 mod demo;
 mod hook;
@@ -8,6 +9,8 @@ pub mod json_arg;
 mod record;
 mod report;
 mod review;
+mod status;
+mod verify;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -43,6 +46,9 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Alert(args) => report::alert(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Dashboard(args) => report::dashboard(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Cleanup(args) => report::cleanup(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Audit(args) => audit::run(&cwd, events_flag, &args),
+        Command::Status(args) => status::run(&cwd, events_flag, &args),
+        Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Demo(args) => demo::run(&args),
     }
 }

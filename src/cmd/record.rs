@@ -23,10 +23,22 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
             "name who records the event, e.g. --source guards.py",
         ));
     }
-    let details = details(args.details.as_deref(), &args.detail)?;
+    let stdin_details;
+    let json = match args.details.as_deref() {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Error::io("read the details from", "standard input", e))?;
+            stdin_details = text;
+            Some(stdin_details.as_str())
+        }
+        other => other,
+    };
+    let details = details(json, &args.detail)?;
     let workspace = Workspace::load(cwd, events_flag)?;
     let event = Event::now(args.event_type, args.source, details);
-    workspace.events.append(&event, workspace.timestamp_format())?;
+    let head = workspace.events.append(&event, workspace.timestamp_format())?;
+    workspace.publish_head(Some(head));
     Ok(EXIT_OK)
 }
 

@@ -89,9 +89,9 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
     if let Some(note) = &note {
         details["note"] = json!(note);
     }
-    workspace
-        .recorder("enforce review")
-        .record(types::REVIEW_APPROVED, crate::event::details(details));
+    let recorder = workspace.recorder("enforce review");
+    recorder.record(types::REVIEW_APPROVED, crate::event::details(details));
+    workspace.publish_head(recorder.head());
 
     let mut text = format!(
         "approved: tree {} ({file_count} file(s)) as {reviewer}, valid until {} ({})\n",

@@ -15,6 +15,7 @@ use toml::Spanned;
 use crate::error::{Error, Result};
 use crate::event::TimestampFormat;
 
+pub mod diff;
 mod values;
 
 pub use values::{Glob, NonEmpty, Pattern, Positive, RuleName, TrailerKey};
@@ -81,7 +82,7 @@ impl Default for Score {
             concerning_from: 5,
             critical_above: 10,
             critical_bypasses_above: 1,
-            bypass_types: vec!["commit_review_bypassed".to_string()],
+            bypass_types: vec!["commit_review_bypassed".to_string(), "rule_weakened".to_string()],
         }
     }
 }
@@ -167,6 +168,14 @@ pub fn default_alerts() -> Vec<Spanned<AlertRule>> {
             None,
             Level::Warning,
             "{count} violations this week (more than {threshold})",
+        ),
+        rule(
+            "rule_weakened",
+            "rule_weakened",
+            Some(0),
+            None,
+            Level::Critical,
+            "Rules weakened {count} time(s) this week",
         ),
         rule(
             "import_blocked",

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use super::EventLog;
 use super::log::parse_line;
+use super::{Event, EventLog, chain};
 use crate::error::{Error, Result};
 
 /// What cleanup did, or would do.
@@ -30,6 +30,8 @@ pub struct Cleanup {
     pub malformed_kept: u64,
     /// Blank lines dropped.
     pub blank_removed: u64,
+    /// Checkpoint lines written where lines were removed.
+    pub checkpoints: u64,
     pub dry_run: bool,
     pub path: PathBuf,
 }
@@ -55,6 +57,30 @@ fn fate(line: &[u8], cutoff: &DateTime<FixedOffset>) -> Fate {
     }
 }
 
+/// A run of removed lines.
+struct Cut {
+    /// The hash of the last removed line.
+    hash: String,
+    /// The last sequence number seen up to there.
+    seq: u64,
+    removed: u64,
+}
+
+/// The line that stands where a run of lines was removed.
+fn checkpoint(cut: &Cut, cutoff: &str) -> String {
+    let event = Event::now(
+        chain::CHECKPOINT,
+        "enforce cleanup",
+        crate::event::details(serde_json::json!({
+            "removed": cut.removed,
+            "last_removed_hash": cut.hash,
+            "last_removed_seq": cut.seq,
+            "cutoff": cutoff,
+        })),
+    );
+    event.to_line(super::TimestampFormat::Rfc3339)
+}
+
 /// Removes events stamped before `cutoff` from `log`; with `dry_run`,
 /// only counts.
 pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run: bool) -> Result<Cleanup> {
@@ -66,6 +92,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         kept: 0,
         malformed_kept: 0,
         blank_removed: 0,
+        checkpoints: 0,
         dry_run,
         path: path.clone(),
     };
@@ -80,6 +107,11 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
     let mut writer = if dry_run { None } else { Some(Rewrite::new(&path)?) };
     let mut reader = BufReader::with_capacity(64 * 1024, &file);
     let mut line = Vec::with_capacity(1024);
+    // Where lines were removed, the chain is cut: a checkpoint names the
+    // last removed line's hash and the last sequence number seen, so the
+    // kept line after it still verifies.
+    let mut cut: Option<Cut> = None;
+    let mut last_seq = 0;
     loop {
         line.clear();
         let read = reader
@@ -88,19 +120,48 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         if read == 0 {
             break;
         }
+        let stored = line.strip_suffix(b"\n").unwrap_or(&line);
+        let links = chain::Links::of(stored);
+        if let Some(links) = &links {
+            if let Some((_, seq)) = links.checkpoint() {
+                last_seq = last_seq.max(seq);
+            } else if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
+                last_seq = last_seq.max(seq);
+            }
+        }
         match fate(&line, &cutoff) {
-            Fate::Remove => result.removed += 1,
+            Fate::Remove => {
+                result.removed += 1;
+                let run = cut.take().map_or(0, |c| c.removed);
+                cut = Some(Cut {
+                    hash: chain::hash(stored),
+                    seq: last_seq,
+                    removed: run + 1,
+                });
+            }
             Fate::Blank => result.blank_removed += 1,
             Fate::Keep { malformed } => {
                 result.kept += 1;
                 result.malformed_kept += u64::from(malformed);
                 if let Some(writer) = writer.as_mut() {
+                    if let Some(cut) = cut.take() {
+                        writer.line(checkpoint(&cut, &result.cutoff).as_bytes())?;
+                        result.checkpoints += 1;
+                    }
                     writer.line(&line)?;
+                    if result.kept == 2 && crate::fault::requested("die-mid-cleanup") {
+                        let _ = writer.out.flush();
+                        crate::fault::die();
+                    }
                 }
             }
         }
     }
-    if let Some(writer) = writer {
+    if let Some(mut writer) = writer {
+        if let Some(cut) = cut.take() {
+            writer.line(checkpoint(&cut, &result.cutoff).as_bytes())?;
+            result.checkpoints += 1;
+        }
         writer.commit(&file)?;
     }
     // `file` (and with it the lock) is released here, after the rename.
@@ -192,8 +253,19 @@ mod tests {
 
         let done = cleanup(&log, 30, cutoff, false).unwrap();
         assert_eq!((done.removed, done.kept), (1, 3));
+        let after = fs::read_to_string(&path).unwrap();
+        let (first, rest) = after.split_once('\n').unwrap();
+        let checkpoint: serde_json::Value = serde_json::from_str(first).unwrap();
+        assert_eq!(checkpoint["event_type"], "log_checkpoint");
         assert_eq!(
-            fs::read_to_string(&path).unwrap(),
+            checkpoint["details"]["last_removed_hash"],
+            chain::hash(
+                br#"{"timestamp": "2025-01-15T10:30:00", "event_type": "old", "source": "s", "details": {}}"#
+            )
+        );
+        assert_eq!(done.checkpoints, 1);
+        assert_eq!(
+            rest,
             concat!(
                 "garbage line\n",
                 "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"new\",\"source\":\"s\",\"details\":{\"x\":1}}\n",

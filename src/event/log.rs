@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::chain::{self, Head};
 use super::{Event, TimestampFormat, timestamp};
 use crate::error::{Error, Result};
 
@@ -40,18 +41,26 @@ impl EventLog {
 
     /// Appends one event as one line, creating the file and its directory
     /// when missing.
-    pub fn append(&self, event: &Event, format: TimestampFormat) -> Result<()> {
-        self.append_line(event.to_line(format).as_bytes())
-    }
-
-    /// Appends `line` (without its newline) under the exclusive lock.
-    fn append_line(&self, line: &[u8]) -> Result<()> {
+    ///
+    /// Reading the tail for the chain link and writing the line are one
+    /// critical section under the lock, so concurrent appends form one
+    /// linear chain. Returns the new head.
+    pub fn append(&self, event: &Event, format: TimestampFormat) -> Result<Head> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| Error::io("create the events directory", dir, e))?;
         }
         let file = self.open_locked(true)?;
-        let result = write_after_last_line(&file, line)
-            .map_err(|e| Error::io("append to the events file", &self.path, e));
+        let result = (|| {
+            let len = file.metadata()?.len();
+            let next = chain::next_link(&file, len)?;
+            let line = event.to_chained_line(format, next.seq, &next.prev);
+            write_after_last_line(&file, len, line.as_bytes())?;
+            Ok(Head {
+                seq: next.seq,
+                hash: chain::hash(line.as_bytes()),
+            })
+        })()
+        .map_err(|e: io::Error| Error::io("append to the events file", &self.path, e));
         // Dropping the file releases the lock; unlock explicitly anyway so a
         // failed unlock is not mistaken for a failed write.
         let _ = file.unlock();
@@ -106,8 +115,7 @@ fn is_current(file: &File, path: &Path) -> bool {
 
 /// Writes `line` plus a newline at the end of `file`, first ending a torn
 /// last line if the file does not end in a newline.
-fn write_after_last_line(file: &File, line: &[u8]) -> io::Result<()> {
-    let len = file.metadata()?.len();
+fn write_after_last_line(file: &File, len: u64, line: &[u8]) -> io::Result<()> {
     let mut buf = Vec::with_capacity(line.len() + 2);
     if len > 0 {
         let mut last = [0u8];
@@ -118,6 +126,10 @@ fn write_after_last_line(file: &File, line: &[u8]) -> io::Result<()> {
     }
     buf.extend_from_slice(line);
     buf.push(b'\n');
+    if crate::fault::requested("die-mid-append") {
+        (&*file).write_all(&buf[..buf.len() / 2])?;
+        crate::fault::die();
+    }
     // One write of the whole buffer: O_APPEND makes it land at the end even
     // if a writer that does not lock (the predecessor) appends meanwhile.
     (&*file).write_all(&buf)

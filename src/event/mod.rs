@@ -5,6 +5,7 @@
 //! tools and theirs by ours: `timestamp`, `event_type`, `source`, `details`,
 //! and any extra top-level fields, which readers ignore.
 
+pub mod chain;
 pub mod cleanup;
 pub mod location;
 pub mod log;
@@ -40,6 +41,12 @@ pub mod types {
     pub const BYPASS_CONTENT_RULE: &str = "bypass_content_rule";
     /// `enforce review approve` approved a staged tree.
     pub const REVIEW_APPROVED: &str = "review_approved";
+    /// `enforce audit --record` found a commit that breaks a rule.
+    pub const AUDIT_OFFENCE: &str = "audit_offence";
+    /// A commit changed `.enforce.toml`.
+    pub const CONFIG_CHANGED: &str = "config_changed";
+    /// A commit made a rule weaker.
+    pub const RULE_WEAKENED: &str = "rule_weakened";
 }
 
 /// The event types the Python predecessor defined. Other tools may record
@@ -101,18 +108,34 @@ impl Event {
 
     /// The event as one log line, without the trailing newline.
     pub fn to_line(&self, format: TimestampFormat) -> String {
+        self.line(format, None)
+    }
+
+    /// The event as one chained log line: `seq` and `prev` after the
+    /// predecessor's four fields (its readers ignore them).
+    pub fn to_chained_line(&self, format: TimestampFormat, seq: u64, prev: &str) -> String {
+        self.line(format, Some((seq, prev)))
+    }
+
+    fn line(&self, format: TimestampFormat, chain: Option<(u64, &str)>) -> String {
         #[derive(Serialize)]
         struct Line<'a> {
             timestamp: String,
             event_type: &'a str,
             source: &'a str,
             details: &'a Map<String, Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            seq: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prev: Option<&'a str>,
         }
         let line = Line {
             timestamp: timestamp::format(&self.timestamp.with_timezone(&Local), format),
             event_type: &self.event_type,
             source: &self.source,
             details: &self.details,
+            seq: chain.map(|c| c.0),
+            prev: chain.map(|c| c.1),
         };
         // Serializing strings and a JSON map cannot fail.
         serde_json::to_string(&line).unwrap_or_default()

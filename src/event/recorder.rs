@@ -5,10 +5,11 @@
 //! through either. The recorder warns once on standard error and carries
 //! on; the decision alone sets the exit code.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 
+use super::chain::Head;
 use super::{Event, EventLog, TimestampFormat};
 
 pub struct Recorder {
@@ -16,6 +17,7 @@ pub struct Recorder {
     format: TimestampFormat,
     source: String,
     failures: Cell<u32>,
+    head: RefCell<Option<Head>>,
 }
 
 impl Recorder {
@@ -25,22 +27,39 @@ impl Recorder {
             format,
             source: source.to_string(),
             failures: Cell::new(0),
+            head: RefCell::new(None),
         }
     }
 
     /// Appends an event; on failure warns (once) and goes on.
     pub fn record(&self, event_type: &str, details: Map<String, Value>) {
         let event = Event::now(event_type, self.source.as_str(), details);
-        if let Err(err) = self.log.append(&event, self.format) {
-            let failures = self.failures.get() + 1;
-            self.failures.set(failures);
-            if failures == 1 {
-                eprintln!("enforce: warning: could not record `{event_type}`: {err}");
-                eprintln!(
-                    "hint: the events are lost but the rules were applied as usual; `enforce config show` says where events go"
-                );
+        match self.log.append(&event, self.format) {
+            Ok(head) => {
+                self.head.replace(Some(head));
             }
+            Err(err) => self.failed(event_type, &err),
         }
+    }
+
+    fn failed(&self, event_type: &str, err: &crate::error::Error) {
+        let failures = self.failures.get() + 1;
+        self.failures.set(failures);
+        if failures == 1 {
+            eprintln!("enforce: warning: could not record `{event_type}`: {err}");
+            eprintln!(
+                "hint: the events are lost but the rules were applied as usual; `enforce config show` says where events go"
+            );
+        }
+    }
+
+    /// The head of the log after this recorder's last append.
+    pub fn head(&self) -> Option<Head> {
+        self.head.borrow().clone()
+    }
+
+    pub fn log(&self) -> &EventLog {
+        &self.log
     }
 
     /// How many events could not be recorded.

@@ -213,6 +213,60 @@ impl Git {
         Some(self.inner.find_commit(oid).ok()?.tree_id().to_string())
     }
 
+    /// The text of the blob `refname` points at, if any.
+    pub fn read_ref_blob(&self, refname: &str) -> Option<Vec<u8>> {
+        let reference = self.inner.find_reference(refname).ok()?;
+        let blob = reference.peel_to_blob().ok()?;
+        Some(blob.content().to_vec())
+    }
+
+    /// Points `refname` at a blob of what `update` makes of the current
+    /// blob's content (`None`: leave the ref as it is). The update is a
+    /// compare-and-swap, retried when another process moved the ref in
+    /// between, so concurrent writers never move it backwards.
+    pub fn update_ref_blob(
+        &self,
+        refname: &str,
+        message: &str,
+        update: impl Fn(Option<&[u8]>) -> Option<Vec<u8>>,
+    ) -> Result<()> {
+        for _ in 0..10 {
+            let current = self.inner.find_reference(refname).ok();
+            let current_oid = current.as_ref().and_then(|r| r.target());
+            let content = current
+                .as_ref()
+                .and_then(|r| r.peel_to_blob().ok())
+                .map(|b| b.content().to_vec());
+            let Some(new) = update(content.as_deref()) else {
+                return Ok(());
+            };
+            let oid = self
+                .inner
+                .blob(&new)
+                .map_err(|e| git2_error("writing the log head", e))?;
+            let written = match current_oid {
+                Some(old) => self.inner.reference_matching(refname, oid, true, old, message),
+                None => self.inner.reference(refname, oid, false, message),
+            };
+            match written {
+                Ok(_) => return Ok(()),
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        git2::ErrorCode::Modified | git2::ErrorCode::Exists | git2::ErrorCode::Locked
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(git2_error(&format!("updating `{refname}`"), e)),
+            }
+        }
+        Err(Error::Git {
+            action: format!("updating `{refname}`"),
+            message: "other processes kept changing it".into(),
+        })
+    }
+
     /// The parents of a commit, or `None` if it does not exist.
     pub fn parents_of(&self, sha: &str) -> Option<Vec<String>> {
         let oid = git2::Oid::from_str(sha).ok()?;
@@ -251,6 +305,64 @@ impl Git {
             Some(v) if !v.is_empty() && v != "auto" => v,
             _ => "#".to_string(),
         }
+    }
+
+    /// The commits of a revision range (`origin/main..HEAD`), oldest
+    /// first, as git's own `rev-list` reads the range.
+    pub fn rev_list(&self, range: &str) -> Result<Vec<String>> {
+        if range.starts_with('-') {
+            return Err(Error::usage(
+                format!("`{range}` is not a revision range"),
+                "give a range such as origin/main..HEAD",
+            ));
+        }
+        let out = process::run(
+            ["rev-list", "--reverse", range, "--"],
+            &format!("listing the commits of `{range}`"),
+        )?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// The paths a commit changes against its first parent (all of its
+    /// files for a root commit).
+    pub fn commit_files(&self, sha: &str) -> Result<Vec<PathBuf>> {
+        let error = |e| git2_error(&format!("reading the files of `{sha}`"), e);
+        let oid = git2::Oid::from_str(sha).map_err(error)?;
+        let commit = self.inner.find_commit(oid).map_err(error)?;
+        let tree = commit.tree().map_err(error)?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().map_err(error)?),
+            Err(_) => None,
+        };
+        let diff = self
+            .inner
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .map_err(error)?;
+        Ok(diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(Path::to_path_buf)
+            })
+            .collect())
+    }
+
+    /// The content of the file at `path` in tree `tree`, if there is one.
+    pub fn blob_at(&self, tree: &str, path: &Path) -> Option<Vec<u8>> {
+        let tree = self.inner.find_tree(git2::Oid::from_str(tree).ok()?).ok()?;
+        let entry = tree.get_path(path).ok()?;
+        let blob = entry.to_object(&self.inner).ok()?.peel_to_blob().ok()?;
+        Some(blob.content().to_vec())
+    }
+
+    /// A config value as a string, if set.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.inner.config().ok()?.get_string(key).ok()
     }
 
     /// Whether a merge is being concluded (`MERGE_HEAD` exists).

@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 /// What pre-commit (or pre-merge-commit) decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreCommitNote {
+    /// What the review rule decided: `approved`, `bypassed`, `audit`,
+    /// `exempt`, `not-needed` or `off`.
+    #[serde(default)]
+    pub review: String,
     /// The reviewer whose approval this commit uses, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,

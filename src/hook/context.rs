@@ -10,6 +10,8 @@ use crate::event::Recorder;
 use crate::git::{Git, Head};
 use crate::workspace::Workspace;
 
+/// Dropping the context publishes the log's new head to
+/// `refs/enforce/head`, whichever way the hook ends.
 pub struct HookContext {
     pub git: Git,
     pub config: Config,
@@ -51,6 +53,12 @@ impl HookContext {
         map.insert("files".into(), Value::from(files.to_vec()));
         map.insert("file_count".into(), Value::from(file_count));
         map
+    }
+}
+
+impl Drop for HookContext {
+    fn drop(&mut self) {
+        crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
     }
 }
 

@@ -17,6 +17,7 @@ pub mod attempt;
 mod blocked;
 mod chain;
 mod commit_msg;
+mod config_change;
 mod content;
 mod context;
 mod post_commit;

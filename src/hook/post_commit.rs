@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::HookName;
 use super::attempt::{Attempts, git_process_id};
+use super::config_change;
 use super::content::{self, mode_name};
 use super::context::{HookContext, with};
 use crate::approval::Approvals;
@@ -168,6 +169,8 @@ fn record(hook: HookName, args: &[OsString]) -> Result<()> {
         }
     }
 
+    config_change::record(&ctx, &base, &commit.tree, &file_details);
+
     let comment = ctx.git.comment_string();
     let agent = agent_trailer::named_agent(
         &trailers::parse(&commit.message, &comment),
@@ -196,6 +199,13 @@ fn record(hook: HookName, args: &[OsString]) -> Result<()> {
         }),
     );
     insert_some(&mut details, "agent", agent);
+    let review = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
+        Some(note) if !note.review.is_empty() => Some(note.review.clone()),
+        _ if !operation.runs_checks() => Some("carried".to_string()),
+        _ if reviewer.is_some() => Some("approved".to_string()),
+        _ => Some("skipped".to_string()),
+    };
+    insert_some(&mut details, "review", review);
     insert_some(&mut details, "reviewer", reviewer);
     if let Some(note) = attempt.as_ref().and_then(|a| a.pre_commit.as_ref())
         && (note.scan_skipped_binary > 0 || note.scan_skipped_oversized > 0)

@@ -55,6 +55,17 @@ pub fn run(hook: HookName) -> Result<i32> {
 
     let mut blocks = Vec::new();
     let mut approved_by = None;
+    let review_outcome = match &decision {
+        Decision::Off => "off",
+        Decision::NothingStaged => "not-needed",
+        Decision::MergeExempt | Decision::GitignoreOnly => "exempt",
+        Decision::Required(Enforced::Approved { .. }) => "approved",
+        Decision::Required(Enforced::Unapproved { action, .. }) => match action {
+            Enforcement::Bypass => "bypassed",
+            Enforcement::Audit => "audit",
+            Enforcement::Block | Enforcement::BlockRefusingBypass => "blocked",
+        },
+    };
     let rule = json!({ "rule": REVIEW });
     match decision {
         Decision::Off | Decision::NothingStaged => {}
@@ -179,6 +190,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         tree,
         head: ctx.head.commit.clone(),
         pre_commit: Some(PreCommitNote {
+            review: review_outcome.to_string(),
             approved_by,
             files,
             file_count,

@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, FixedOffset, Local};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::event::chain::CHECKPOINT;
 use crate::event::{Event, EventLog};
 
 /// The instant reports treat as "now". `ENFORCE_NOW` (RFC 3339) fixes it,
@@ -72,11 +73,15 @@ pub trait Fold {
 }
 
 /// Streams `log` through `fold`; returns how many lines were malformed.
+/// The checkpoints `cleanup` leaves are bookkeeping of the log, not
+/// enforcement events: reports skip them.
 pub fn pass(log: &EventLog, fold: &mut impl Fold) -> Result<u64> {
     let mut reader = log.read()?;
     for event in reader.by_ref() {
         let event = event.map_err(|e| Error::io("read the events file", log.path(), e))?;
-        fold.add(&event);
+        if event.event_type != CHECKPOINT {
+            fold.add(&event);
+        }
     }
     Ok(reader.malformed())
 }

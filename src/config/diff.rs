@@ -1,0 +1,319 @@
+//! What a config change does to the rules, and whether it weakens them.
+//!
+//! An agent that cannot pass a rule may edit `.enforce.toml` instead of its
+//! code. Each change of a setting that enforcement depends on is listed;
+//! those that let more through (a lower mode, a dropped requirement, a
+//! removed or altered content rule, more accepted trailers or agents, a
+//! longer approval life, a moved events file) are weakenings.
+
+use serde::Serialize;
+
+use super::{Config, ContentRule, MergePolicy, Mode};
+
+/// One changed setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub rule: String,
+    pub setting: String,
+    pub from: String,
+    pub to: String,
+    pub weakens: bool,
+}
+
+fn rank(mode: Mode) -> u8 {
+    match mode {
+        Mode::Enforce => 2,
+        Mode::Audit => 1,
+        Mode::Off => 0,
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Enforce => "enforce",
+        Mode::Audit => "audit",
+        Mode::Off => "off",
+    }
+}
+
+fn merges_name(policy: MergePolicy) -> &'static str {
+    match policy {
+        MergePolicy::Exempt => "exempt",
+        MergePolicy::Check => "check",
+    }
+}
+
+struct Diff {
+    changes: Vec<Change>,
+}
+
+impl Diff {
+    fn add(&mut self, rule: &str, setting: &str, from: impl ToString, to: impl ToString, weakens: bool) {
+        let (from, to) = (from.to_string(), to.to_string());
+        if from != to {
+            self.changes.push(Change {
+                rule: rule.into(),
+                setting: setting.into(),
+                from,
+                to,
+                weakens,
+            });
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+fn globs(globs: &[super::Glob]) -> Vec<String> {
+    globs.iter().map(|g| g.as_str().to_string()).collect()
+}
+
+/// The changes from `old` to `new`.
+pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
+    let mut d = Diff { changes: Vec::new() };
+
+    let (o, n) = (&old.review, &new.review);
+    d.add(
+        "review",
+        "mode",
+        mode_name(o.mode),
+        mode_name(n.mode),
+        rank(n.mode) < rank(o.mode),
+    );
+    d.add(
+        "review",
+        "required",
+        o.required,
+        n.required,
+        o.required && !n.required,
+    );
+    d.add(
+        "review",
+        "max_age_seconds",
+        o.max_age_seconds.get(),
+        n.max_age_seconds.get(),
+        n.max_age_seconds.get() > o.max_age_seconds.get(),
+    );
+    d.add(
+        "review",
+        "merges",
+        merges_name(o.merges),
+        merges_name(n.merges),
+        o.merges == MergePolicy::Check && n.merges == MergePolicy::Exempt,
+    );
+    d.add(
+        "review",
+        "trailer",
+        o.trailer.as_str(),
+        n.trailer.as_str(),
+        !o.trailer.is_empty() && n.trailer.is_empty(),
+    );
+    d.add(
+        "review",
+        "reviewer",
+        o.reviewer.as_str(),
+        n.reviewer.as_str(),
+        false,
+    );
+
+    let (o, n) = (&old.agent_trailer, &new.agent_trailer);
+    d.add(
+        "agent-trailer",
+        "mode",
+        mode_name(o.mode),
+        mode_name(n.mode),
+        rank(n.mode) < rank(o.mode),
+    );
+    d.add(
+        "agent-trailer",
+        "required",
+        o.required,
+        n.required,
+        o.required && !n.required,
+    );
+    d.add(
+        "agent-trailer",
+        "merges",
+        merges_name(o.merges),
+        merges_name(n.merges),
+        o.merges == MergePolicy::Check && n.merges == MergePolicy::Exempt,
+    );
+    let keys = |c: &super::AgentTrailer| -> Vec<String> {
+        c.trailers
+            .iter()
+            .map(|t| match &t.pattern {
+                Some(p) => format!("{} ~ {}", t.key.as_str().to_ascii_lowercase(), p.as_str()),
+                None => t.key.as_str().to_ascii_lowercase(),
+            })
+            .collect()
+    };
+    let (old_keys, new_keys) = (keys(o), keys(n));
+    d.add(
+        "agent-trailer",
+        "trailers",
+        list(&old_keys),
+        list(&new_keys),
+        new_keys.iter().any(|k| !old_keys.contains(k)),
+    );
+    let lower = |v: &[String]| -> Vec<String> { v.iter().map(|a| a.to_ascii_lowercase()).collect() };
+    let (old_agents, new_agents) = (lower(&o.allowed_agents), lower(&n.allowed_agents));
+    d.add(
+        "agent-trailer",
+        "allowed_agents",
+        list(&o.allowed_agents),
+        list(&n.allowed_agents),
+        (!old_agents.is_empty() && new_agents.is_empty())
+            || (!old_agents.is_empty() && new_agents.iter().any(|a| !old_agents.contains(a))),
+    );
+
+    for rule in &old.rules.content {
+        let name = rule.name.get_ref().as_str();
+        match new
+            .rules
+            .content
+            .iter()
+            .find(|r| r.name.get_ref().as_str() == name)
+        {
+            None => d.add(name, "rule", "defined", "removed", true),
+            Some(after) => content_diff(&mut d, name, rule, after),
+        }
+    }
+    for rule in &new.rules.content {
+        let name = rule.name.get_ref().as_str();
+        if !old
+            .rules
+            .content
+            .iter()
+            .any(|r| r.name.get_ref().as_str() == name)
+        {
+            d.add(name, "rule", "absent", "added", false);
+        }
+    }
+    d.add(
+        "content rules",
+        "max_file_bytes",
+        old.rules.max_file_bytes,
+        new.rules.max_file_bytes,
+        new.rules.max_file_bytes < old.rules.max_file_bytes,
+    );
+    let events_file = |c: &Config| {
+        c.telemetry
+            .events_file
+            .as_ref()
+            .map_or("(default)".to_string(), |f| f.get_ref().display().to_string())
+    };
+    d.add(
+        "telemetry",
+        "events_file",
+        events_file(old),
+        events_file(new),
+        true,
+    );
+    d.changes
+}
+
+fn content_diff(d: &mut Diff, name: &str, old: &ContentRule, new: &ContentRule) {
+    d.add(
+        name,
+        "mode",
+        mode_name(old.mode),
+        mode_name(new.mode),
+        rank(new.mode) < rank(old.mode),
+    );
+    // Whether a new pattern matches less cannot be known in general: any
+    // change of what is matched counts as a possible loosening.
+    d.add(name, "pattern", old.pattern.as_str(), new.pattern.as_str(), true);
+    let (old_paths, new_paths) = (globs(&old.paths), globs(&new.paths));
+    d.add(
+        name,
+        "paths",
+        list(&old_paths),
+        list(&new_paths),
+        old_paths.iter().any(|p| !new_paths.contains(p)),
+    );
+    let (old_ex, new_ex) = (globs(&old.exclude), globs(&new.exclude));
+    d.add(
+        name,
+        "exclude",
+        list(&old_ex),
+        list(&new_ex),
+        new_ex.iter().any(|p| !old_ex.contains(p)),
+    );
+    d.add(
+        name,
+        "severity",
+        old.severity.as_str(),
+        new.severity.as_str(),
+        false,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn parse(text: &str) -> Config {
+        super::super::parse(text, Path::new("t")).unwrap()
+    }
+
+    fn weakened(old: &str, new: &str) -> Vec<(String, String, String, String)> {
+        diff(&parse(old), &parse(new))
+            .into_iter()
+            .filter(|c| c.weakens)
+            .map(|c| (c.rule, c.setting, c.from, c.to))
+            .collect()
+    }
+
+    #[test]
+    fn weakenings() {
+        let s =
+            |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
+        assert_eq!(
+            weakened("", "[review]\nmode = \"audit\"\n"),
+            [s("review", "mode", "enforce", "audit")]
+        );
+        assert!(
+            weakened("[review]\nmode = \"off\"\n", "").is_empty(),
+            "back to enforce is stronger"
+        );
+        assert_eq!(
+            weakened("[review]\nrequired = true\n", ""),
+            [s("review", "required", "true", "false")]
+        );
+        assert_eq!(
+            weakened(
+                "",
+                "[agent_trailer]\ntrailers = [{ key = \"Agent\" }, { key = \"Co-Authored-By\" }]\n"
+            ),
+            [s(
+                "agent-trailer",
+                "trailers",
+                "[agent]",
+                "[agent, co-authored-by]"
+            )]
+        );
+        let rule = "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n";
+        assert_eq!(weakened(rule, ""), [s("x", "rule", "defined", "removed")]);
+        assert_eq!(
+            weakened(rule, "[[rules.content]]\nname = \"x\"\npattern = \"b\"\n"),
+            [s("x", "pattern", "a", "b")]
+        );
+        assert_eq!(
+            weakened(
+                rule,
+                "[[rules.content]]\nname = \"x\"\npattern = \"a\"\nmode = \"off\"\nexclude = [\"t/**\"]\n"
+            ),
+            [
+                s("x", "mode", "enforce", "off"),
+                s("x", "exclude", "[]", "[t/**]")
+            ]
+        );
+        assert!(weakened("", rule).is_empty(), "adding a rule is stronger");
+        let changes = diff(&parse(""), &parse("[review]\nreviewer = \"bob\"\n"));
+        assert_eq!(changes.len(), 1);
+        assert!(!changes[0].weakens);
+    }
+}

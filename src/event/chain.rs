@@ -1,0 +1,443 @@
+//! The hash chain that makes the log tamper-evident.
+//!
+//! Every line enforce appends carries `seq` (one more than the last chained
+//! line) and `prev`, the SHA-256 of the previous line's exact stored bytes
+//! (without its newline; [`GENESIS`] for the first line of a file). Editing,
+//! deleting, inserting or reordering lines breaks a link that
+//! [`verify`] finds; truncating the tail is caught by comparing with the
+//! head kept in the repository (`refs/enforce/head`).
+//!
+//! Lines without chain fields (the predecessor's, other tools') are allowed:
+//! the next chained line still links to them by hash, so they are covered,
+//! and `verify` counts them as unchained. `cleanup` replaces what it removes
+//! with a `log_checkpoint` line naming the hash and sequence number of the
+//! last removed line, so a cleaned log still verifies.
+
+use std::fs::File;
+use std::io::{self, BufRead};
+use std::os::unix::fs::FileExt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// `prev` of the first line of a file.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The event type of the line `cleanup` leaves where it removed lines.
+pub const CHECKPOINT: &str = "log_checkpoint";
+
+/// How far back an append looks for the last chained line when the last
+/// line is not chained: appends must cost the same on any size of log.
+const SEQ_SEARCH_BYTES: u64 = 1024 * 1024;
+
+/// The end of the chain: the last chained line's sequence number and the
+/// hash of the last line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// The git ref that keeps the head of the repository's log.
+pub const HEAD_REF: &str = "refs/enforce/head";
+
+impl Head {
+    /// The text kept in [`HEAD_REF`]'s blob.
+    pub fn to_ref_text(&self, file: &std::path::Path) -> String {
+        format!(
+            "enforce log head\nseq {}\nhash {}\nfile {}\n",
+            self.seq,
+            self.hash,
+            file.display()
+        )
+    }
+
+    /// Parses [`Head::to_ref_text`]: the head and the file it belongs to.
+    pub fn from_ref_text(text: &[u8]) -> Option<(Head, String)> {
+        let text = std::str::from_utf8(text).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != "enforce log head" {
+            return None;
+        }
+        let seq = lines.next()?.strip_prefix("seq ")?.parse().ok()?;
+        let hash = lines.next()?.strip_prefix("hash ")?.to_string();
+        let file = lines.next()?.strip_prefix("file ")?.to_string();
+        Some((Head { seq, hash }, file))
+    }
+}
+
+/// The SHA-256 of a stored line, hex.
+pub fn hash(line: &[u8]) -> String {
+    let digest = Sha256::digest(line);
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// What verify and appends read of a line: only the chain fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct Links {
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default)]
+    pub prev: Option<String>,
+    #[serde(default)]
+    pub event_type: Option<String>,
+    #[serde(default)]
+    pub details: Option<CheckpointDetails>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckpointDetails {
+    #[serde(default)]
+    pub last_removed_hash: Option<String>,
+    #[serde(default)]
+    pub last_removed_seq: Option<u64>,
+}
+
+impl Links {
+    pub fn of(line: &[u8]) -> Option<Links> {
+        serde_json::from_slice(line.trim_ascii()).ok()
+    }
+
+    pub fn is_chained(&self) -> bool {
+        self.seq.is_some() && self.prev.is_some()
+    }
+
+    /// For a checkpoint: the hash and sequence number the next line links to.
+    pub fn checkpoint(&self) -> Option<(String, u64)> {
+        if self.event_type.as_deref() != Some(CHECKPOINT) {
+            return None;
+        }
+        let details = self.details.as_ref()?;
+        Some((
+            details.last_removed_hash.clone()?,
+            details.last_removed_seq.unwrap_or(0),
+        ))
+    }
+}
+
+/// What the next appended line links to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    pub seq: u64,
+    pub prev: String,
+}
+
+/// Reads the tail of `file` (of length `len`) to find what the next line
+/// links to: the hash of the last line, and the sequence number after the
+/// last chained line. A checkpoint at the end is transparent: the next line
+/// links to what it names.
+pub fn next_link(file: &File, len: u64) -> io::Result<Next> {
+    if len == 0 {
+        return Ok(Next {
+            seq: 1,
+            prev: GENESIS.to_string(),
+        });
+    }
+    let mut end = len;
+    if byte_at(file, len - 1)? == b'\n' {
+        end -= 1;
+    }
+    let start = line_start(file, end)?;
+    let line = read_range(file, start, end)?;
+    let links = Links::of(&line).unwrap_or_default();
+    if let Some((prev, seq)) = links.checkpoint() {
+        return Ok(Next { seq: seq + 1, prev });
+    }
+    let prev = hash(&line);
+    if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
+        return Ok(Next { seq: seq + 1, prev });
+    }
+    // The last line is not chained: look a bounded way back for one that is.
+    let floor = len.saturating_sub(SEQ_SEARCH_BYTES);
+    let mut cursor = start;
+    while cursor > floor {
+        let line_end = cursor - 1;
+        let line_start_at = line_start(file, line_end)?.max(floor);
+        let line = read_range(file, line_start_at, line_end)?;
+        if let Some(links) = Links::of(&line) {
+            if let Some((_, seq)) = links.checkpoint() {
+                return Ok(Next { seq: seq + 1, prev });
+            }
+            if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
+                return Ok(Next { seq: seq + 1, prev });
+            }
+        }
+        cursor = line_start_at;
+    }
+    Ok(Next { seq: 1, prev })
+}
+
+fn byte_at(file: &File, at: u64) -> io::Result<u8> {
+    let mut byte = [0u8];
+    file.read_exact_at(&mut byte, at)?;
+    Ok(byte[0])
+}
+
+fn read_range(file: &File, start: u64, end: u64) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; (end - start) as usize];
+    file.read_exact_at(&mut buf, start)?;
+    Ok(buf)
+}
+
+/// The offset where the line ending at `end` (exclusive) starts.
+fn line_start(file: &File, end: u64) -> io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut cursor = end;
+    while cursor > 0 {
+        let from = cursor.saturating_sub(CHUNK);
+        let chunk = read_range(file, from, cursor)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            return Ok(from + i as u64 + 1);
+        }
+        cursor = from;
+    }
+    Ok(0)
+}
+
+/// One problem `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// 1-based line number.
+    pub line: u64,
+    /// `edited`, `deleted`, `inserted`, `reordered`, `truncated`.
+    pub kind: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+/// The result of verifying a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub intact: bool,
+    pub lines: u64,
+    pub chained: u64,
+    /// Events without chain fields (other writers).
+    pub unchained: u64,
+    /// Lines that are not events at all (torn writes, garbage); kept.
+    pub unreadable: u64,
+    /// The first few unreadable lines' numbers.
+    pub unreadable_lines: Vec<u64>,
+    pub checkpoints: u64,
+    pub problems: Vec<Problem>,
+    /// The last chained line: its sequence number and hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
+}
+
+/// What the log says about a head recorded elsewhere (the git ref).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// The line with that sequence number has that hash.
+    Matches,
+    /// The line with that sequence number has another hash.
+    Differs { line: u64, found: String },
+    /// Removed by `cleanup` (a checkpoint covers it).
+    CleanedUp,
+    /// No such line: the log ends before it.
+    Missing,
+}
+
+/// A recent line, to recognise inserted lines.
+struct Seen {
+    line: u64,
+    hash: String,
+}
+
+/// Streams a log and checks every link; with `anchor`, also what the log
+/// holds at that head.
+pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Verification, Option<Anchor>)> {
+    let mut anchor_state = anchor.map(|_| Anchor::Missing);
+    let mut result = Verification {
+        intact: true,
+        lines: 0,
+        chained: 0,
+        unchained: 0,
+        unreadable: 0,
+        unreadable_lines: Vec::new(),
+        checkpoints: 0,
+        problems: Vec::new(),
+        head: None,
+    };
+    let mut buf = Vec::new();
+    let mut expected_prev = GENESIS.to_string();
+    let mut last_seq: Option<u64> = None;
+    let mut recent: Vec<Seen> = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        result.lines += 1;
+        let n = result.lines;
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let line_hash = hash(line);
+        let links = Links::of(line);
+        match &links {
+            Some(links) if links.is_chained() => {
+                result.chained += 1;
+                let seq = links.seq.unwrap_or(0);
+                let prev = links.prev.clone().unwrap_or_default();
+                if prev != expected_prev {
+                    result
+                        .problems
+                        .push(link_problem(n, seq, last_seq, &prev, &expected_prev, &recent));
+                } else if let Some(last) = last_seq
+                    && seq != last + 1
+                {
+                    result.problems.push(seq_problem(n, seq, last));
+                }
+                last_seq = Some(seq);
+                result.head = Some(Head {
+                    seq,
+                    hash: line_hash.clone(),
+                });
+                if let Some(anchor) = anchor.filter(|a| a.seq == seq) {
+                    anchor_state = Some(if anchor.hash == line_hash {
+                        Anchor::Matches
+                    } else {
+                        Anchor::Differs {
+                            line: n,
+                            found: line_hash.clone(),
+                        }
+                    });
+                }
+            }
+            Some(links) if links.checkpoint().is_some() => {
+                result.checkpoints += 1;
+                let (hash_named, seq) = links.checkpoint().unwrap_or_default();
+                if let Some(anchor) = anchor.filter(|a| a.seq <= seq) {
+                    anchor_state = Some(if anchor.seq < seq || anchor.hash == hash_named {
+                        Anchor::CleanedUp
+                    } else {
+                        Anchor::Differs {
+                            line: n,
+                            found: hash_named.clone(),
+                        }
+                    });
+                }
+                last_seq = Some(seq);
+                recent.push(Seen {
+                    line: n,
+                    hash: line_hash.clone(),
+                });
+                expected_prev = hash_named;
+                continue;
+            }
+            Some(links) if links.event_type.is_some() => result.unchained += 1,
+            _ => {
+                if !line.trim_ascii().is_empty() {
+                    result.unreadable += 1;
+                    if result.unreadable_lines.len() < 10 {
+                        result.unreadable_lines.push(n);
+                    }
+                }
+            }
+        }
+        recent.push(Seen {
+            line: n,
+            hash: line_hash.clone(),
+        });
+        if recent.len() > 16 {
+            recent.remove(0);
+        }
+        expected_prev = line_hash;
+    }
+    result.intact = result.problems.is_empty();
+    Ok((result, anchor_state))
+}
+
+fn link_problem(
+    n: u64,
+    seq: u64,
+    last_seq: Option<u64>,
+    prev: &str,
+    expected: &str,
+    recent: &[Seen],
+) -> Problem {
+    let (kind, message) = if let Some(last) = last_seq.filter(|last| seq <= *last) {
+        (
+            "reordered",
+            format!("line {n} is out of order: sequence {seq} comes after {last}"),
+        )
+    } else if let Some(found) = recent.iter().rev().skip(1).find(|s| s.hash == prev) {
+        let inserted = if found.line + 1 == n - 1 {
+            format!("line {} was inserted", n - 1)
+        } else {
+            format!("lines {}-{} were inserted", found.line + 1, n - 1)
+        };
+        (
+            "inserted",
+            format!("{inserted}: line {n} was written right after line {}", found.line),
+        )
+    } else if let Some(last) = last_seq.filter(|last| seq > last + 1) {
+        (
+            "deleted",
+            format!(
+                "{} line(s) deleted before line {n}: the sequence jumps from {last} to {seq}",
+                seq - last - 1
+            ),
+        )
+    } else if n == 1 {
+        (
+            "deleted",
+            "the log does not start where its chain starts: lines before line 1 were removed".to_string(),
+        )
+    } else {
+        (
+            "edited",
+            format!("line {} was changed after line {n} was written", n - 1),
+        )
+    };
+    Problem {
+        line: n,
+        kind: kind.to_string(),
+        message,
+        expected: Some(expected.to_string()),
+        found: Some(prev.to_string()),
+    }
+}
+
+fn seq_problem(n: u64, seq: u64, last: u64) -> Problem {
+    let (kind, message) = if seq <= last {
+        (
+            "reordered",
+            format!("line {n} is out of order: sequence {seq} comes after {last}"),
+        )
+    } else {
+        (
+            "deleted",
+            format!(
+                "{} line(s) missing before line {n}: the sequence jumps from {last} to {seq}",
+                seq - last - 1
+            ),
+        )
+    };
+    Problem {
+        line: n,
+        kind: kind.to_string(),
+        message,
+        expected: Some((last + 1).to_string()),
+        found: Some(seq.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(GENESIS.len(), 64);
+    }
+}

@@ -1,0 +1,73 @@
+//! Rule weakening is an event: a commit that changes `.enforce.toml` is
+//! compared setting by setting with the config it replaces.
+//!
+//! Recorded by post-commit (and post-merge), when the commit exists, so an
+//! attempt that was blocked is not counted, and a change sneaked in with
+//! `--no-verify` or carried by a cherry-pick still is.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::context::{HookContext, with};
+use crate::config::{self, Config, diff};
+use crate::event::types;
+
+/// Records `config_changed` and one `rule_weakened` per weakened setting
+/// when the config differs between `old_tree` and `new_tree`.
+pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &Map<String, Value>) {
+    let path = Path::new(config::FILE_NAME);
+    let old = ctx.git.blob_at(old_tree, path);
+    let new = ctx.git.blob_at(new_tree, path);
+    if old == new {
+        return;
+    }
+    let parse = |bytes: &Option<Vec<u8>>| -> Result<Config, String> {
+        match bytes {
+            None => Ok(Config::default()),
+            Some(bytes) => config::parse(&String::from_utf8_lossy(bytes), path).map_err(|e| e.to_string()),
+        }
+    };
+    let before = parse(&old).unwrap_or_default();
+    let after = match parse(&new) {
+        Ok(config) => config,
+        Err(problem) => {
+            ctx.recorder.record(
+                types::CONFIG_CHANGED,
+                with(file_details.clone(), json!({ "changes": [], "invalid": problem })),
+            );
+            return;
+        }
+    };
+    let changes = diff::diff(&before, &after);
+    if changes.is_empty() {
+        return;
+    }
+    let listed: Vec<Value> = changes
+        .iter()
+        .map(|c| json!({ "rule": c.rule, "setting": c.setting, "from": c.from, "to": c.to, "weakens": c.weakens }))
+        .collect();
+    ctx.recorder.record(
+        types::CONFIG_CHANGED,
+        with(file_details.clone(), json!({ "changes": listed })),
+    );
+    for change in changes.iter().filter(|c| c.weakens) {
+        ctx.recorder.record(
+            types::RULE_WEAKENED,
+            with(
+                file_details.clone(),
+                json!({
+                    "rule": change.rule,
+                    "setting": change.setting,
+                    "from": change.from,
+                    "to": change.to,
+                    "bypass_method": "config change",
+                }),
+            ),
+        );
+        eprintln!(
+            "enforce: warning: this commit weakens `{}` ({}: {} → {}); recorded as `rule_weakened`",
+            change.rule, change.setting, change.from, change.to
+        );
+    }
+}
