@@ -14,3 +14,4 @@ mod review;
 mod skipped;
 mod support;
 mod trailers;
+mod trust;

@@ -1,0 +1,391 @@
+//! Trust: the chained log and its head ref, `enforce status`, `enforce
+//! audit`, and rule weakening as an event.
+
+use serde_json::Value;
+
+use crate::hookrepo::{HookRepo, find, types};
+use crate::support::run;
+
+fn lines(repo: &HookRepo) -> Vec<Value> {
+    std::fs::read_to_string(repo.repo.events_file())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
+    let repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    assert_eq!(repo.commit_as_agent("a").code, 0);
+    assert_eq!(
+        repo.enforce(&["record", "import_blocked", "-s", "guards.py"])
+            .code,
+        0
+    );
+    let all = lines(&repo);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["seq"], 1);
+    assert_eq!(all[0]["prev"], "0".repeat(64));
+    assert_eq!(all[1]["seq"], 2);
+    let text = std::fs::read_to_string(repo.repo.events_file()).unwrap();
+    let first_line = text.lines().next().unwrap();
+    assert_eq!(all[1]["prev"], enforce::event::chain::hash(first_line.as_bytes()));
+
+    let head = repo.git(&["cat-file", "-p", "refs/enforce/head"]);
+    let last_hash = enforce::event::chain::hash(text.lines().nth(1).unwrap().as_bytes());
+    assert_eq!(
+        head,
+        format!(
+            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\n",
+            repo.repo.events_file().display()
+        )
+    );
+
+    let verify = repo.enforce(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+    assert!(
+        verify
+            .stdout
+            .contains("2 line(s): 2 chained, 0 unchained, 0 unreadable"),
+        "{}",
+        verify.stdout
+    );
+    assert!(
+        verify.stdout.ends_with("intact: every link holds\n"),
+        "{}",
+        verify.stdout
+    );
+}
+
+#[test]
+fn truncating_the_tail_is_caught_through_the_ref() {
+    let repo = HookRepo::new("");
+    for n in 0..4 {
+        assert_eq!(
+            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
+                .code,
+            0
+        );
+    }
+    let path = repo.repo.events_file();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&path, format!("{}\n", kept.join("\n"))).unwrap();
+    let ran = repo.enforce(&["verify", "--json"]);
+    assert_eq!(ran.code, 1);
+    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(report["problems"][0]["kind"], "truncated");
+    assert_eq!(
+        report["problems"][0]["message"],
+        "the log ends at sequence 2, but refs/enforce/head records sequence 4: lines were removed from the end"
+    );
+}
+
+#[test]
+fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
+    let repo = HookRepo::new("");
+    let path = repo.repo.events_file();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    for n in 0..3 {
+        assert_eq!(
+            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
+                .code,
+            0
+        );
+    }
+    // Age the first two events by rewriting their timestamps through the
+    // chain's own rules: rebuild the log with old stamps.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut rebuilt = String::new();
+    let mut prev = "0".repeat(64);
+    for (i, line) in text.lines().enumerate() {
+        let mut value: Value = serde_json::from_str(line).unwrap();
+        if i < 2 {
+            value["timestamp"] = Value::from("2020-01-01T00:00:00.000000+00:00");
+        }
+        value["prev"] = Value::from(prev.clone());
+        let line = serde_json::to_string(&value).unwrap();
+        prev = enforce::event::chain::hash(line.as_bytes());
+        rebuilt.push_str(&line);
+        rebuilt.push('\n');
+    }
+    std::fs::write(&path, rebuilt).unwrap();
+    repo.git(&["update-ref", "-d", "refs/enforce/head"]);
+    assert_eq!(repo.enforce(&["verify"]).code, 0);
+
+    let cleaned = repo.enforce(&["cleanup", "--json"]);
+    let report: Value = serde_json::from_str(&cleaned.stdout).unwrap();
+    assert_eq!(
+        (report["removed"].as_u64(), report["checkpoints"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let ran = repo.enforce(&["verify", "--json"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let verified: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(verified["checkpoints"], 1);
+    assert_eq!(verified["chained"], 1);
+
+    assert_eq!(repo.enforce(&["record", "x", "-s", "t"]).code, 0);
+    let last: Value =
+        serde_json::from_str(std::fs::read_to_string(&path).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(last["seq"], 4);
+    assert_eq!(repo.enforce(&["verify"]).code, 0);
+    // Reports do not count the checkpoint.
+    let stats: Value = serde_json::from_str(&repo.enforce(&["stats", "--json"]).stdout).unwrap();
+    assert!(stats["by_type"].get("log_checkpoint").is_none(), "{stats}");
+}
+
+#[test]
+fn status_says_what_is_in_force_and_how_to_fix_what_is_not() {
+    let repo = HookRepo::new("");
+    repo.git(&["add", "-f", ".enforce.toml"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "config", "-m", "Agent: x"]);
+    let ran = repo.enforce(&["status"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    for expected in [
+        "OK   binary",
+        "OK   hook pre-commit        installed, runs ",
+        "OK   hook post-merge        installed",
+        "OK   config",
+        "OK   events file",
+        "OK   chain                  intact",
+        "enforcement is in force",
+    ] {
+        assert!(
+            ran.stdout.contains(expected),
+            "missing {expected:?}:\n{}",
+            ran.stdout
+        );
+    }
+
+    // Break things one at a time.
+    std::fs::remove_file(repo.path(".git/hooks/commit-msg")).unwrap();
+    crate::support::write_script(&repo.path(".git/hooks/post-commit"), "exit 0");
+    std::fs::write(repo.path(".enforce.toml"), "[review]\nmode = \"audit\"\n").unwrap();
+    let ran = repo.enforce(&["status", "--json"]);
+    assert_eq!(ran.code, 1);
+    let status: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(status["ok"], false);
+    let by_name = |name: &str| {
+        status["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap_or_else(|| panic!("no {name} check in {status}"))
+            .clone()
+    };
+    assert_eq!(by_name("hook commit-msg")["status"], "fail");
+    assert_eq!(by_name("hook commit-msg")["fix"], "enforce install");
+    assert_eq!(by_name("hook post-commit")["status"], "fail");
+    assert!(
+        by_name("hook post-commit")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is not an enforce hook")
+    );
+    assert_eq!(by_name("committed config")["status"], "warn");
+
+    // A binary that moved away: commits would fail, status says so.
+    let fresh = HookRepo::new("");
+    let moved = fresh.sandbox.copied_binary();
+    assert_eq!(
+        run(fresh.sandbox.command(&moved, fresh.root()).arg("install")).code,
+        0
+    );
+    std::fs::remove_file(&moved).unwrap();
+    let ran = fresh.enforce(&["status"]);
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stdout.contains("which is missing: commits fail"),
+        "{}",
+        ran.stdout
+    );
+
+    // A broken config and a broken chain are failures too.
+    std::fs::write(fresh.path(".enforce.toml"), "[review]\nmood = 1\n").unwrap();
+    let ran = fresh.enforce(&["status"]);
+    assert!(ran.stdout.contains("FAIL config"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(".enforce.toml:2:1: unknown field `mood`"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn rule_weakening_is_recorded_and_counted_like_a_bypass() {
+    let mut repo = HookRepo::new("");
+    // The config is tracked for this test.
+    std::fs::write(repo.path(".git/info/exclude"), "").unwrap();
+    repo.write(
+        ".enforce.toml",
+        "[review]\nrequired = true\n[[rules.content]]\nname = \"no-todo\"\npattern = \"TO[D]O\"\n",
+    );
+    repo.git(&["add", ".enforce.toml"]);
+    repo.approve();
+    assert_eq!(repo.commit_as_agent("rules").code, 0);
+    let events = repo.new_events();
+    let changed = find(&events, "config_changed");
+    assert!(
+        changed.details["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["weakens"] == false),
+        "{events:#?}"
+    );
+    assert!(
+        events.iter().all(|e| e.event_type != "rule_weakened"),
+        "{events:#?}"
+    );
+
+    repo.write(".enforce.toml", "[review]\nmode = \"audit\"\n");
+    repo.git(&["add", ".enforce.toml"]);
+    repo.approve();
+    let ran = repo.commit_as_agent("relax the rules");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("this commit weakens `review` (mode: enforce → audit)"),
+        "{}",
+        ran.stderr
+    );
+    let events = repo.new_events();
+    let weakened: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e.event_type == "rule_weakened")
+        .map(|e| {
+            (
+                e.details["rule"].as_str().unwrap().to_string(),
+                e.details["setting"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        weakened,
+        [
+            ("review".to_string(), "mode".to_string()),
+            ("review".to_string(), "required".to_string()),
+            ("no-todo".to_string(), "rule".to_string()),
+        ]
+    );
+    assert_eq!(
+        find(&events, "rule_weakened").details["bypass_method"],
+        "config change"
+    );
+    assert!(types(&events).contains(&"config_changed"));
+
+    let score: Value = serde_json::from_str(&repo.enforce(&["score", "--json"]).stdout).unwrap();
+    assert_eq!(score["breakdown"]["bypasses"]["current_week"], 3);
+    assert_eq!(score["rating"], "critical");
+    let alert = repo.enforce(&["alert"]);
+    assert_eq!(alert.code, 1);
+    assert!(
+        alert
+            .stdout
+            .contains("[CRITICAL] Rules weakened 3 time(s) this week"),
+        "{}",
+        alert.stdout
+    );
+    let dashboard = repo.enforce(&["dashboard"]).stdout;
+    assert!(
+        dashboard.contains("| rule_weakened | config change |"),
+        "{dashboard}"
+    );
+}
+
+#[test]
+fn audit_judges_the_commits_themselves() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let base = repo.head();
+    repo.commit_reviewed("b.txt", "b\n");
+    // Sneaked past every hook, then a commit from a clone without enforce.
+    repo.stage("c.txt", "c\n");
+    repo.git(&["commit", "-q", "--no-verify", "-m", "sneak"]);
+    repo.stage("d.txt", "d\n");
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "no hooks",
+        "-m",
+        "Agent: x",
+    ]);
+    // Only a .gitignore: no review needed.
+    repo.stage(".gitignore", "*.log\n");
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "ignore",
+        "-m",
+        "Agent: x",
+    ]);
+
+    let ran = repo.enforce(&["audit", &format!("{base}..HEAD")]);
+    assert_eq!(ran.code, 1);
+    let rows: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(rows.len(), 4, "{}", ran.stdout);
+    assert!(
+        rows[0].ends_with(
+            " sneak: agent-trailer: the commit message has no `Agent:` trailer; review: no `Reviewed-by:` trailer: the log records that its checks were skipped (--no-verify)"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        rows[1].ends_with(
+            " no hooks: review: no `Reviewed-by:` trailer: it has no approval; record: the log has no commit_completed for it: its hooks did not run here"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        rows[2]
+            .ends_with(" ignore: record: the log has no commit_completed for it: its hooks did not run here"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(rows[3], format!("audit {base}..HEAD: 3 of 4 commit(s) offend"));
+
+    // In CI there is no log: trailers only.
+    let ci = repo.enforce(&["audit", "--no-log", &format!("{base}..HEAD"), "--json"]);
+    let report: Value = serde_json::from_str(&ci.stdout).unwrap();
+    assert_eq!(report["commits"], 4);
+    assert_eq!(report["offending_commits"], 2);
+    assert_eq!(report["log_checked"], false);
+
+    // Records nothing unless asked.
+    let before = repo.all_events().len();
+    repo.enforce(&["audit", &format!("{base}..HEAD")]);
+    assert_eq!(repo.all_events().len(), before);
+    repo.enforce(&["audit", "--record", &format!("{base}..HEAD")]);
+    let recorded = repo.all_events();
+    assert_eq!(recorded.len(), before + 5);
+    assert_eq!(recorded.last().unwrap().event_type, "audit_offence");
+
+    let clean = repo.enforce(&["audit", &format!("{base}..{base}")]);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str()),
+        (
+            0,
+            format!("audit {base}..{base}: all 0 commit(s) pass\n").as_str()
+        )
+    );
+    let bad = repo.enforce(&["audit", "nosuchref..HEAD"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .starts_with("enforce: git failed while listing the commits of `nosuchref..HEAD`"),
+        "{}",
+        bad.stderr
+    );
+}
