@@ -94,6 +94,18 @@ pub enum Command {
     /// truncated lines. Exits 1 when broken.
     Verify(OutputArgs),
 
+    /// Prometheus metrics (text exposition format): event, bypass and block
+    /// counters, the rating, window counts. For node_exporter's textfile
+    /// collector or a pushgateway.
+    Metrics(MetricsArgs),
+
+    /// Send or write the events elsewhere: an OpenTelemetry collector, CSV
+    /// or JSON Lines.
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
+
     /// A scripted tour: agent commits in a temporary repository, then the
     /// reports.
     Demo(DemoArgs),
@@ -177,9 +189,21 @@ pub struct DashboardArgs {
     #[arg(short, long, default_value_t = 7, value_name = "N")]
     pub days: u64,
 
-    /// Print the dashboard's data as JSON instead of Markdown.
+    /// Print the dashboard's data as JSON (the same as --format json).
     #[arg(long)]
     pub json: bool,
+
+    /// Markdown (for GitHub and terminals), a self-contained HTML page with
+    /// SVG charts, or the data as JSON.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: DashboardFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DashboardFormat {
+    Markdown,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +235,54 @@ pub struct AuditArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write to this file (through a temporary file and a rename, so a
+    /// collector never reads half of it) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// Send the events not sent yet as OTLP/HTTP JSON log records.
+    Otlp(OtlpArgs),
+    /// Write events as CSV: timestamp, event_type, source, rule, user,
+    /// branch, commit_sha, file_count, details (JSON).
+    Csv(FlatArgs),
+    /// Write events as JSON Lines, one whole event per line.
+    Jsonl(FlatArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OtlpArgs {
+    /// The collector's OTLP/HTTP URL (`/v1/logs` is appended unless
+    /// present) [default: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+    /// OTEL_EXPORTER_OTLP_ENDPOINT, then `endpoint` in [export.otlp]].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Send from here instead of after the cursor: `all`, or an RFC 3339
+    /// time (events after it).
+    #[arg(long, value_name = "all|TIME")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FlatArgs {
+    /// Only events of the last N days [default: all].
+    #[arg(short, long, value_name = "N")]
+    pub days: Option<u64>,
+
+    /// Only events of this type (any case).
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,11 +5,13 @@
 //! [`run`] is the whole program; `main` only hands it the arguments.
 
 pub mod approval;
+mod atomic;
 pub mod cli;
 mod cmd;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod export;
 mod fault;
 pub mod git;
 pub mod hook;

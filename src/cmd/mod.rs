@@ -3,6 +3,7 @@
 mod audit;
 mod config;
 mod demo;
+mod export;
 mod hook;
 mod install;
 pub mod json_arg;
@@ -49,6 +50,8 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Audit(args) => audit::run(&cwd, events_flag, &args),
         Command::Status(args) => status::run(&cwd, events_flag, &args),
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Export { target } => export::run(&Workspace::load(&cwd, events_flag)?, &target),
         Command::Demo(args) => demo::run(&args),
     }
 }

@@ -1,13 +1,9 @@
 //! The report commands: `stats`, `events`, `score`, `alert`, `dashboard`,
 //! `cleanup`. Each streams the log once through its fold and prints a view.
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
-
 use chrono::Duration;
 
-use crate::cli::{AlertArgs, CleanupArgs, DashboardArgs, EventsArgs, OutputArgs, StatsArgs};
+use crate::cli::{AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs};
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::{PREDECESSOR_TYPES, cleanup, types};
 use crate::output;
@@ -135,15 +131,15 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
     let mut fold = DashboardFold::new(report::now(), args.days, config);
     let malformed = pass(&workspace.events, &mut fold)?;
     let dashboard = fold.finish(malformed);
-    let text = if args.json {
-        view::json(&dashboard)
-    } else {
-        view::markdown::dashboard(&dashboard)
+    let text = match (args.json, args.format) {
+        (true, _) | (_, DashboardFormat::Json) => view::json(&dashboard),
+        (_, DashboardFormat::Html) => view::html::dashboard(&dashboard),
+        (_, DashboardFormat::Markdown) => view::markdown::dashboard(&dashboard),
     };
     match &args.output {
         None => output::print(&text)?,
         Some(path) => {
-            write_atomically(path, text.as_bytes())?;
+            crate::atomic::write(path, text.as_bytes())?;
             eprintln!("enforce: dashboard written to {}", path.display());
         }
     }
@@ -159,23 +155,4 @@ pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
         Format::Csv => return Err(no_csv("cleanup")),
     })?;
     Ok(EXIT_OK)
-}
-
-/// Writes `path` through a temporary file in the same directory and a
-/// rename, so a reader never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::io("create the directory", dir, e))?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, path));
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("write", path, e)
-    })
 }

@@ -37,6 +37,55 @@ pub struct Config {
     pub score: Score,
     /// `[[alerts]]`: when present, replaces the default alerts.
     pub alerts: Vec<Spanned<AlertRule>>,
+    pub export: Export,
+}
+
+/// `[export]`: feeding the tools a team already runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Export {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<PrometheusExport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otlp: Option<OtlpExport>,
+}
+
+/// `[export.prometheus]`: post-commit refreshes `textfile` after each
+/// commit, for node_exporter's textfile collector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusExport {
+    pub textfile: PathBuf,
+}
+
+/// `[export.otlp]`: post-commit starts `enforce export otlp` in the
+/// background after each commit. The `OTEL_EXPORTER_OTLP_*` variables win.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtlpExport {
+    /// The collector's OTLP/HTTP base URL (`/v1/logs` is appended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Send the user's email address (by default only the name is sent).
+    pub include_user_email: bool,
+    /// Log records per request.
+    pub batch_size: Positive,
+    /// Seconds one request may take.
+    pub timeout_seconds: Positive,
+    /// Start an export after each commit.
+    pub after_commit: bool,
+}
+
+impl Default for OtlpExport {
+    fn default() -> OtlpExport {
+        OtlpExport {
+            endpoint: None,
+            include_user_email: false,
+            batch_size: Positive(512),
+            timeout_seconds: Positive(10),
+            after_commit: true,
+        }
+    }
 }
 
 impl Default for Config {
@@ -48,6 +97,7 @@ impl Default for Config {
             telemetry: Telemetry::default(),
             score: Score::default(),
             alerts: default_alerts(),
+            export: Export::default(),
         }
     }
 }

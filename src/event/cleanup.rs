@@ -7,7 +7,7 @@
 //! verbatim: nothing that cannot be parsed is ever deleted.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -59,30 +59,158 @@ fn fate(line: &[u8], cutoff: &DateTime<FixedOffset>) -> Fate {
 
 /// A run of removed lines.
 struct Cut {
-    /// The hash of the last removed line.
+    /// The hash the next kept line links to: the last removed line's.
     hash: String,
     /// The last sequence number seen up to there.
     seq: u64,
     removed: u64,
 }
 
-/// The line that stands where a run of lines was removed.
-fn checkpoint(cut: &Cut, cutoff: &str) -> String {
-    let event = Event::now(
+/// What `(event_type, source, rule, bypass_method)` counted, cumulatively,
+/// for the events cleanup removed: Prometheus counters must never go down.
+pub type TotalsKey = (String, String, String, String);
+
+/// Cumulative counts of removed events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals(pub std::collections::BTreeMap<TotalsKey, u64>);
+
+impl Totals {
+    /// The key an event is counted under.
+    pub fn key(event: &Event) -> TotalsKey {
+        let get = |k: &str| {
+            event
+                .details
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        (
+            event.event_type.clone(),
+            event.source.clone(),
+            get("rule"),
+            get("bypass_method"),
+        )
+    }
+
+    pub fn add(&mut self, key: TotalsKey, count: u64) {
+        *self.0.entry(key).or_insert(0) += count;
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(
+            self.0
+                .iter()
+                .map(|((event_type, source, rule, method), count)| {
+                    serde_json::json!({"event_type": event_type, "source": source, "rule": rule, "method": method, "count": count})
+                })
+                .collect(),
+        )
+    }
+
+    /// Reads the `totals` of a checkpoint's details.
+    pub fn from_json(value: &serde_json::Value) -> Totals {
+        let mut totals = Totals::default();
+        for item in value.as_array().into_iter().flatten() {
+            let get = |k: &str| item.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let count = item.get("count").and_then(|v| v.as_u64()).unwrap_or(0);
+            totals.add(
+                (get("event_type"), get("source"), get("rule"), get("method")),
+                count,
+            );
+        }
+        totals
+    }
+}
+
+/// The line that stands where a run of lines was removed; the first one a
+/// cleanup writes also carries the cumulative totals of all removed events.
+fn checkpoint(cut: &Cut, cutoff: &str, totals: Option<&Totals>) -> String {
+    let mut details = serde_json::json!({
+        "removed": cut.removed,
+        "last_removed_hash": cut.hash,
+        "last_removed_seq": cut.seq,
+        "cutoff": cutoff,
+    });
+    if let Some(totals) = totals {
+        details["totals"] = totals.to_json();
+    }
+    Event::now(
         chain::CHECKPOINT,
         "enforce cleanup",
-        crate::event::details(serde_json::json!({
-            "removed": cut.removed,
-            "last_removed_hash": cut.hash,
-            "last_removed_seq": cut.seq,
-            "cutoff": cutoff,
-        })),
-    );
-    event.to_line(super::TimestampFormat::Rfc3339)
+        crate::event::details(details),
+    )
+    .to_line(super::TimestampFormat::Rfc3339)
+}
+
+/// What happens to one line.
+enum Step {
+    Remove {
+        hash: String,
+        seq: u64,
+    },
+    /// An earlier checkpoint: dropped, its totals and its link carried over.
+    Checkpoint {
+        hash: String,
+        seq: u64,
+        totals: Totals,
+    },
+    Keep {
+        malformed: bool,
+    },
+    Blank,
+}
+
+/// Walks every line of `file` with its step.
+fn walk(
+    file: &File,
+    path: &Path,
+    cutoff: &DateTime<FixedOffset>,
+    mut visit: impl FnMut(&[u8], Step) -> Result<()>,
+) -> Result<()> {
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut line = Vec::with_capacity(1024);
+    let mut last_seq = 0;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("read the events file", path, e))?;
+        if read == 0 {
+            return Ok(());
+        }
+        let stored = line.strip_suffix(b"\n").unwrap_or(&line).to_vec();
+        let links = chain::Links::of(&stored);
+        if let Some((hash, seq)) = links.as_ref().and_then(|l| l.checkpoint()) {
+            last_seq = last_seq.max(seq);
+            let totals = serde_json::from_slice::<serde_json::Value>(&stored)
+                .ok()
+                .map(|v| Totals::from_json(&v["details"]["totals"]))
+                .unwrap_or_default();
+            visit(&line, Step::Checkpoint { hash, seq, totals })?;
+            continue;
+        }
+        if let Some(seq) = links.as_ref().filter(|l| l.is_chained()).and_then(|l| l.seq) {
+            last_seq = last_seq.max(seq);
+        }
+        let step = match fate(&line, cutoff) {
+            Fate::Remove => Step::Remove {
+                hash: chain::hash(&stored),
+                seq: last_seq,
+            },
+            Fate::Keep { malformed } => Step::Keep { malformed },
+            Fate::Blank => Step::Blank,
+        };
+        visit(&line, step)?;
+    }
 }
 
 /// Removes events stamped before `cutoff` from `log`; with `dry_run`,
 /// only counts.
+///
+/// Two passes under the lock: the first counts what goes and adds it to
+/// the totals, the second writes the new file, so the first checkpoint can
+/// carry the complete totals.
 pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run: bool) -> Result<Cleanup> {
     let path = log.path().to_path_buf();
     let mut result = Cleanup {
@@ -104,66 +232,84 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
     } else {
         log.open_locked(false)?
     };
-    let mut writer = if dry_run { None } else { Some(Rewrite::new(&path)?) };
-    let mut reader = BufReader::with_capacity(64 * 1024, &file);
-    let mut line = Vec::with_capacity(1024);
-    // Where lines were removed, the chain is cut: a checkpoint names the
-    // last removed line's hash and the last sequence number seen, so the
-    // kept line after it still verifies.
-    let mut cut: Option<Cut> = None;
-    let mut last_seq = 0;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read the events file", &path, e))?;
-        if read == 0 {
-            break;
-        }
-        let stored = line.strip_suffix(b"\n").unwrap_or(&line);
-        let links = chain::Links::of(stored);
-        if let Some(links) = &links {
-            if let Some((_, seq)) = links.checkpoint() {
-                last_seq = last_seq.max(seq);
-            } else if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
-                last_seq = last_seq.max(seq);
-            }
-        }
-        match fate(&line, &cutoff) {
-            Fate::Remove => {
+
+    let mut totals = Totals::default();
+    let mut rewrite_needed = false;
+    walk(&file, &path, &cutoff, |line, step| {
+        match step {
+            Step::Remove { .. } => {
                 result.removed += 1;
-                let run = cut.take().map_or(0, |c| c.removed);
-                cut = Some(Cut {
-                    hash: chain::hash(stored),
-                    seq: last_seq,
-                    removed: run + 1,
-                });
+                rewrite_needed = true;
+                if let Some(event) = parse_line(line.trim_ascii()) {
+                    totals.add(Totals::key(&event), 1);
+                }
             }
-            Fate::Blank => result.blank_removed += 1,
-            Fate::Keep { malformed } => {
+            Step::Checkpoint { totals: earlier, .. } => {
+                for (key, count) in earlier.0 {
+                    totals.add(key, count);
+                }
+            }
+            Step::Keep { malformed } => {
                 result.kept += 1;
                 result.malformed_kept += u64::from(malformed);
-                if let Some(writer) = writer.as_mut() {
-                    if let Some(cut) = cut.take() {
-                        writer.line(checkpoint(&cut, &result.cutoff).as_bytes())?;
-                        result.checkpoints += 1;
-                    }
-                    writer.line(&line)?;
-                    if result.kept == 2 && crate::fault::requested("die-mid-cleanup") {
-                        let _ = writer.out.flush();
-                        crate::fault::die();
-                    }
+            }
+            Step::Blank => {
+                result.blank_removed += 1;
+                rewrite_needed = true;
+            }
+        }
+        Ok(())
+    })?;
+    if dry_run || !rewrite_needed {
+        return Ok(result);
+    }
+
+    (&file)
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io("read the events file", &path, e))?;
+    let mut writer = Rewrite::new(&path)?;
+    // Where lines were removed the chain is cut: a checkpoint names the hash
+    // the next kept line links to and the last sequence number, so the
+    // cleaned log still verifies.
+    let mut cut: Option<Cut> = None;
+    let mut pending_totals = Some(totals.clone());
+    let mut kept = 0u64;
+    walk(&file, &path, &cutoff, |line, step| {
+        let counts = u64::from(matches!(step, Step::Remove { .. }));
+        match step {
+            Step::Remove { hash, seq } | Step::Checkpoint { hash, seq, .. } => {
+                let removed = cut.take().map_or(0, |c| c.removed) + counts;
+                cut = Some(Cut { hash, seq, removed });
+            }
+            Step::Blank => {}
+            Step::Keep { .. } => {
+                if let Some(cut) = cut.take() {
+                    writer
+                        .line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref()).as_bytes())?;
+                    result.checkpoints += 1;
+                }
+                writer.line(line)?;
+                kept += 1;
+                if kept == 2 && crate::fault::requested("die-mid-cleanup") {
+                    let _ = writer.out.flush();
+                    crate::fault::die();
                 }
             }
         }
+        Ok(())
+    })?;
+    if let Some(cut) = cut.take() {
+        writer.line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref()).as_bytes())?;
+        result.checkpoints += 1;
     }
-    if let Some(mut writer) = writer {
-        if let Some(cut) = cut.take() {
-            writer.line(checkpoint(&cut, &result.cutoff).as_bytes())?;
-            result.checkpoints += 1;
-        }
-        writer.commit(&file)?;
-    }
+    writer.commit(&file)?;
+    // A copy of the totals beside the log, for other tools; the log's own
+    // checkpoint is the record, renamed into place with it.
+    let mirror = path.with_file_name(format!(
+        "{}.totals.json",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let _ = std::fs::write(&mirror, crate::view::json(&totals.to_json()));
     // `file` (and with it the lock) is released here, after the rename.
     drop(file);
     Ok(result)
@@ -272,7 +418,21 @@ mod tests {
                 "{\"timestamp\":\"2026-11-20T10:00:00+00:00\",\"event_type\":\"torn\n"
             )
         );
-        assert!(fs::read_dir(&dir).unwrap().count() == 1, "no temporary file left");
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.contains(".cleanup-")),
+            "no temporary file left: {names:?}"
+        );
+        let totals: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("events.jsonl.totals.json")).unwrap()).unwrap();
+        assert_eq!(
+            totals,
+            serde_json::json!([{"event_type": "old", "source": "s", "rule": "", "method": "", "count": 1}])
+        );
+        assert_eq!(checkpoint["details"]["totals"], totals);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

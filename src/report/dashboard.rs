@@ -1,6 +1,8 @@
 //! `dashboard`: every report in one pass, for the Markdown view.
 
-use chrono::{DateTime, FixedOffset};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::alert::{AlertFold, Alerts};
@@ -14,6 +16,10 @@ use crate::event::{Event, types};
 pub const CHART_DAYS: u64 = 14;
 /// Rows in "top rules" and "recent bypasses".
 pub const TOP: usize = 10;
+/// Days in the HTML dashboard's stacked chart.
+pub const STACKED_DAYS: u64 = 30;
+/// Weeks in the HTML dashboard's bypass chart.
+pub const BYPASS_WEEKS: u64 = 8;
 
 /// One bypass, for the "recent bypasses" table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,6 +44,11 @@ pub struct Dashboard {
     /// Violations per rule in the window, most first.
     pub top_rules: Vec<(String, u64)>,
     pub recent_bypasses: Vec<Bypass>,
+    /// Events per day and type for the last [`STACKED_DAYS`] days, oldest first.
+    pub daily_by_type: Vec<(String, BTreeMap<String, u64>)>,
+    /// Bypasses per week for the last [`BYPASS_WEEKS`] weeks, oldest first,
+    /// each labelled by its first day.
+    pub weekly_bypasses: Vec<(String, u64)>,
 }
 
 /// Whether an event type records a bypass of a rule.
@@ -58,6 +69,10 @@ pub struct DashboardFold<'a> {
     score: ScoreFold<'a>,
     alerts: AlertFold<'a>,
     bypasses: Newest,
+    today: NaiveDate,
+    stacked_start: DateTime<FixedOffset>,
+    daily_by_type: BTreeMap<NaiveDate, BTreeMap<String, u64>>,
+    weekly: Vec<u64>,
 }
 
 impl<'a> DashboardFold<'a> {
@@ -77,6 +92,13 @@ impl<'a> DashboardFold<'a> {
                 config.score.trend_percent,
             ),
             bypasses: Newest::new(TOP),
+            today: now.date_naive(),
+            stacked_start: midnight(
+                now,
+                now.date_naive() - Duration::days(STACKED_DAYS.max(BYPASS_WEEKS * 7) as i64 - 1),
+            ),
+            daily_by_type: BTreeMap::new(),
+            weekly: vec![0; BYPASS_WEEKS as usize],
         }
     }
 
@@ -109,7 +131,24 @@ impl<'a> DashboardFold<'a> {
                 event_type: e.event_type,
             })
             .collect();
+        let mut daily_by_type = Vec::new();
+        for back in (0..STACKED_DAYS).rev() {
+            let day = self.today - Duration::days(back as i64);
+            daily_by_type.push((
+                day.to_string(),
+                self.daily_by_type.get(&day).cloned().unwrap_or_default(),
+            ));
+        }
+        let weekly_bypasses = (0..BYPASS_WEEKS)
+            .rev()
+            .map(|week| {
+                let first = self.today - Duration::days((week * 7 + 6) as i64);
+                (first.to_string(), self.weekly[week as usize])
+            })
+            .collect();
         Dashboard {
+            daily_by_type,
+            weekly_bypasses,
             generated: self.now.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
             days: self.days,
             score: self.score.finish(malformed),
@@ -134,5 +173,27 @@ impl Fold for DashboardFold<'_> {
         if self.window.contains(&event.timestamp) && is_bypass(&event.event_type, self.config) {
             self.bypasses.offer(event);
         }
+        if event.timestamp >= self.stacked_start {
+            let day = event.timestamp.with_timezone(&self.now.timezone()).date_naive();
+            let back = (self.today - day).num_days();
+            if (0..STACKED_DAYS as i64).contains(&back) {
+                *self
+                    .daily_by_type
+                    .entry(day)
+                    .or_default()
+                    .entry(event.event_type.clone())
+                    .or_insert(0) += 1;
+            }
+            if (0..(BYPASS_WEEKS * 7) as i64).contains(&back) && is_bypass(&event.event_type, self.config) {
+                self.weekly[(back / 7) as usize] += 1;
+            }
+        }
     }
+}
+
+/// Local midnight of `day` in `now`'s offset.
+fn midnight(now: DateTime<FixedOffset>, day: NaiveDate) -> DateTime<FixedOffset> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(now.timezone()).single())
+        .unwrap_or(now)
 }

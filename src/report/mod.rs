@@ -70,6 +70,11 @@ fn days_duration(days: u64) -> Duration {
 /// Something that sees every event of a pass.
 pub trait Fold {
     fn add(&mut self, event: &Event);
+
+    /// Whether it also sees `cleanup`'s checkpoints (reports do not).
+    fn wants_checkpoints(&self) -> bool {
+        false
+    }
 }
 
 /// Streams `log` through `fold`; returns how many lines were malformed.
@@ -79,7 +84,7 @@ pub fn pass(log: &EventLog, fold: &mut impl Fold) -> Result<u64> {
     let mut reader = log.read()?;
     for event in reader.by_ref() {
         let event = event.map_err(|e| Error::io("read the events file", log.path(), e))?;
-        if event.event_type != CHECKPOINT {
+        if event.event_type != CHECKPOINT || fold.wants_checkpoints() {
             fold.add(&event);
         }
     }

@@ -5,6 +5,7 @@
 //! (`serde`), a stable shape scripts can rely on.
 
 pub mod csv;
+pub mod html;
 pub mod markdown;
 pub mod text;
 

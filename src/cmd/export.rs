@@ -1,0 +1,100 @@
+//! `enforce metrics` and `enforce export otlp|csv|jsonl`.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::DateTime;
+
+use crate::cli::{ExportTarget, FlatArgs, MetricsArgs, OtlpArgs};
+use crate::error::{EXIT_OK, Error, Result};
+use crate::export::flat::{Flat, FlatFold};
+use crate::export::otlp::{self, Settings, Since};
+use crate::export::prometheus::MetricsFold;
+use crate::output;
+use crate::report::{self, pass};
+use crate::workspace::Workspace;
+
+pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
+    let mut fold = MetricsFold::new(report::now(), &workspace.config.config);
+    let malformed = pass(&workspace.events, &mut fold)?;
+    let text = fold.finish(malformed).render();
+    match &args.output {
+        Some(path) => crate::atomic::write(path, text.as_bytes())?,
+        None => output::print(&text)?,
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn run(workspace: &Workspace, target: &ExportTarget) -> Result<i32> {
+    match target {
+        ExportTarget::Otlp(args) => otlp_export(workspace, args),
+        ExportTarget::Csv(args) => flat(workspace, args, Flat::Csv),
+        ExportTarget::Jsonl(args) => flat(workspace, args, Flat::Jsonl),
+    }
+}
+
+fn otlp_export(workspace: &Workspace, args: &OtlpArgs) -> Result<i32> {
+    let config = &workspace.config.config;
+    let repository_url = workspace
+        .git
+        .as_ref()
+        .and_then(|g| g.config_string("remote.origin.url"));
+    let settings = Settings::resolve(
+        args.endpoint.as_deref(),
+        config.export.otlp.as_ref(),
+        repository_url,
+    )?;
+    let since = match args.since.as_deref() {
+        None => None,
+        Some("all") => Some(Since::All),
+        Some(text) => Some(Since::Time(DateTime::parse_from_rfc3339(text).map_err(|_| {
+            Error::usage(
+                format!("`--since {text}` is neither `all` nor an RFC 3339 time"),
+                "e.g. --since all, or --since 2026-11-21T00:00:00+00:00",
+            )
+        })?)),
+    };
+    let shipped = otlp::export(&workspace.events, config, &settings, since)?;
+    if shipped.busy {
+        output::print("another export of this log is running; it sends the pending events\n")?;
+        return Ok(EXIT_OK);
+    }
+    output::print(&format!(
+        "sent {} event(s) in {} request(s) to {}\n",
+        shipped.sent, shipped.batches, shipped.url
+    ))?;
+    Ok(EXIT_OK)
+}
+
+fn flat(workspace: &Workspace, args: &FlatArgs, format: Flat) -> Result<i32> {
+    let days = args.days.unwrap_or(365_000);
+    match &args.output {
+        Some(path) => {
+            let mut buffer: Vec<u8> = Vec::new();
+            write_rows(workspace, &mut buffer, format, days, args)?;
+            crate::atomic::write(path, &buffer)?;
+            eprintln!("enforce: wrote {}", path.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            write_rows(workspace, &mut out, format, days, args)?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn write_rows(
+    workspace: &Workspace,
+    out: &mut dyn Write,
+    format: Flat,
+    days: u64,
+    args: &FlatArgs,
+) -> Result<u64> {
+    let mut fold = FlatFold::new(out, format, report::now(), days, args.event_type.clone());
+    pass(&workspace.events, &mut fold)?;
+    fold.finish().map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Error::ClosedPipe,
+        _ => Error::io("write", Path::new("standard output"), e),
+    })
+}

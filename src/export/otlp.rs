@@ -1,0 +1,526 @@
+//! `enforce export otlp`: events as OpenTelemetry log records, sent to the
+//! collector a team already runs (OTLP/HTTP with the JSON encoding).
+//!
+//! The JSON encoding is written here rather than with the OpenTelemetry
+//! SDK crates: those bring an async runtime and a protobuf stack into a
+//! binary whose hooks must stay lean, for a payload of a few fixed fields.
+//! Every payload shape is tested against the official schema
+//! (`opentelemetry-proto`'s `ExportLogsServiceRequest`, parsed with
+//! protobuf's `json_format`).
+//!
+//! Each event is shipped once: a cursor file beside the log remembers the
+//! last line sent (its offset and hash). A collector that is down only
+//! delays the export: the cursor moves after each accepted batch, so the
+//! next run sends the rest.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::config::{Config, OtlpExport};
+use crate::error::{Error, Result};
+use crate::event::chain::{self, CHECKPOINT};
+use crate::event::log::parse_line;
+use crate::event::{Event, EventLog, types};
+use crate::report::dashboard::is_bypass;
+
+/// Where and how to send.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub resource: Vec<(String, String)>,
+    pub include_user_email: bool,
+    pub batch_size: usize,
+    pub timeout: Duration,
+}
+
+/// Splits `k=v,k2=v2` (the OTEL_* list format; values percent-encoded).
+fn pairs(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|item| item.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), percent_decode(v.trim())))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The machine's host name.
+fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A remote URL without credentials (`https://user:token@host/x` → `https://host/x`).
+pub fn strip_credentials(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
+            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Settings {
+    /// The settings from `--endpoint`, the `OTEL_EXPORTER_OTLP_*`
+    /// variables, and `[export.otlp]`, strongest first.
+    pub fn resolve(
+        flag: Option<&str>,
+        config: Option<&OtlpExport>,
+        repository_url: Option<String>,
+    ) -> Result<Settings> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let base = |url: &str| format!("{}/v1/logs", url.trim_end_matches('/'));
+        let url = if let Some(url) = flag {
+            if url.trim_end_matches('/').ends_with("/v1/logs") {
+                url.to_string()
+            } else {
+                base(url)
+            }
+        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") {
+            url
+        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            base(&url)
+        } else if let Some(url) = config.and_then(|c| c.endpoint.clone()) {
+            base(&url)
+        } else {
+            return Err(Error::usage(
+                "no OTLP endpoint is configured",
+                "pass --endpoint http://collector:4318, set OTEL_EXPORTER_OTLP_ENDPOINT, or set endpoint in [export.otlp]",
+            ));
+        };
+        let mut headers = env("OTEL_EXPORTER_OTLP_HEADERS")
+            .map(|h| pairs(&h))
+            .unwrap_or_default();
+        headers.extend(
+            env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
+                .map(|h| pairs(&h))
+                .unwrap_or_default(),
+        );
+
+        let mut resource = env("OTEL_RESOURCE_ATTRIBUTES")
+            .map(|r| pairs(&r))
+            .unwrap_or_default();
+        let service = env("OTEL_SERVICE_NAME")
+            .or_else(|| {
+                resource
+                    .iter()
+                    .find(|(k, _)| k == "service.name")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_else(|| "enforce".to_string());
+        resource.retain(|(k, _)| k != "service.name");
+        resource.insert(0, ("service.name".into(), service));
+        resource.push(("service.version".into(), env!("CARGO_PKG_VERSION").into()));
+        let host = host_name();
+        if !host.is_empty() && !resource.iter().any(|(k, _)| k == "host.name") {
+            resource.push(("host.name".into(), host));
+        }
+        if let Some(url) = repository_url {
+            resource.push(("vcs.repository.url.full".into(), strip_credentials(&url)));
+        }
+        let defaults = OtlpExport::default();
+        let config = config.unwrap_or(&defaults);
+        Ok(Settings {
+            url,
+            headers,
+            resource,
+            include_user_email: config.include_user_email,
+            batch_size: config.batch_size.get().min(10_000) as usize,
+            timeout: Duration::from_secs(config.timeout_seconds.get().min(600)),
+        })
+    }
+}
+
+/// The OTLP severity of an event: ERROR for a review skipped past the hooks
+/// and a weakened rule, WARN for other bypasses and blocks, INFO otherwise.
+pub fn severity(event_type: &str, config: &Config) -> (u8, &'static str) {
+    if event_type == types::COMMIT_REVIEW_BYPASSED || event_type == types::RULE_WEAKENED {
+        (17, "ERROR")
+    } else if is_bypass(event_type, config) || event_type == types::COMMIT_BLOCKED {
+        (13, "WARN")
+    } else {
+        (9, "INFO")
+    }
+}
+
+/// A JSON value as an OTLP `AnyValue`.
+fn any_value(value: &Value) -> Value {
+    match value {
+        Value::Null => json!({}),
+        Value::Bool(b) => json!({ "boolValue": b }),
+        Value::Number(n) if n.is_i64() || n.is_u64() => json!({ "intValue": n.to_string() }),
+        Value::Number(n) => json!({ "doubleValue": n.as_f64().unwrap_or(0.0) }),
+        Value::String(s) => json!({ "stringValue": s }),
+        Value::Array(items) => {
+            json!({ "arrayValue": { "values": items.iter().map(any_value).collect::<Vec<_>>() } })
+        }
+        Value::Object(map) => json!({
+            "kvlistValue": { "values": map.iter().map(|(k, v)| json!({ "key": k, "value": any_value(v) })).collect::<Vec<_>>() }
+        }),
+    }
+}
+
+fn attribute(key: &str, value: Value) -> Value {
+    json!({ "key": key, "value": any_value(&value) })
+}
+
+/// `Name <email>` without the address.
+fn without_email(user: &str) -> String {
+    match user.find('<') {
+        Some(i) if user.trim_end().ends_with('>') => user[..i].trim().to_string(),
+        _ => user.to_string(),
+    }
+}
+
+fn nanos(at: &DateTime<FixedOffset>) -> String {
+    let ns = i128::from(at.timestamp()) * 1_000_000_000 + i128::from(at.timestamp_subsec_nanos());
+    ns.max(0).to_string()
+}
+
+/// One event as an OTLP log record.
+pub fn log_record(
+    event: &Event,
+    settings: &Settings,
+    config: &Config,
+    observed: &DateTime<FixedOffset>,
+) -> Value {
+    let (number, text) = severity(&event.event_type, config);
+    let mut attributes = vec![attribute("enforce.source", Value::from(event.source.as_str()))];
+    for (key, value) in &event.details {
+        let value = if key == "user" && !settings.include_user_email {
+            Value::from(value.as_str().map(without_email).unwrap_or_default())
+        } else {
+            value.clone()
+        };
+        attributes.push(attribute(&format!("enforce.{key}"), value));
+    }
+    if let Some(branch) = event.details.get("branch").and_then(Value::as_str) {
+        attributes.push(attribute("vcs.ref.head.name", Value::from(branch)));
+    }
+    if let Some(sha) = event.details.get("commit_sha").and_then(Value::as_str) {
+        attributes.push(attribute("vcs.ref.head.revision", Value::from(sha)));
+    }
+    json!({
+        "timeUnixNano": nanos(&event.timestamp),
+        "observedTimeUnixNano": nanos(observed),
+        "severityNumber": number,
+        "severityText": text,
+        "eventName": event.event_type,
+        "body": { "stringValue": event.event_type },
+        "attributes": attributes,
+    })
+}
+
+/// The request body for a batch of records.
+pub fn request(records: Vec<Value>, settings: &Settings) -> Value {
+    let resource: Vec<Value> = settings
+        .resource
+        .iter()
+        .map(|(k, v)| attribute(k, Value::from(v.as_str())))
+        .collect();
+    json!({
+        "resourceLogs": [{
+            "resource": { "attributes": resource },
+            "scopeLogs": [{
+                "scope": { "name": "enforce", "version": env!("CARGO_PKG_VERSION") },
+                "logRecords": records,
+            }],
+        }],
+    })
+}
+
+/// The last line shipped: where it ends, its hash and its time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub offset: u64,
+    pub line_hash: String,
+    pub timestamp: Option<String>,
+}
+
+/// The cursor file of an events file.
+pub fn cursor_path(log: &Path) -> PathBuf {
+    log.with_file_name(format!(
+        "{}.otlp-cursor.json",
+        log.file_name().unwrap_or_default().to_string_lossy()
+    ))
+}
+
+pub fn read_cursor(path: &Path) -> Option<Cursor> {
+    serde_json::from_slice(&fs::read(path).ok()?).ok()
+}
+
+fn write_cursor(path: &Path, cursor: &Cursor) -> Result<()> {
+    crate::atomic::write(path, serde_json::to_string(cursor).unwrap_or_default().as_bytes())
+}
+
+/// Where to start reading: after the cursor's line if it is still where
+/// the cursor says (else `cleanup` rewrote the file: the first event newer
+/// than the cursor's time).
+fn start(file: &mut File, cursor: &Cursor) -> (u64, Option<DateTime<FixedOffset>>) {
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if cursor.offset == 0 || cursor.offset > len {
+        return (0, cursor_time(cursor));
+    }
+    let from = cursor.offset.saturating_sub(1024 * 1024);
+    let mut tail = vec![0u8; (cursor.offset - from) as usize];
+    let readable = file.seek(SeekFrom::Start(from)).is_ok() && file.read_exact(&mut tail).is_ok();
+    let line = tail.strip_suffix(b"\n").unwrap_or(&tail);
+    let line = match line.iter().rposition(|b| *b == b'\n') {
+        Some(i) => &line[i + 1..],
+        None => line,
+    };
+    if readable && chain::hash(line) == cursor.line_hash {
+        (cursor.offset, None)
+    } else {
+        (0, cursor_time(cursor))
+    }
+}
+
+fn cursor_time(cursor: &Cursor) -> Option<DateTime<FixedOffset>> {
+    cursor
+        .timestamp
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+}
+
+/// The outcome of an export run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Shipped {
+    /// Another export of the same log was running; this one sent nothing.
+    pub busy: bool,
+    pub sent: u64,
+    pub batches: u64,
+    pub url: String,
+    pub cursor: PathBuf,
+}
+
+/// Sends the events after `cursor` (or after `since`), batch by batch,
+/// moving the cursor after each accepted batch.
+pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Option<Since>) -> Result<Shipped> {
+    let cursor_file = cursor_path(log.path());
+    let mut shipped = Shipped {
+        url: settings.url.clone(),
+        cursor: cursor_file.clone(),
+        ..Shipped::default()
+    };
+    // One export at a time per log: two would read the same cursor and send
+    // the same events twice. A run that finds another one going leaves the
+    // work to it (what it misses, the next run sends).
+    let lock_path = cursor_file.with_extension("lock");
+    if let Some(dir) = lock_path.parent() {
+        let _ = fs::create_dir_all(dir);
+    }
+    let lock = File::create(&lock_path).map_err(|e| Error::io("create the export lock", &lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            shipped.busy = true;
+            return Ok(shipped);
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &lock_path, e)),
+    }
+    let mut file = match File::open(log.path()) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(shipped),
+        Err(e) => return Err(Error::io("read the events file", log.path(), e)),
+    };
+    let (offset, newer_than) = match since {
+        Some(Since::All) => (0, None),
+        Some(Since::Time(at)) => (0, Some(at)),
+        None => match read_cursor(&cursor_file) {
+            Some(cursor) => start(&mut file, &cursor),
+            None => (0, None),
+        },
+    };
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| Error::io("read the events file", log.path(), e))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let client = Client::new(settings);
+    let observed = chrono::Local::now().fixed_offset();
+
+    let mut position = offset;
+    let mut batch: Vec<Value> = Vec::new();
+    let mut last: Option<Cursor> = None;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("read the events file", log.path(), e))?;
+        if read == 0 || !line.ends_with(b"\n") {
+            // The end, or a line still being written: the next run sends it.
+            break;
+        }
+        position += read as u64;
+        let stored = &line[..line.len() - 1];
+        if let Some(event) = parse_line(stored.trim_ascii())
+            && event.event_type != CHECKPOINT
+            && newer_than.is_none_or(|t| event.timestamp > t)
+        {
+            batch.push(log_record(&event, settings, config, &observed));
+            last = Some(Cursor {
+                offset: position,
+                line_hash: chain::hash(stored),
+                timestamp: Some(event.timestamp.to_rfc3339()),
+            });
+        }
+        if batch.len() >= settings.batch_size {
+            client.send(&request(std::mem::take(&mut batch), settings), shipped.sent)?;
+            shipped.batches += 1;
+            shipped.sent += settings.batch_size as u64;
+            if let Some(cursor) = &last {
+                write_cursor(&cursor_file, cursor)?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let count = batch.len() as u64;
+        client.send(&request(batch, settings), shipped.sent)?;
+        shipped.batches += 1;
+        shipped.sent += count;
+    }
+    if let Some(cursor) = &last {
+        write_cursor(&cursor_file, cursor)?;
+    }
+    Ok(shipped)
+}
+
+/// Where `--since` starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Since {
+    All,
+    Time(DateTime<FixedOffset>),
+}
+
+/// The HTTP side: POST with retries on 429/502/503/504 and on timeouts,
+/// exponential backoff, `Retry-After` honoured.
+struct Client<'a> {
+    settings: &'a Settings,
+    agent: ureq::Agent,
+}
+
+const ATTEMPTS: u32 = 5;
+
+impl<'a> Client<'a> {
+    fn new(settings: &'a Settings) -> Client<'a> {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(settings.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Client { settings, agent }
+    }
+
+    fn send(&self, body: &Value, already_sent: u64) -> Result<()> {
+        let text = serde_json::to_vec(body).unwrap_or_default();
+        let mut wait = Duration::from_millis(250);
+        let mut last_problem = String::new();
+        for attempt in 1..=ATTEMPTS {
+            let mut request = self
+                .agent
+                .post(&self.settings.url)
+                .header("Content-Type", "application/json");
+            for (k, v) in &self.settings.headers {
+                request = request.header(k.as_str(), v.as_str());
+            }
+            match request.send(&text[..]) {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if (200..300).contains(&status) {
+                        return Ok(());
+                    }
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    last_problem = format!("the collector answered HTTP {status}");
+                    if !matches!(status, 429 | 502 | 503 | 504) {
+                        break;
+                    }
+                    if let Some(seconds) = retry_after {
+                        wait = Duration::from_secs(seconds.min(30));
+                    }
+                }
+                Err(e) => last_problem = format!("the request failed: {e}"),
+            }
+            if attempt < ATTEMPTS {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(8));
+            }
+        }
+        Err(Error::usage(
+            format!(
+                "could not send events to {}: {last_problem} ({already_sent} event(s) sent before; the rest are kept for the next run)",
+                self.settings.url
+            ),
+            "check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_credentials() {
+        assert_eq!(
+            pairs("api-key=a%20b, x=1,=bad,novalue"),
+            [
+                ("api-key".to_string(), "a b".to_string()),
+                ("x".to_string(), "1".to_string())
+            ]
+        );
+        assert_eq!(
+            strip_credentials("https://u:t@git.example.com/o/r.git"),
+            "https://git.example.com/o/r.git"
+        );
+        assert_eq!(
+            strip_credentials("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+        assert_eq!(without_email("Dev <dev@example.com>"), "Dev");
+    }
+
+    #[test]
+    fn values_follow_the_json_mapping() {
+        assert_eq!(any_value(&json!(42)), json!({"intValue": "42"}));
+        assert_eq!(any_value(&json!(1.5)), json!({"doubleValue": 1.5}));
+        assert_eq!(
+            any_value(&json!(["a"])),
+            json!({"arrayValue": {"values": [{"stringValue": "a"}]}})
+        );
+        assert_eq!(
+            any_value(&json!({"k": true})),
+            json!({"kvlistValue": {"values": [{"key": "k", "value": {"boolValue": true}}]}})
+        );
+    }
+}
