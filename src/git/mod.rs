@@ -230,7 +230,13 @@ impl Git {
         message: &str,
         update: impl Fn(Option<&[u8]>) -> Option<Vec<u8>>,
     ) -> Result<()> {
-        for _ in 0..10 {
+        for attempt in 0..40u64 {
+            if attempt > 0 {
+                // Back off a little, differently per process, so racing
+                // hooks stop colliding.
+                let jitter = u64::from(std::process::id() % 7);
+                std::thread::sleep(std::time::Duration::from_millis(1 + (attempt + jitter) % 10));
+            }
             let current = self.inner.find_reference(refname).ok();
             let current_oid = current.as_ref().and_then(|r| r.target());
             let content = current
