@@ -64,6 +64,13 @@ struct Records<'a> {
 }
 
 impl Fold for Records<'_> {
+    fn needs_details(&self, event: &crate::event::Event) -> bool {
+        matches!(
+            event.event_type.as_str(),
+            types::COMMIT_COMPLETED | types::COMMIT_REVIEW_BYPASSED
+        )
+    }
+
     fn add(&mut self, event: &crate::event::Event) {
         let Some(sha) = detail(event, "commit_sha").filter(|s| self.wanted.contains(*s)) else {
             return;

@@ -11,12 +11,14 @@ use crate::export::flat::{Flat, FlatFold};
 use crate::export::otlp::{self, Settings, Since};
 use crate::export::prometheus::MetricsFold;
 use crate::output;
-use crate::report::{self, pass};
+use crate::report::{self, pass, pass_parallel};
 use crate::workspace::Workspace;
 
 pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
-    let mut fold = MetricsFold::new(report::now(), &workspace.config.config);
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(
+        &workspace.events,
+        MetricsFold::new(report::now(), &workspace.config.config),
+    )?;
     let text = fold.finish(malformed).render();
     match &args.output {
         Some(path) => crate::atomic::write(path, text.as_bytes())?,

@@ -12,7 +12,7 @@ use crate::report::dashboard::DashboardFold;
 use crate::report::events::{EventsFold, Filter};
 use crate::report::score::ScoreFold;
 use crate::report::stats::StatsFold;
-use crate::report::{self, pass};
+use crate::report::{self, pass_parallel};
 use crate::view::{self, Format};
 use crate::workspace::Workspace;
 
@@ -24,8 +24,10 @@ fn no_csv(report: &str) -> Error {
 }
 
 pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
-    let mut fold = StatsFold::new(report::now(), args.days, args.by);
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(
+        &workspace.events,
+        StatsFold::new(report::now(), args.days, args.by),
+    )?;
     let stats = fold.finish(malformed);
     output::print(&match args.output.format() {
         Format::Text => view::text::stats(&stats),
@@ -42,8 +44,7 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
         source: args.source.clone(),
         limit: args.limit,
     };
-    let mut fold = EventsFold::new(report::now(), &filter);
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(&workspace.events, EventsFold::new(report::now(), &filter))?;
     let listing = fold.finish();
     if let Some(wanted) = &args.event_type {
         let known = listing
@@ -94,8 +95,7 @@ const OWN_TYPES: [&str; 6] = [
 
 pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let mut fold = ScoreFold::new(report::now(), &config.score);
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(&workspace.events, ScoreFold::new(report::now(), &config.score))?;
     let score = fold.finish(malformed);
     output::print(&match args.format() {
         Format::Text => view::text::score(&score),
@@ -107,12 +107,12 @@ pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
 
 pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let mut fold = AlertFold::new(
+    let fold = AlertFold::new(
         report::now(),
         config.alerts.iter().map(|a| a.get_ref()),
         config.score.trend_percent,
     );
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(&workspace.events, fold)?;
     let alerts = fold.finish(args.quiet, malformed);
     output::print(&match args.output.format() {
         Format::Text => view::text::alerts(&alerts),
@@ -128,8 +128,10 @@ pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
 
 pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let mut fold = DashboardFold::new(report::now(), args.days, config);
-    let malformed = pass(&workspace.events, &mut fold)?;
+    let (fold, malformed) = pass_parallel(
+        &workspace.events,
+        DashboardFold::new(report::now(), args.days, config),
+    )?;
     let dashboard = fold.finish(malformed);
     let text = match (args.json, args.format) {
         (true, _) | (_, DashboardFormat::Json) => view::json(&dashboard),

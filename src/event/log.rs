@@ -17,6 +17,8 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -165,6 +167,123 @@ impl StoredEvent {
     }
 }
 
+/// A line read for what most reports need: the details are checked to be
+/// an object (or absent, or null) but not built, which is most of the cost
+/// of reading an event.
+#[derive(Deserialize)]
+struct StoredHead<'a> {
+    #[serde(borrow)]
+    timestamp: Cow<'a, str>,
+    #[serde(borrow)]
+    event_type: Cow<'a, str>,
+    #[serde(default, borrow)]
+    source: Cow<'a, str>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    details: DetailsShape,
+}
+
+/// `details` as readers accept it: an object or null, contents skipped.
+#[derive(Default)]
+struct DetailsShape;
+
+impl<'de> Deserialize<'de> for DetailsShape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DetailsShape;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object or null")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<DetailsShape, E> {
+                Ok(DetailsShape)
+            }
+            fn visit_none<E>(self) -> std::result::Result<DetailsShape, E> {
+                Ok(DetailsShape)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<DetailsShape, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(DetailsShape)
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
+}
+
+/// Reads a stored line as an event without its details (left empty);
+/// `None` exactly when [`parse_line`] would say it is not an event.
+pub fn parse_head(line: &[u8]) -> Option<Event> {
+    if let Some(event) = fast_head(line) {
+        return event;
+    }
+    let head = serde_json::from_slice::<StoredHead>(line).ok()?;
+    if head.event_type.is_empty() {
+        return None;
+    }
+    Some(Event {
+        timestamp: timestamp::parse(&head.timestamp)?,
+        event_type: head.event_type.into_owned(),
+        source: head.source.into_owned(),
+        details: Map::new(),
+    })
+}
+
+/// The layouts enforce and the predecessor write, read without serde's
+/// field matching: `{"timestamp": "…", "event_type": "…", "source": "…",
+/// "details": {` with or without the spaces. The whole line is still
+/// checked to be JSON. `None` when the line has another layout (the general
+/// reader decides); `Some(None)` when it is not an event.
+fn fast_head(line: &[u8]) -> Option<Option<Event>> {
+    fn ws(b: &[u8]) -> &[u8] {
+        let n = b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+        &b[n..]
+    }
+    /// The raw bytes of a string without escapes, and what follows it.
+    fn raw_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let b = b.strip_prefix(b"\"")?;
+        let end = memchr::memchr2(b'"', b'\\', b)?;
+        if b[end] != b'"' {
+            return None;
+        }
+        Some((&b[..end], &b[end + 1..]))
+    }
+    fn string(b: &[u8]) -> Option<(&str, &[u8])> {
+        let (raw, rest) = raw_string(b)?;
+        Some((std::str::from_utf8(raw).ok()?, rest))
+    }
+    fn field<'a>(b: &'a [u8], key: &str) -> Option<&'a [u8]> {
+        let (name, rest) = raw_string(ws(b))?;
+        if name != key.as_bytes() {
+            return None;
+        }
+        Some(ws(ws(rest).strip_prefix(b":")?))
+    }
+    let rest = line.strip_prefix(b"{")?;
+    let (timestamp, rest) = string(field(rest, "timestamp")?)?;
+    let (event_type, rest) = string(field(ws(rest).strip_prefix(b",")?, "event_type")?)?;
+    let (source, rest) = string(field(ws(rest).strip_prefix(b",")?, "source")?)?;
+    let details = field(ws(rest).strip_prefix(b",")?, "details")?;
+    if !details.starts_with(b"{") {
+        return None;
+    }
+    // The layout is known; the line must still be one JSON value.
+    if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err() || event_type.is_empty() {
+        return Some(None);
+    }
+    Some(timestamp::parse(timestamp).map(|at| Event {
+        timestamp: at,
+        event_type: event_type.to_string(),
+        source: source.to_string(),
+        details: Map::new(),
+    }))
+}
+
 /// Reads one stored line as an event; `None` when it is not one.
 pub fn parse_line(line: &[u8]) -> Option<Event> {
     serde_json::from_slice::<StoredEvent>(line)
@@ -275,6 +394,40 @@ mod tests {
         assert_eq!(events[0].details["user"], "a");
         assert_eq!(events[2].source, "");
         assert_eq!(malformed, 6);
+    }
+
+    #[test]
+    fn reading_the_head_only_agrees_with_reading_the_whole_line() {
+        let lines: [&[u8]; 12] = [
+            br#"{"timestamp":"2026-11-21T14:03:07.120391+00:00","event_type":"a","source":"s","details":{"x":[1,{"y":2}]}}"#,
+            br#"{"timestamp": "2025-01-15T10:30:00", "event_type": "a", "source": "s"}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"a","details":null}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"a","details":[1]}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"a","details":"x"}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"","details":{}}"#,
+            br#"{"timestamp":"soon","event_type":"a"}"#,
+            br#"{"event_type":"a"}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"a","details":{"x":}}"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"a\u00e9","source":"\"q\""}"#,
+            br#"[1]"#,
+            br#"{"timestamp":"2025-01-15T10:30:00","event_type":"commit_comp"#,
+        ];
+        for line in lines {
+            let full = parse_line(line);
+            let head = parse_head(line);
+            assert_eq!(
+                full.is_some(),
+                head.is_some(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+            if let (Some(full), Some(head)) = (full, head) {
+                assert_eq!(
+                    (full.timestamp, full.event_type, full.source),
+                    (head.timestamp, head.event_type, head.source)
+                );
+            }
+        }
     }
 
     #[test]

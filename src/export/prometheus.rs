@@ -17,7 +17,7 @@ use crate::event::chain::CHECKPOINT;
 use crate::event::cleanup::Totals;
 use crate::report::dashboard::is_bypass;
 use crate::report::score::{Rating, Score, ScoreFold};
-use crate::report::{Fold, Trend};
+use crate::report::{Fold, Split, Trend};
 
 pub struct MetricsFold<'a> {
     config: &'a Config,
@@ -44,6 +44,25 @@ impl<'a> MetricsFold<'a> {
             last_event: self.last_event,
             malformed,
         }
+    }
+}
+
+impl<'a> Split for MetricsFold<'a> {
+    fn empty(&self) -> MetricsFold<'a> {
+        MetricsFold {
+            config: self.config,
+            totals: Totals::default(),
+            score: self.score.empty(),
+            last_event: None,
+        }
+    }
+
+    fn merge(&mut self, other: MetricsFold<'a>) {
+        for (key, count) in other.totals.0 {
+            self.totals.add(key, count);
+        }
+        self.score.merge(other.score);
+        self.last_event = self.last_event.max(other.last_event);
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use super::{Fold, Trend, Window};
+use super::{Fold, Split, Trend, Window};
 use crate::config::{AlertRule, Direction, Level};
 use crate::event::Event;
 
@@ -124,7 +124,29 @@ impl<'a> AlertFold<'a> {
     }
 }
 
+impl<'a> Split for AlertFold<'a> {
+    fn empty(&self) -> AlertFold<'a> {
+        AlertFold {
+            rules: self.rules.clone(),
+            windows: self.windows.clone(),
+            counts: vec![(0, 0); self.rules.len()],
+            trend_percent: self.trend_percent,
+        }
+    }
+
+    fn merge(&mut self, other: AlertFold<'a>) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
+    }
+}
+
 impl Fold for AlertFold<'_> {
+    fn needs_details(&self, _event: &Event) -> bool {
+        false
+    }
+
     fn add(&mut self, event: &Event) {
         for (i, rule) in self.rules.iter().enumerate() {
             if !rule.event_types.contains(&event.event_type) {

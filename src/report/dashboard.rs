@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::alert::{AlertFold, Alerts};
 use super::score::{Score, ScoreFold};
 use super::stats::{By, Stats, StatsFold};
-use super::{Fold, Newest, Window, detail};
+use super::{Fold, Newest, Split, Stored, Window, detail};
 use crate::config::Config;
 use crate::event::{Event, types};
 
@@ -68,7 +68,7 @@ pub struct DashboardFold<'a> {
     rules: StatsFold,
     score: ScoreFold<'a>,
     alerts: AlertFold<'a>,
-    bypasses: Newest,
+    bypasses: Newest<Event>,
     today: NaiveDate,
     stacked_start: DateTime<FixedOffset>,
     daily_by_type: BTreeMap<NaiveDate, BTreeMap<String, u64>>,
@@ -161,8 +161,47 @@ impl<'a> DashboardFold<'a> {
     }
 }
 
-impl Fold for DashboardFold<'_> {
-    fn add(&mut self, event: &Event) {
+impl<'a> Split for DashboardFold<'a> {
+    fn empty(&self) -> DashboardFold<'a> {
+        DashboardFold {
+            config: self.config,
+            now: self.now,
+            days: self.days,
+            window: self.window,
+            stats: self.stats.empty(),
+            daily: self.daily.empty(),
+            rules: self.rules.empty(),
+            score: self.score.empty(),
+            alerts: self.alerts.empty(),
+            bypasses: Newest::new(TOP),
+            today: self.today,
+            stacked_start: self.stacked_start,
+            daily_by_type: BTreeMap::new(),
+            weekly: vec![0; BYPASS_WEEKS as usize],
+        }
+    }
+
+    fn merge(&mut self, other: DashboardFold<'a>) {
+        self.stats.merge(other.stats);
+        self.daily.merge(other.daily);
+        self.rules.merge(other.rules);
+        self.score.merge(other.score);
+        self.alerts.merge(other.alerts);
+        self.bypasses.merge(other.bypasses);
+        for (day, types) in other.daily_by_type {
+            let mine = self.daily_by_type.entry(day).or_default();
+            for (t, n) in types {
+                *mine.entry(t).or_insert(0) += n;
+            }
+        }
+        for (mine, theirs) in self.weekly.iter_mut().zip(other.weekly) {
+            *mine += theirs;
+        }
+    }
+}
+
+impl DashboardFold<'_> {
+    fn add_at(&mut self, event: &Event, position: u64) {
         self.stats.add(event);
         self.daily.add(event);
         self.score.add(event);
@@ -171,7 +210,7 @@ impl Fold for DashboardFold<'_> {
             self.rules.add(event);
         }
         if self.window.contains(&event.timestamp) && is_bypass(&event.event_type, self.config) {
-            self.bypasses.offer(event);
+            self.bypasses.offer(event.timestamp, position, || event.clone());
         }
         if event.timestamp >= self.stacked_start {
             let day = event.timestamp.with_timezone(&self.now.timezone()).date_naive();
@@ -196,4 +235,19 @@ fn midnight(now: DateTime<FixedOffset>, day: NaiveDate) -> DateTime<FixedOffset>
     day.and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(now.timezone()).single())
         .unwrap_or(now)
+}
+
+impl Fold for DashboardFold<'_> {
+    fn add(&mut self, event: &Event) {
+        self.add_at(event, 0);
+    }
+
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        self.add_at(event, stored.offset);
+    }
+
+    /// Details matter for violations (their rule) and bypasses (who, how).
+    fn needs_details(&self, event: &Event) -> bool {
+        event.event_type == types::VIOLATION_DETECTED || is_bypass(&event.event_type, self.config)
+    }
 }

@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Fold, Newest, Window};
+use super::{Fold, Newest, Split, Stored, Window};
 use crate::event::Event;
+use crate::event::log::parse_line;
 
 /// The filter of `events`.
 #[derive(Debug, Clone)]
@@ -37,8 +38,10 @@ pub struct EventsFold {
     window: Window,
     event_type: Option<String>,
     source: Option<String>,
+    limit: usize,
     matched: u64,
-    newest: Newest,
+    /// The newest matching lines, kept as stored: only they are read whole.
+    newest: Newest<Vec<u8>>,
     types_present: BTreeSet<String>,
 }
 
@@ -48,6 +51,7 @@ impl EventsFold {
             window: Window::last_days(now, filter.days),
             event_type: filter.event_type.as_ref().map(|t| t.to_lowercase()),
             source: filter.source.as_ref().map(|s| s.to_lowercase()),
+            limit: filter.limit,
             matched: 0,
             newest: Newest::new(filter.limit),
             types_present: BTreeSet::new(),
@@ -56,15 +60,21 @@ impl EventsFold {
 
     pub fn finish(self) -> Listing {
         Listing {
-            events: self.newest.finish(),
+            events: self
+                .newest
+                .finish()
+                .iter()
+                .filter_map(|line| parse_line(line))
+                .collect(),
             matched: self.matched,
             types_present: self.types_present,
         }
     }
 }
 
-impl Fold for EventsFold {
-    fn add(&mut self, event: &Event) {
+impl EventsFold {
+    /// Whether `event` passes the window and the filters (and counts it).
+    fn matches(&mut self, event: &Event) -> bool {
         if !self.types_present.contains(&event.event_type) {
             self.types_present.insert(event.event_type.clone());
         }
@@ -78,10 +88,52 @@ impl Fold for EventsFold {
                 .as_ref()
                 .is_some_and(|s| !event.source.to_lowercase().contains(s.as_str()))
         {
-            return;
+            return false;
         }
         self.matched += 1;
-        self.newest.offer(event);
+        true
+    }
+}
+
+impl Fold for EventsFold {
+    fn add(&mut self, event: &Event) {
+        let position = self.matched;
+        if self.matches(event) {
+            self.newest.offer(event.timestamp, position, || {
+                event.to_line(crate::event::TimestampFormat::Rfc3339).into_bytes()
+            });
+        }
+    }
+
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        if self.matches(event) {
+            self.newest
+                .offer(event.timestamp, stored.offset, || stored.line.to_vec());
+        }
+    }
+
+    fn needs_details(&self, _event: &Event) -> bool {
+        false
+    }
+}
+
+impl Split for EventsFold {
+    fn empty(&self) -> EventsFold {
+        EventsFold {
+            window: self.window,
+            event_type: self.event_type.clone(),
+            source: self.source.clone(),
+            limit: self.limit,
+            matched: 0,
+            newest: Newest::new(self.limit),
+            types_present: BTreeSet::new(),
+        }
+    }
+
+    fn merge(&mut self, other: EventsFold) {
+        self.matched += other.matched;
+        self.types_present.extend(other.types_present);
+        self.newest.merge(other.newest);
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use super::{Fold, Trend, Window};
+use super::{Fold, Split, Trend, Window};
 use crate::config::Score as Config;
 use crate::event::{Event, types};
 
@@ -112,7 +112,39 @@ impl<'a> ScoreFold<'a> {
     }
 }
 
+impl Pair {
+    fn merge(&mut self, other: Pair) {
+        self.current += other.current;
+        self.previous += other.previous;
+    }
+}
+
+impl<'a> Split for ScoreFold<'a> {
+    fn empty(&self) -> ScoreFold<'a> {
+        ScoreFold {
+            config: self.config,
+            current: self.current,
+            previous: self.previous,
+            violations: Pair::default(),
+            imports: Pair::default(),
+            bypasses: Pair::default(),
+            totals: Pair::default(),
+        }
+    }
+
+    fn merge(&mut self, other: ScoreFold<'a>) {
+        self.violations.merge(other.violations);
+        self.imports.merge(other.imports);
+        self.bypasses.merge(other.bypasses);
+        self.totals.merge(other.totals);
+    }
+}
+
 impl Fold for ScoreFold<'_> {
+    fn needs_details(&self, _event: &Event) -> bool {
+        false
+    }
+
     fn add(&mut self, event: &Event) {
         let slot: fn(&mut Pair) -> &mut u64 = if self.current.contains(&event.timestamp) {
             |p| &mut p.current

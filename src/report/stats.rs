@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Fold, Window, detail};
+use super::{Fold, Split, Window, detail};
 use crate::event::Event;
 
 /// What to group counts by.
@@ -142,7 +142,36 @@ impl StatsFold {
     }
 }
 
+impl Split for StatsFold {
+    fn empty(&self) -> StatsFold {
+        StatsFold {
+            window: self.window,
+            days: self.days,
+            by: self.by,
+            first_day: self.first_day,
+            last_day: self.last_day,
+            total: 0,
+            by_type: BTreeMap::new(),
+            groups: BTreeMap::new(),
+        }
+    }
+
+    fn merge(&mut self, other: StatsFold) {
+        self.total += other.total;
+        for (k, v) in other.by_type {
+            *self.by_type.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in other.groups {
+            *self.groups.entry(k).or_insert(0) += v;
+        }
+    }
+}
+
 impl Fold for StatsFold {
+    fn needs_details(&self, _event: &Event) -> bool {
+        matches!(self.by, Some(By::Rule | By::User | By::Branch | By::Agent))
+    }
+
     fn add(&mut self, event: &Event) {
         if !self.window.contains(&event.timestamp) {
             return;

@@ -674,3 +674,73 @@ fn demo_tells_the_story() {
             .starts_with("# Enforcement Dashboard")
     );
 }
+
+#[test]
+fn large_logs_read_in_parallel_give_the_same_reports() {
+    // Over the size from which reports split the log between threads.
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("big.jsonl");
+    let mut text = String::with_capacity(20 * 1024 * 1024);
+    let types = [
+        "commit_completed",
+        "violation_detected",
+        "import_blocked",
+        "bypass_review",
+        "commit_blocked",
+    ];
+    let mut n = 0u64;
+    while text.len() < 18 * 1024 * 1024 {
+        let event_type = types[(n % 5) as usize];
+        let day = 1 + n % 20;
+        let details = json!({"rule": format!("rule-{}", n % 7), "user": "U <u@example.com>", "branch": "main", "bypass_method": "PILOT_SKIP_REVIEW=1", "padding": "x".repeat(150)});
+        let line = if n.is_multiple_of(3) {
+            old(
+                &format!("2026-11-{day:02}T{:02}:00:00", n % 24),
+                event_type,
+                "guards.py",
+                details,
+            )
+        } else {
+            new(
+                &format!("2026-11-{day:02}T{:02}:30:00", n % 24),
+                event_type,
+                "pre-commit",
+                details,
+            )
+        };
+        text.push_str(&line);
+        text.push('\n');
+        if n.is_multiple_of(1000) {
+            text.push_str("garbage\n");
+        }
+        n += 1;
+    }
+    std::fs::write(&log, text).unwrap();
+    let report = |threads: &str, args: &[&str]| {
+        let mut cmd = sandbox.enforce(sandbox.path());
+        cmd.env("ENFORCE_NOW", NOW)
+            .env("ENFORCE_REPORT_THREADS", threads)
+            .env("GIT_CEILING_DIRECTORIES", sandbox.path())
+            .arg("--events-file")
+            .arg(&log)
+            .args(args);
+        let ran = run(&mut cmd);
+        assert!(ran.code == 0 || ran.code == 1, "{}", ran.stderr);
+        ran.stdout
+    };
+    for args in [
+        &["stats", "--days", "30", "--json"][..],
+        &["stats", "--days", "30", "--by", "rule", "--json"],
+        &["events", "--days", "30", "--limit", "50", "--json"],
+        &["score", "--json"],
+        &["alert", "--json"],
+        &["dashboard", "--json"],
+        &["metrics"],
+    ] {
+        let one = report("1", args);
+        let two = report("2", args);
+        assert_eq!(one, two, "{args:?} differs between one and two threads");
+    }
+    let stats: Value = serde_json::from_str(&report("2", &["stats", "--days", "30", "--json"])).unwrap();
+    assert_eq!(stats["malformed"].as_u64().unwrap(), n.div_ceil(1000));
+}
