@@ -1,11 +1,10 @@
-//! Parsing `git diff-tree` output into owned values.
+//! Tree diffs as owned values: the changed paths and the lines a change
+//! adds.
 //!
 //! Paths are kept as raw bytes (git allows newlines and non-UTF-8 in file
-//! names); `-z` output carries them verbatim, patch headers carry them
-//! C-quoted when they hold special characters, and both are decoded here.
+//! names), straight from libgit2, so nothing is quoted or unquoted.
 
 use std::ffi::OsString;
-use std::io::BufRead;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
@@ -35,210 +34,72 @@ pub struct Patch {
     pub oversized: Vec<PathBuf>,
 }
 
-/// Parses `diff-tree -z --name-status` output: `S\0path\0` records.
-pub fn parse_name_status(out: &[u8]) -> Vec<Change> {
-    let mut fields = out.split(|b| *b == 0);
-    let mut changes = Vec::new();
-    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-        if status.is_empty() {
-            break;
-        }
-        changes.push(Change {
-            status: status[0] as char,
-            path: PathBuf::from(OsString::from_vec(path.to_vec())),
-        });
-    }
-    changes
+fn path_of(file: &git2::DiffFile<'_>) -> Option<PathBuf> {
+    file.path_bytes()
+        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
 }
 
-/// Parses a `-U0` patch, keeping the added lines of each file up to
-/// `max_bytes` of added text per file.
-pub fn parse_patch(reader: &mut dyn BufRead, max_bytes: u64) -> Patch {
-    let mut patch = Patch::default();
-    let mut current: Option<(AddedFile, u64)> = None;
-    let mut next_line: u32 = 0;
-    let mut buf = Vec::new();
-
-    let finish = |patch: &mut Patch, current: &mut Option<(AddedFile, u64)>| {
-        if let Some((file, bytes)) = current.take() {
-            if bytes > max_bytes {
-                patch.oversized.push(file.path);
-            } else if !file.lines.is_empty() {
-                patch.files.push(file);
-            }
-        }
+/// The change a delta describes.
+pub fn change(delta: &git2::DiffDelta<'_>) -> Change {
+    let status = match delta.status() {
+        git2::Delta::Added => 'A',
+        git2::Delta::Deleted => 'D',
+        git2::Delta::Typechange => 'T',
+        git2::Delta::Renamed => 'R',
+        git2::Delta::Copied => 'C',
+        _ => 'M',
     };
+    Change {
+        status,
+        path: path_of(&delta.new_file())
+            .or_else(|| path_of(&delta.old_file()))
+            .unwrap_or_default(),
+    }
+}
 
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+/// The added lines of every file of `diff`, keeping at most `max_bytes` of
+/// added text per file.
+pub fn added_lines(diff: &git2::Diff<'_>, max_bytes: u64) -> Result<Patch, git2::Error> {
+    let mut result = Patch::default();
+    for index in 0..diff.deltas().len() {
+        let Some(patch) = git2::Patch::from_diff(diff, index)? else {
+            continue;
+        };
+        let delta = patch.delta();
+        if delta.status() == git2::Delta::Deleted {
+            continue;
         }
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
+        if delta.flags().is_binary() {
+            result.binary += 1;
+            continue;
         }
-        let line = buf.as_slice();
-        if line.starts_with(b"diff --git ") {
-            finish(&mut patch, &mut current);
-        } else if line.starts_with(b"Binary files ") {
-            patch.binary += 1;
-        } else if let Some(name) = line.strip_prefix(b"+++ ") {
-            if let Some(path) = new_path(name) {
-                current = Some((
-                    AddedFile {
-                        path,
-                        lines: Vec::new(),
-                    },
-                    0,
-                ));
-            }
-        } else if line.starts_with(b"@@ ") {
-            next_line = hunk_new_start(line).unwrap_or(0);
-        } else if let Some(text) = line.strip_prefix(b"+") {
-            if let Some((file, bytes)) = current.as_mut() {
-                *bytes += text.len() as u64 + 1;
-                if *bytes <= max_bytes {
-                    file.lines.push((next_line, text.to_vec()));
-                } else {
-                    file.lines.clear();
+        let path = path_of(&delta.new_file()).unwrap_or_default();
+        let mut file = AddedFile {
+            path,
+            lines: Vec::new(),
+        };
+        let mut bytes = 0u64;
+        'hunks: for hunk in 0..patch.num_hunks() {
+            for line in 0..patch.num_lines_in_hunk(hunk)? {
+                let line = patch.line_in_hunk(hunk, line)?;
+                if line.origin() != '+' {
+                    continue;
                 }
-            }
-            next_line += 1;
-        }
-    }
-    finish(&mut patch, &mut current);
-    patch
-}
-
-/// The path of a `+++ b/path` header; `None` for `/dev/null`.
-fn new_path(name: &[u8]) -> Option<PathBuf> {
-    let raw = if name.first() == Some(&b'"') {
-        unquote(name)?
-    } else {
-        // Git ends the name with a tab when it contains a space.
-        name.strip_suffix(b"\t").unwrap_or(name).to_vec()
-    };
-    let path = raw.strip_prefix(b"b/")?;
-    Some(PathBuf::from(OsString::from_vec(path.to_vec())))
-}
-
-/// Decodes git's C-style quoting: `"a\tb\303\251"`.
-fn unquote(quoted: &[u8]) -> Option<Vec<u8>> {
-    let inner = quoted.strip_prefix(b"\"")?;
-    let mut out = Vec::with_capacity(inner.len());
-    let mut i = 0;
-    while i < inner.len() {
-        match inner[i] {
-            b'"' => return Some(out),
-            b'\\' => {
-                let c = *inner.get(i + 1)?;
-                i += 2;
-                out.push(match c {
-                    b'a' => 0x07,
-                    b'b' => 0x08,
-                    b't' => b'\t',
-                    b'n' => b'\n',
-                    b'v' => 0x0b,
-                    b'f' => 0x0c,
-                    b'r' => b'\r',
-                    b'0'..=b'3' => {
-                        let digits = inner.get(i..i + 2)?;
-                        i += 2;
-                        let value = u32::from(c - b'0') * 64
-                            + u32::from(digits[0].wrapping_sub(b'0')) * 8
-                            + u32::from(digits[1].wrapping_sub(b'0'));
-                        u8::try_from(value).ok()?
-                    }
-                    other => other,
-                });
-            }
-            b => {
-                out.push(b);
-                i += 1;
+                let content = line.content();
+                let content = content.strip_suffix(b"\n").unwrap_or(content);
+                bytes += content.len() as u64 + 1;
+                if bytes > max_bytes {
+                    break 'hunks;
+                }
+                file.lines
+                    .push((line.new_lineno().unwrap_or(0), content.to_vec()));
             }
         }
+        if bytes > max_bytes {
+            result.oversized.push(file.path);
+        } else if !file.lines.is_empty() {
+            result.files.push(file);
+        }
     }
-    None
-}
-
-/// The new-file start line of a hunk header `@@ -a,b +c,d @@`.
-fn hunk_new_start(line: &[u8]) -> Option<u32> {
-    let text = std::str::from_utf8(line).ok()?;
-    let plus = text.split(' ').find(|part| part.starts_with('+'))?;
-    plus[1..].split(',').next()?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn name_status_keeps_odd_names() {
-        let out = b"A\0new\nline.txt\0M\0caf\xe9.txt\0D\0sp ace\0";
-        let changes = parse_name_status(out);
-        assert_eq!(changes.len(), 3);
-        assert_eq!(changes[0].path.as_os_str().as_encoded_bytes(), b"new\nline.txt");
-        assert_eq!(changes[1].path.as_os_str().as_encoded_bytes(), b"caf\xe9.txt");
-        assert_eq!(changes[2].status, 'D');
-    }
-
-    #[test]
-    fn unquotes_c_style() {
-        assert_eq!(
-            unquote(b"\"b/caf\\303\\251.txt\"").unwrap(),
-            "b/café.txt".as_bytes()
-        );
-        assert_eq!(
-            unquote(b"\"b/new\\nline\\t\\\"q\\\"\\\\\"").unwrap(),
-            b"b/new\nline\t\"q\"\\"
-        );
-    }
-
-    #[test]
-    fn patch_lines_numbers_and_limits() {
-        let text: &[u8] = b"diff --git a/a.py b/a.py\n\
-index 1..2 100644\n\
---- a/a.py\n\
-+++ b/a.py\n\
-@@ -3,0 +4,2 @@ def f():\n\
-+x = 1\n\
-+y = 2\n\
-@@ -10 +12 @@\n\
--old\n\
-+new\n\
-\\ No newline at end of file\n\
-diff --git a/bin b/bin\n\
-Binary files a/bin and b/bin differ\n\
-diff --git a/sp ace b/sp ace\n\
---- /dev/null\n\
-+++ b/sp ace\t\n\
-@@ -0,0 +1 @@\n\
-+0123456789\n\
-diff --git a/gone b/gone\n\
---- a/gone\n\
-+++ /dev/null\n\
-@@ -1 +0,0 @@\n\
--bye\n";
-        let patch = parse_patch(&mut &text[..], 1000);
-        assert_eq!(patch.binary, 1);
-        assert_eq!(patch.files.len(), 2);
-        assert_eq!(patch.files[0].path, PathBuf::from("a.py"));
-        assert_eq!(
-            patch.files[0].lines,
-            vec![
-                (4, b"x = 1".to_vec()),
-                (5, b"y = 2".to_vec()),
-                (12, b"new".to_vec())
-            ]
-        );
-        assert_eq!(patch.files[1].path, PathBuf::from("sp ace"));
-
-        let small = parse_patch(&mut &text[..], 8);
-        assert_eq!(
-            small.oversized,
-            vec![PathBuf::from("a.py"), PathBuf::from("sp ace")]
-        );
-        assert!(small.files.is_empty());
-    }
+    Ok(result)
 }

@@ -15,6 +15,7 @@ mod process;
 pub mod trailers;
 
 use std::ffi::OsStr;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -119,9 +120,56 @@ impl Git {
 
     /// The tree id the index would commit: `git write-tree`, honouring
     /// `GIT_INDEX_FILE` (a temporary index for `commit -a`/`commit <paths>`).
+    ///
+    /// A small index is written in-process (no `git` process to start); a
+    /// large one by `git write-tree`, which reads big indexes several times
+    /// faster than libgit2 (and handles every index extension git has).
     pub fn index_tree(&self) -> Result<String> {
+        if let Some(tree) = self.small_index_tree() {
+            return Ok(tree);
+        }
         let out = process::run(["write-tree"], "computing the tree of the staged changes")?;
         Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The tree of the index through libgit2, when the index is small and
+    /// libgit2 can write it; `None` leaves it to `git write-tree`.
+    fn small_index_tree(&self) -> Option<String> {
+        const SMALL: u64 = 256 * 1024;
+        let path = match std::env::var_os("GIT_INDEX_FILE") {
+            Some(file) => {
+                let file = PathBuf::from(file);
+                if file.is_absolute() {
+                    file
+                } else {
+                    std::env::current_dir().ok()?.join(file)
+                }
+            }
+            None => self.repo.git_dir.join("index"),
+        };
+        if path.metadata().ok()?.len() > SMALL {
+            return None;
+        }
+        // Index features libgit2 does not read the way git does: a split
+        // index (`sharedindex.*` beside it), a sparse index (directory
+        // entries), intent-to-add entries (git leaves them out of the tree).
+        let split = fs::read_dir(&self.repo.git_dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."));
+        if split {
+            return None;
+        }
+        let mut index = git2::Index::open(&path).ok()?;
+        const INTENT_TO_ADD: u16 = 1 << 13;
+        let unusual = index.has_conflicts()
+            || index
+                .iter()
+                .any(|e| e.mode == 0o040000 || e.flags_extended & INTENT_TO_ADD != 0);
+        if unusual {
+            return None;
+        }
+        index.write_tree_to(&self.inner).ok().map(|oid| oid.to_string())
     }
 
     /// The empty tree's id in this repository's object format.
@@ -196,15 +244,25 @@ impl Git {
     }
 
     /// The newest entry of HEAD's reflog, if reflogs are kept.
+    ///
+    /// Read from the end of `logs/HEAD`, not parsed whole: the file grows
+    /// with every commit, and post-commit must cost the same on the first
+    /// and the hundred-thousandth.
     pub fn head_reflog(&self) -> Option<ReflogEntry> {
-        let log = self.inner.reflog("HEAD").ok()?;
-        let entry = log.get(0)?;
-        let old = entry.id_old();
-        Some(ReflogEntry {
-            old: (!old.is_zero()).then(|| old.to_string()),
-            new: entry.id_new().to_string(),
-            message: String::from_utf8_lossy(entry.message_bytes().unwrap_or_default()).into_owned(),
-        })
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = fs::File::open(self.repo.git_dir.join("logs").join("HEAD")).ok()?;
+        let len = file.metadata().ok()?.len();
+        let from = len.saturating_sub(16 * 1024);
+        file.seek(SeekFrom::Start(from)).ok()?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail).ok()?;
+        let tail = tail.strip_suffix(b"\n").unwrap_or(&tail);
+        let line = match tail.iter().rposition(|b| *b == b'\n') {
+            Some(i) => &tail[i + 1..],
+            None if from == 0 => tail,
+            None => return None,
+        };
+        parse_reflog_line(line)
     }
 
     /// The tree of a commit, or `None` if it does not exist.
@@ -392,33 +450,54 @@ impl Git {
     }
 
     /// The paths that differ between two trees, with their status.
+    ///
+    /// libgit2's tree-to-tree diff skips unchanged subtrees, so its cost
+    /// follows the size of the change, not of the repository, and it runs
+    /// in-process: no `git` to start on the commit path.
     pub fn changes(&self, from: &str, to: &str) -> Result<Vec<Change>> {
-        let out = process::run(
-            ["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to],
-            "listing the staged files",
-        )?;
-        Ok(diff::parse_name_status(&out))
+        let diff = self.tree_diff(from, to, false)?;
+        Ok(diff.deltas().map(|d| diff::change(&d)).collect())
     }
 
-    /// The lines added between two trees, per file. Files whose added text
-    /// exceeds `max_bytes` are returned marked oversized, without lines.
+    /// [`Git::changes`] and the lines added between two trees, per file, in
+    /// one diff. Files whose added text exceeds `max_bytes` are marked
+    /// oversized, without lines; binary files are counted.
+    pub fn changes_and_added_lines(
+        &self,
+        from: &str,
+        to: &str,
+        max_bytes: u64,
+    ) -> Result<(Vec<Change>, Patch)> {
+        let diff = self.tree_diff(from, to, true)?;
+        let changes = diff.deltas().map(|d| diff::change(&d)).collect();
+        let patch =
+            diff::added_lines(&diff, max_bytes).map_err(|e| git2_error("reading the added lines", e))?;
+        Ok((changes, patch))
+    }
+
+    /// The lines added between two trees (see [`Git::changes_and_added_lines`]).
     pub fn added_lines(&self, from: &str, to: &str, max_bytes: u64) -> Result<Patch> {
-        process::stream(
-            [
-                "diff-tree",
-                "-r",
-                "-p",
-                "-U0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--no-renames",
-                from,
-                to,
-            ],
-            "reading the added lines",
-            |reader| diff::parse_patch(reader, max_bytes),
-        )
+        Ok(self.changes_and_added_lines(from, to, max_bytes)?.1)
+    }
+
+    fn tree_diff(&self, from: &str, to: &str, lines: bool) -> Result<git2::Diff<'_>> {
+        let error = |e| git2_error("comparing the trees", e);
+        let tree = |id: &str| -> Result<Option<git2::Tree<'_>>> {
+            if id == self.empty_tree() {
+                return Ok(None);
+            }
+            let oid = git2::Oid::from_str(id).map_err(error)?;
+            Ok(Some(self.inner.find_tree(oid).map_err(error)?))
+        };
+        let (old, new) = (tree(from)?, tree(to)?);
+        let mut options = git2::DiffOptions::new();
+        options.context_lines(0).ignore_submodules(false);
+        if !lines {
+            options.skip_binary_check(true);
+        }
+        self.inner
+            .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(&mut options))
+            .map_err(error)
     }
 }
 
@@ -435,7 +514,43 @@ fn git2_error(action: &str, e: git2::Error) -> Error {
     }
 }
 
+/// `<old> <new> <name> <<email>> <time> <tz>\t<message>`.
+fn parse_reflog_line(line: &[u8]) -> Option<ReflogEntry> {
+    let text = String::from_utf8_lossy(line);
+    let (head, message) = text.split_once('\t').unwrap_or((&text, ""));
+    let mut words = head.split(' ');
+    let old = words.next()?;
+    let new = words.next()?;
+    if old.len() < 40 || new.len() < 40 {
+        return None;
+    }
+    Some(ReflogEntry {
+        old: (!old.bytes().all(|b| b == b'0')).then(|| old.to_string()),
+        new: new.to_string(),
+        message: message.to_string(),
+    })
+}
+
 /// Drops the trailing slash libgit2 puts on directories.
 fn clean(path: &Path) -> PathBuf {
     path.components().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflog_lines() {
+        let line = b"0000000000000000000000000000000000000000 1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c A U <a@x> 1795300000 +0000\tcommit (initial): first";
+        assert_eq!(
+            parse_reflog_line(line),
+            Some(ReflogEntry {
+                old: None,
+                new: "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c".into(),
+                message: "commit (initial): first".into(),
+            })
+        );
+        assert_eq!(parse_reflog_line(b"garbage"), None);
+    }
 }
