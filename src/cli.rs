@@ -316,6 +316,12 @@ pub struct InstallArgs {
     /// Do not write .enforce.toml.
     #[arg(long)]
     pub no_config: bool,
+
+    /// Write the hooks as `sh` scripts that check for the binary and print
+    /// how to reinstall it when it is gone, at the cost of starting a shell
+    /// for every hook (the default starts enforce directly).
+    #[arg(long)]
+    pub shell: bool,
 }
 
 #[derive(Debug, Args)]

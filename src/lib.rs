@@ -40,6 +40,25 @@ pub fn run(args: Vec<OsString>) -> i32 {
     {
         return cmd::json_arg::run(globals, text);
     }
+    // A direct hook file: `#!/…/enforce hook-script` makes the kernel run
+    // `enforce hook-script <hook file> <git's arguments>`.
+    if let Some((script, rest)) = args
+        .get(1)
+        .filter(|a| *a == install::shim::SCRIPT_VERB)
+        .and_then(|_| args.get(2).map(|s| (Path::new(s), &args[3..])))
+    {
+        let outcome = match invoked_hook(script) {
+            Some(name) => hook::run(name, rest, script.parent().filter(|d| !d.as_os_str().is_empty())),
+            None => Err(Error::UnknownHook {
+                name: script
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+            }),
+        };
+        return finish(outcome);
+    }
     let outcome = match argv0.and_then(invoked_hook) {
         Some(name) => {
             let hooks_dir = argv0
@@ -49,6 +68,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
         None => cmd::dispatch(args),
     };
+    finish(outcome)
+}
+
+fn finish(outcome: error::Result<i32>) -> i32 {
     match outcome {
         Ok(code) => code,
         Err(err) => {

@@ -13,7 +13,12 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
     let binary = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| Error::io("find the enforce binary", "current executable", e))?;
-    let report = install::install(cwd, &binary, !args.no_config)?;
+    let form = if args.shell {
+        install::shim::Form::Shell
+    } else {
+        install::shim::Form::Direct
+    };
+    let report = install::install(cwd, &binary, !args.no_config, form)?;
 
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for (name, action) in &report.hooks {

@@ -181,11 +181,18 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
 
 /// The binary path and version a shim names.
 fn shim_target(text: &str) -> (Option<PathBuf>, Option<String>) {
-    let binary = text
+    let direct = text
         .lines()
-        .find_map(|l| l.strip_prefix("enforce_bin='"))
-        .and_then(|rest| rest.strip_suffix('\''))
-        .map(|p| PathBuf::from(p.replace("'\\''", "'")));
+        .next()
+        .and_then(|l| l.strip_prefix("#!"))
+        .and_then(|l| l.strip_suffix(&format!(" {}", shim::SCRIPT_VERB)))
+        .map(PathBuf::from);
+    let binary = direct.or_else(|| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("enforce_bin='"))
+            .and_then(|rest| rest.strip_suffix('\''))
+            .map(|p| PathBuf::from(p.replace("'\\''", "'")))
+    });
     let version = text
         .lines()
         .find(|l| l.starts_with(shim::MARKER))

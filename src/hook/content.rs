@@ -36,13 +36,18 @@ pub fn any_active(ctx: &HookContext) -> bool {
 
 /// Scans the lines added between `base` and `tree`.
 pub fn scan<'a>(ctx: &'a HookContext, base: &str, tree: &str) -> Result<Scan<'a>> {
-    let rules = &ctx.config.rules.content;
     let patch = ctx.git.added_lines(base, tree, ctx.config.rules.max_file_bytes)?;
+    Ok(scan_patch(ctx, &patch))
+}
+
+/// Scans the added lines of `patch`.
+pub fn scan_patch<'a>(ctx: &'a HookContext, patch: &crate::git::Patch) -> Scan<'a> {
+    let rules = &ctx.config.rules.content;
     let mut grouped: BTreeMap<usize, Vec<Hit>> = BTreeMap::new();
-    for hit in content::scan(&patch, rules) {
+    for hit in content::scan(patch, rules) {
         grouped.entry(hit.rule).or_default().push(hit);
     }
-    Ok(Scan {
+    Scan {
         by_rule: grouped
             .into_iter()
             .map(|(i, hits)| RuleHits {
@@ -52,7 +57,7 @@ pub fn scan<'a>(ctx: &'a HookContext, base: &str, tree: &str) -> Result<Scan<'a>
             .collect(),
         binary: patch.binary,
         oversized: patch.oversized.len(),
-    })
+    }
 }
 
 /// Records `violation_detected` for the hits of one rule (at most

@@ -11,8 +11,12 @@ use crate::git::{Git, Head};
 use crate::workspace::Workspace;
 
 /// Dropping the context publishes the log's new head to
-/// `refs/enforce/head`, whichever way the hook ends.
+/// `refs/enforce/head` when [`HookContext::publish_head_on_exit`] was
+/// asked: once per commit (by post-commit), or by a hook that blocks it.
+/// Moving the ref costs a blob and a ref write; the commit's last hook
+/// covers the events of the earlier ones.
 pub struct HookContext {
+    publish: std::cell::Cell<bool>,
     pub git: Git,
     pub config: Config,
     pub recorder: Recorder,
@@ -31,6 +35,7 @@ impl HookContext {
         let head = git.head()?;
         let user = git.user();
         Ok(HookContext {
+            publish: std::cell::Cell::new(matches!(hook, HookName::PostCommit | HookName::PostMerge)),
             git,
             config: config.config,
             recorder,
@@ -56,9 +61,19 @@ impl HookContext {
     }
 }
 
+impl HookContext {
+    /// Publish the head when the hook ends (it blocks the commit, so no
+    /// post-commit will).
+    pub fn publish_head_on_exit(&self) {
+        self.publish.set(true);
+    }
+}
+
 impl Drop for HookContext {
     fn drop(&mut self) {
-        crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
+        if self.publish.get() {
+            crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
+        }
     }
 }
 

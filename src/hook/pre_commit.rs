@@ -30,7 +30,16 @@ pub fn run(hook: HookName) -> Result<i32> {
         .tree
         .clone()
         .unwrap_or_else(|| ctx.git.empty_tree().to_string());
-    let changes = ctx.git.changes(&base, &tree)?;
+    // With content rules, the names and the added lines come from one git
+    // process; without, only the names are asked for.
+    let (changes, patch) = if content::any_active(&ctx) {
+        let (changes, patch) =
+            ctx.git
+                .changes_and_added_lines(&base, &tree, ctx.config.rules.max_file_bytes)?;
+        (changes, Some(patch))
+    } else {
+        (ctx.git.changes(&base, &tree)?, None)
+    };
     let paths: Vec<PathBuf> = changes.into_iter().map(|c| c.path).collect();
     let (files, file_count) = files_fields(&paths);
     let file_details = ctx.file_details(&files, file_count);
@@ -134,8 +143,8 @@ pub fn run(hook: HookName) -> Result<i32> {
     }
 
     let mut skipped = (0, 0);
-    if content::any_active(&ctx) && !paths.is_empty() {
-        let scan = content::scan(&ctx, &base, &tree)?;
+    if let Some(patch) = patch.as_ref().filter(|_| !paths.is_empty()) {
+        let scan = content::scan_patch(&ctx, patch);
         skipped = (scan.binary, scan.oversized);
         if scan.oversized > 0 {
             eprintln!(
@@ -181,6 +190,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         for block in &blocks {
             eprint!("{}", block.render());
         }
+        ctx.publish_head_on_exit();
         return Ok(EXIT_POLICY);
     }
 

@@ -71,7 +71,7 @@ pub struct UninstallReport {
 /// Installs the three hooks for the repository around `cwd`, running
 /// `binary`. Writes `.enforce.toml` from the template when `write_config`
 /// and none exists.
-pub fn install(cwd: &Path, binary: &Path, write_config: bool) -> Result<InstallReport> {
+pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) -> Result<InstallReport> {
     let (repo, root, hooks_dir) = locate(cwd)?;
 
     // Plan every hook before touching any, so a conflict changes nothing.
@@ -79,7 +79,7 @@ pub fn install(cwd: &Path, binary: &Path, write_config: bool) -> Result<InstallR
     for name in HookName::ALL {
         let path = hooks_dir.join(name.as_str());
         let kept = kept_path(&hooks_dir, name);
-        let script = shim::render(name, binary);
+        let script = shim::render(name, binary, form);
         let action = if !exists(&path) {
             Installed::New
         } else if shim::is_ours(&path) {

@@ -1,15 +1,26 @@
 //! The hook file `enforce install` writes.
 //!
-//! A small `sh` script with the absolute path of the enforce binary baked in,
-//! rather than a symlink or a copy, because of the two failures users of hook
-//! managers meet most:
+//! A file that names the enforce binary by absolute path, rather than a
+//! symlink or a copy, because of the two failures users of hook managers
+//! meet most:
 //! - a GUI client that starts git without the user's `PATH` cannot find a
 //!   tool called by name; an absolute path needs no `PATH`;
 //! - git silently skips a hook whose symlink dangles, so uninstalling or
-//!   moving the binary would quietly switch enforcement off; the script
-//!   instead fails the commit and says how to reinstall.
+//!   moving the binary would quietly switch enforcement off.
 //!
-//! The marker line tells `install` and `uninstall` which hooks are theirs.
+//! Two forms:
+//! - **direct** (the default): `#!/abs/path/enforce hook-script` on the first
+//!   line, so the kernel starts enforce itself, with no shell in between (a
+//!   shell start is about as costly as all of a hook's own work). If the
+//!   binary is gone, git fails the commit ("cannot exec … No such file or
+//!   directory") and the comment in the file says how to reinstall.
+//! - **shell** (`enforce install --shell`, and whenever the path cannot
+//!   stand on a `#!` line: whitespace, or too long): a `sh` script that
+//!   checks for the binary and, if it is gone, fails the commit with the
+//!   reinstall command itself.
+//!
+//! The marker on the second line tells `install` and `uninstall` which
+//! hooks are theirs.
 
 use std::fs;
 use std::io::Read;
@@ -21,8 +32,50 @@ use crate::hook::HookName;
 /// The line that marks a hook file as written by enforce.
 pub const MARKER: &str = "# enforce-managed-hook";
 
-/// The script for hook `name` that runs the binary at `binary`.
-pub fn render(name: HookName, binary: &Path) -> Vec<u8> {
+/// The word after the binary on a direct hook's `#!` line.
+pub const SCRIPT_VERB: &str = "hook-script";
+
+/// Which form of hook file to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Direct,
+    Shell,
+}
+
+/// Whether `binary` can stand on a `#!` line: absolute, no whitespace, and
+/// short enough for every kernel's limit.
+pub fn fits_shebang(binary: &Path) -> bool {
+    let bytes = binary.as_os_str().as_bytes();
+    bytes.first() == Some(&b'/') && bytes.len() <= 100 && !bytes.iter().any(|b| b.is_ascii_whitespace())
+}
+
+/// The hook file for hook `name` that runs the binary at `binary`.
+pub fn render(name: HookName, binary: &Path, form: Form) -> Vec<u8> {
+    if form == Form::Direct && fits_shebang(binary) {
+        return render_direct(binary);
+    }
+    render_shell(name, binary)
+}
+
+fn render_direct(binary: &Path) -> Vec<u8> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut file = b"#!".to_vec();
+    file.extend_from_slice(binary.as_os_str().as_bytes());
+    file.extend_from_slice(
+        format!(
+            " {SCRIPT_VERB}\n\
+             {MARKER} (enforce {version}): `enforce uninstall` removes this file and\n\
+             # restores the hook that was here before. Do not edit: `enforce install` rewrites it.\n\
+             # The enforce binary named on the first line runs this hook. If git says it\n\
+             # \"cannot exec\" this file, that binary is gone: reinstall enforce (./install.sh in\n\
+             # its source checkout), then run `enforce install` in this repository.\n"
+        )
+        .as_bytes(),
+    );
+    file
+}
+
+fn render_shell(name: HookName, binary: &Path) -> Vec<u8> {
     let version = env!("CARGO_PKG_VERSION");
     let mut script = Vec::new();
     script.extend_from_slice(
@@ -94,9 +147,35 @@ mod tests {
 
     #[test]
     fn script_names_hook_and_binary() {
-        let text = String::from_utf8(render(HookName::CommitMsg, Path::new("/opt/enforce"))).unwrap();
+        let text = String::from_utf8(render(
+            HookName::CommitMsg,
+            Path::new("/opt/enforce"),
+            Form::Shell,
+        ))
+        .unwrap();
         assert!(text.starts_with("#!/bin/sh\n# enforce-managed-hook"));
         assert!(text.contains("enforce_bin='/opt/enforce'\n"));
         assert!(text.contains("hook --hooks-dir \"$hooks_dir\" commit-msg \"$@\""));
+
+        let direct = String::from_utf8(render(
+            HookName::CommitMsg,
+            Path::new("/opt/enforce"),
+            Form::Direct,
+        ))
+        .unwrap();
+        assert!(
+            direct.starts_with("#!/opt/enforce hook-script\n# enforce-managed-hook"),
+            "{direct}"
+        );
+        let spaced = String::from_utf8(render(
+            HookName::CommitMsg,
+            Path::new("/opt/my tools/enforce"),
+            Form::Direct,
+        ))
+        .unwrap();
+        assert!(
+            spaced.starts_with("#!/bin/sh\n"),
+            "a path with a space falls back to the shell form"
+        );
     }
 }

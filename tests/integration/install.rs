@@ -27,7 +27,7 @@ fn assert_installed(hooks_dir: &Path) {
         );
         assert!(
             text.contains(&format!(
-                "enforce_bin='{}'",
+                "#!{} hook-script\n",
                 enforce_bin().canonicalize().unwrap().display()
             )),
             "{name} does not name the binary by absolute path:\n{text}"
@@ -283,13 +283,15 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
     assert_eq!(ran.stdout.matches("updated").count(), 5, "{}", ran.stdout);
     let text = fs::read_to_string(hooks_dir.join("pre-commit")).unwrap();
     assert!(
-        text.contains(&format!("enforce_bin='{}'", moved.display())),
+        text.starts_with(&format!("#!{} hook-script\n", moved.display())),
         "{text}"
     );
 }
 
 #[test]
-fn a_missing_binary_fails_the_commit_with_a_reinstall_hint() {
+fn a_missing_binary_fails_the_commit_loudly_in_both_forms() {
+    // Direct hooks: git cannot start the hook and fails the commit; the
+    // hook file says how to reinstall.
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let moved = sandbox.copied_binary();
@@ -299,7 +301,24 @@ fn a_missing_binary_fails_the_commit_with_a_reinstall_hint() {
         .assert()
         .success();
     fs::remove_file(&moved).unwrap();
+    let ran = commit(&sandbox, &repo, "a.txt");
+    assert_eq!(ran.code, 1, "the commit must not pass silently: {}", ran.stderr);
+    assert!(ran.stderr.contains("cannot exec"), "{}", ran.stderr);
+    let hook = fs::read_to_string(repo.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("that binary is gone: reinstall enforce"), "{hook}");
 
+    // Shell hooks say it themselves.
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let moved = sandbox.copied_binary();
+    sandbox
+        .command(&moved, &repo.root)
+        .args(["install", "--shell"])
+        .assert()
+        .success();
+    let hook = fs::read_to_string(repo.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.starts_with("#!/bin/sh\n"), "{hook}");
+    fs::remove_file(&moved).unwrap();
     let ran = commit(&sandbox, &repo, "a.txt");
     assert_eq!(ran.code, 1, "the commit must not pass silently");
     assert!(
@@ -311,6 +330,31 @@ fn a_missing_binary_fails_the_commit_with_a_reinstall_hint() {
         ran.stderr
     );
     assert!(ran.stderr.contains("hint: reinstall enforce"), "{}", ran.stderr);
+}
+
+#[test]
+fn shell_hooks_work_like_direct_ones() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    sandbox
+        .enforce(&repo.root)
+        .args(["install", "--shell"])
+        .assert()
+        .success();
+    let witness = sandbox.path().join("witness");
+    write_script(
+        &repo.path(".git/hooks/pre-commit.pre-enforce"),
+        &format!("echo ran >> '{}'", witness.display()),
+    );
+    let ran = commit(&sandbox, &repo, "a.txt");
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        fs::read_to_string(&witness).unwrap(),
+        "ran\n",
+        "the kept hook is chained"
+    );
+    let events = fs::read_to_string(repo.events_file()).unwrap();
+    assert!(events.contains("\"event_type\":\"commit_completed\""), "{events}");
 }
 
 #[test]
