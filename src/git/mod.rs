@@ -11,6 +11,7 @@
 //! and is far faster than libgit2 on large trees), and the hooks directory.
 
 mod diff;
+mod diff_text;
 mod process;
 pub mod trailers;
 
@@ -52,6 +53,9 @@ impl Repo {
         self.root.is_none()
     }
 }
+
+/// Up to this index size the commit path stays in-process.
+const SMALL_INDEX: u64 = 256 * 1024;
 
 /// What HEAD is: the commit (none before the first commit) and the branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +139,6 @@ impl Git {
     /// The tree of the index through libgit2, when the index is small and
     /// libgit2 can write it; `None` leaves it to `git write-tree`.
     fn small_index_tree(&self) -> Option<String> {
-        const SMALL: u64 = 256 * 1024;
         let path = match std::env::var_os("GIT_INDEX_FILE") {
             Some(file) => {
                 let file = PathBuf::from(file);
@@ -147,7 +150,7 @@ impl Git {
             }
             None => self.repo.git_dir.join("index"),
         };
-        if path.metadata().ok()?.len() > SMALL {
+        if path.metadata().ok()?.len() > SMALL_INDEX {
             return None;
         }
         // Index features libgit2 does not read the way git does: a split
@@ -449,12 +452,27 @@ impl Git {
         .map(|(_, op)| op)
     }
 
+    /// Whether the repository is large: an index over 256 KB (about 3,000
+    /// files). Small repositories are diffed in-process (no process to
+    /// start); large ones by `git diff-tree`, which skips unchanged
+    /// subtrees where libgit2 reads every tree.
+    fn large(&self) -> bool {
+        let index = match std::env::var_os("GIT_INDEX_FILE") {
+            Some(file) => PathBuf::from(file),
+            None => self.repo.git_dir.join("index"),
+        };
+        index.metadata().is_ok_and(|m| m.len() > SMALL_INDEX)
+    }
+
     /// The paths that differ between two trees, with their status.
-    ///
-    /// libgit2's tree-to-tree diff skips unchanged subtrees, so its cost
-    /// follows the size of the change, not of the repository, and it runs
-    /// in-process: no `git` to start on the commit path.
     pub fn changes(&self, from: &str, to: &str) -> Result<Vec<Change>> {
+        if self.large() {
+            let out = process::run(
+                ["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to],
+                "listing the staged files",
+            )?;
+            return Ok(diff_text::parse_name_status(&out));
+        }
         let diff = self.tree_diff(from, to, false)?;
         Ok(diff.deltas().map(|d| diff::change(&d)).collect())
     }
@@ -468,6 +486,26 @@ impl Git {
         to: &str,
         max_bytes: u64,
     ) -> Result<(Vec<Change>, Patch)> {
+        if self.large() {
+            return process::stream(
+                [
+                    "diff-tree",
+                    "-r",
+                    "-z",
+                    "--raw",
+                    "-p",
+                    "-U0",
+                    "--no-color",
+                    "--no-ext-diff",
+                    "--no-textconv",
+                    "--no-renames",
+                    from,
+                    to,
+                ],
+                "reading the staged changes",
+                |reader| diff_text::parse_raw_and_patch(reader, max_bytes),
+            );
+        }
         let diff = self.tree_diff(from, to, true)?;
         let changes = diff.deltas().map(|d| diff::change(&d)).collect();
         let patch =

@@ -5,9 +5,10 @@
 //! repository, and every child here asks about exactly that repository.
 
 use std::ffi::{OsStr, OsString};
+use std::io::{BufReader, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
@@ -51,6 +52,37 @@ where
         return Err(failed(action, &output.stderr));
     }
     Ok(output.stdout)
+}
+
+/// Runs `git args…` and hands its standard output to `read` as a stream,
+/// so large outputs (a diff of 100,000 files) are never held whole.
+pub fn stream<I, S, T>(args: I, action: &str, read: impl FnOnce(&mut dyn std::io::BufRead) -> T) -> Result<T>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut child = command(args)?
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Git {
+            action: action.into(),
+            message: e.to_string(),
+        })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let value = read(&mut BufReader::with_capacity(64 * 1024, stdout));
+    let mut stderr = Vec::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_end(&mut stderr);
+    }
+    let status = child.wait().map_err(|e| Error::Git {
+        action: action.into(),
+        message: e.to_string(),
+    })?;
+    if !status.success() {
+        return Err(failed(action, &stderr));
+    }
+    Ok(value)
 }
 
 /// `git rev-parse --path-format=absolute --git-path hooks`, run in `cwd`.

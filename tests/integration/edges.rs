@@ -243,3 +243,50 @@ fn telemetry_failure_never_decides_the_commit() {
     }
     assert!(types(&repo.all_events()).is_empty());
 }
+
+#[test]
+fn large_repositories_are_diffed_by_git_with_the_same_results() {
+    // Over 256 KB of index: the commit path asks `git write-tree` and
+    // `git diff-tree` instead of libgit2.
+    let mut repo = HookRepo::new(
+        "[review]\nmode = \"off\"\n[[rules.content]]\nname = \"no-fixme\"\npattern = \"FIXME\"\n",
+    );
+    let bulk = repo.path("bulk");
+    std::fs::create_dir_all(&bulk).unwrap();
+    for n in 0..4000 {
+        std::fs::write(bulk.join(format!("file-{n:05}.txt")), format!("{n}\n")).unwrap();
+    }
+    repo.git(&["add", "bulk"]);
+    repo.git(&["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "bulk"]);
+    assert!(repo.path(".git/index").metadata().unwrap().len() > 256 * 1024);
+    repo.new_events();
+
+    let names: [&[u8]; 3] = [b"with space.txt", b"new\nline.txt", b"caf\xe9.txt"];
+    for name in names {
+        std::fs::write(repo.root().join(OsStr::from_bytes(name)), "ok\nFIXME here\n").unwrap();
+    }
+    std::fs::write(repo.path("bin.dat"), b"\x00\x01FIXME").unwrap();
+    repo.git(&["add", "-A", "--", "."]);
+    let ran = repo.commit_as_agent("odd");
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let events = repo.new_events();
+    let hits: Vec<(String, u64)> = events
+        .iter()
+        .filter(|e| e.event_type == "violation_detected")
+        .map(|e| {
+            (
+                e.details["file"].as_str().unwrap().to_string(),
+                e.details["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            ("caf\u{fffd}.txt".to_string(), 2),
+            ("new\nline.txt".to_string(), 2),
+            ("with space.txt".to_string(), 2)
+        ]
+    );
+    assert_eq!(find(&events, "commit_blocked").details["file_count"], 4);
+}
