@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""enforce's benchmarks: commit overhead of the hooks, reports over a
+million events, and appends. Results, never asserts.
+
+    python3 bench/bench.py            # full run (about 10 minutes on 2 cores)
+    python3 bench/bench.py --quick    # fewer rounds, a 100,000-event log
+    python3 bench/bench.py --write    # also rewrite docs/performance.md
+
+Everything is generated deterministically under bench/work/ (git-ignored):
+a 50-file and a 100,000-file repository and the events log. Commit timings
+are interleaved round by round in a shuffled order, so drift of the machine
+hits every configuration alike; the tables show medians.
+"""
+import argparse
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+BIN = ROOT / "target" / "release" / "enforce"
+NOW = "2026-11-21T12:00:00+00:00"
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "ENFORCE_", "PILOT_"))}
+CLEAN_ENV.update(
+    GIT_CONFIG_NOSYSTEM="1",
+    GIT_CONFIG_GLOBAL="/dev/null",
+    GIT_AUTHOR_NAME="Bench Agent",
+    GIT_AUTHOR_EMAIL="bench@example.com",
+    GIT_COMMITTER_NAME="Bench Agent",
+    GIT_COMMITTER_EMAIL="bench@example.com",
+)
+
+
+def sh(args, cwd=None, env=None, check=True, quiet=True):
+    out = subprocess.run(args, cwd=cwd, env=env or CLEAN_ENV, capture_output=quiet, text=True)
+    if check and out.returncode != 0:
+        sys.exit(f"bench: {' '.join(map(str, args))} failed:\n{out.stderr}")
+    return out
+
+
+def timed(args, cwd=None, env=None):
+    start = time.perf_counter()
+    out = subprocess.run(args, cwd=cwd, env=env or CLEAN_ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    return elapsed, out
+
+
+def peak_rss_kb(args, env):
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, env=env, capture_output=True, text=True)
+    return int(out.stderr.strip().splitlines()[-1])
+
+
+def median_ms(values):
+    return statistics.median(values) * 1000
+
+
+# ---------------------------------------------------------------- commits
+
+def make_repo(path, files):
+    if (path / ".git").exists():
+        return
+    path.mkdir(parents=True)
+    sh(["git", "init", "-q", "-b", "main"], cwd=path)
+    for i in range(files):
+        d = path / f"d{i // 1000:03d}"
+        d.mkdir(exist_ok=True)
+        (d / f"f{i:06d}.py").write_text(f"value = {i}\n")
+    sh(["git", "add", "-A"], cwd=path)
+    sh(["git", "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "base"], cwd=path)
+
+
+def hook_dirs(repo):
+    dirs = {}
+    none = repo.parent / f"{repo.name}-hooks-none"
+    none.mkdir(exist_ok=True)
+    dirs["no hooks"] = none
+    trivial = repo.parent / f"{repo.name}-hooks-trivial"
+    trivial.mkdir(exist_ok=True)
+    for name in ("pre-commit", "commit-msg", "post-commit"):
+        hook = trivial / name
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    dirs["3 trivial shell hooks"] = trivial
+    managed = repo.parent / f"{repo.name}-hooks-enforce"
+    managed.mkdir(exist_ok=True)
+    sh(["git", "config", "core.hooksPath", str(managed)], cwd=repo)
+    sh([BIN, "install", "--no-config"], cwd=repo)
+    sh(["git", "config", "--unset", "core.hooksPath"], cwd=repo)
+    (repo / ".enforce.toml").write_text(
+        '[[rules.content]]\nname = "no-debug-print"\npattern = \'\\bprint\\(\'\npaths = ["*.py"]\n'
+    )
+    (repo / ".git" / "info" / "exclude").write_text(".enforce.toml\n")
+    dirs["enforce"] = managed
+    return dirs
+
+
+def bench_commits(repo, files, rounds, big_log):
+    make_repo(repo, files)
+    dirs = hook_dirs(repo)
+    configs = list(dirs) + ["enforce, 1,000,000-event log"]
+    times = {c: [] for c in configs}
+    rng = random.Random(7)
+    counter = 0
+    for r in range(rounds):
+        order = configs[:]
+        rng.shuffle(order)
+        for config in order:
+            counter += 1
+            target = repo / "d000" / f"f{counter % min(files, 1000):06d}.py"
+            with open(target, "a") as f:
+                f.write(f"value_{counter} = {counter}\n")
+            sh(["git", "add", str(target)], cwd=repo)
+            env = dict(CLEAN_ENV)
+            hooks = dirs["enforce"] if config.startswith("enforce") else dirs[config]
+            if config.startswith("enforce, 1"):
+                env["ENFORCE_EVENTS_FILE"] = str(big_log)
+            if config.startswith("enforce"):
+                sh([BIN, "review", "approve"], cwd=repo, env=env)
+            elapsed, out = timed(
+                ["git", "-c", f"core.hooksPath={hooks}", "commit", "-q", "-m", f"change {counter}", "-m", "Agent: bench"],
+                cwd=repo,
+                env=env,
+            )
+            if out.returncode != 0:
+                sys.exit(f"bench: the commit under '{config}' failed:\n{out.stderr}")
+            times[config].append(elapsed)
+    return {c: median_ms(v) for c, v in times.items()}
+
+
+# ---------------------------------------------------------------- reports
+
+def ensure_log(path, events):
+    marker = path.with_suffix(".events")
+    if path.exists() and marker.exists() and marker.read_text() == str(events):
+        return
+    sh([sys.executable, ROOT / "bench" / "generate_log.py", path, "--events", str(events)])
+    marker.write_text(str(events))
+
+
+REPORTS = [
+    ("stats", ["stats"], 250),
+    ("score", ["score"], 300),
+    ("alert", ["alert"], 300),
+    ("dashboard", ["dashboard"], 500),
+    ("events --limit 20", ["events", "--limit", "20"], 250),
+]
+
+
+def bench_reports(log, runs):
+    env = dict(CLEAN_ENV, ENFORCE_NOW=NOW)
+    rows = []
+    for name, args, target in REPORTS:
+        full = [str(BIN), "--events-file", str(log)] + args
+        times = [timed(full, env=env)[0] for _ in range(runs)]
+        rss = max(peak_rss_kb(full, env) for _ in range(2))
+        rows.append((name, median_ms(times), target, rss / 1024))
+    return rows
+
+
+def bench_record(big_log, runs):
+    empty = WORK / "empty.jsonl"
+    copy = WORK / "record-big.jsonl"
+    shutil.copyfile(big_log, copy)
+    results = {"empty log": [], "1,000,000-line log": []}
+    for _ in range(runs):
+        for label, path in (("empty log", empty), ("1,000,000-line log", copy)):
+            if label == "empty log" and empty.exists():
+                empty.unlink()
+            elapsed, out = timed([str(BIN), "--events-file", str(path), "record", "bench_event", "-s", "bench"])
+            if out.returncode != 0:
+                sys.exit(out.stderr)
+            results[label].append(elapsed)
+    return {k: median_ms(v) for k, v in results.items()}
+
+
+# ---------------------------------------------------------------- report
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    git = sh(["git", "--version"]).stdout.strip()
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.system()} {platform.release()}, {git}"
+
+
+def render(args, commits, reports, record, size, log_events, log_size):
+    out = []
+    out.append(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.")
+    out.append(f"Reproduce with: `python3 bench/bench.py{' --quick' if args.quick else ''}`.\n")
+    out.append("### Commit overhead (median of interleaved rounds)\n")
+    out.append("| per `git commit` | " + " | ".join(f"{n:,}-file repo" for n in commits) + " |")
+    out.append("|---|" + "---|" * len(commits))
+    configs = list(next(iter(commits.values())).keys())
+    for config in configs:
+        cells = []
+        for n, medians in commits.items():
+            base = medians["no hooks"]
+            if config == "no hooks":
+                cells.append(f"{base:.1f} ms")
+            else:
+                cells.append(f"+{medians[config] - base:.1f} ms")
+        out.append(f"| {config} | " + " | ".join(cells) + " |")
+    out.append("")
+    for n, medians in commits.items():
+        floor = medians["3 trivial shell hooks"] - medians["no hooks"]
+        ours = medians["enforce"] - medians["no hooks"]
+        target = 10 if n < 1000 else 50
+        out.append(
+            f"- {n:,} files: enforce adds {ours:.1f} ms, {ours / floor if floor > 0 else float('nan'):.1f}× the trivial-hook floor "
+            f"of {floor:.1f} ms (target ≤ +{target} ms: {'met' if ours <= target else 'NOT met'})"
+        )
+    out.append("\n### Reports over a log of {:,} events ({:.0f} MB)\n".format(log_events, log_size / 1e6))
+    out.append("| command | median | target | peak RSS |")
+    out.append("|---|---:|---:|---:|")
+    for name, ms, target, rss in reports:
+        verdict = "met" if ms <= target and rss <= 30 else "NOT met"
+        out.append(f"| `enforce {name}` | {ms:.0f} ms | ≤ {target} ms | {rss:.1f} MB ({verdict}) |")
+    out.append("\n### Appends\n")
+    out.append("| `enforce record` | median |")
+    out.append("|---|---:|")
+    for label, ms in record.items():
+        out.append(f"| on an {label} | {ms:.2f} ms |" if label.startswith("empty") else f"| on a {label} | {ms:.2f} ms |")
+    out.append(f"\nRelease binary: {size / 1e6:.1f} MB. Async runtime in the dependency tree: {async_runtime()}.")
+    return "\n".join(out) + "\n"
+
+
+def async_runtime():
+    tree = sh(["cargo", "tree", "-e", "normal", "--prefix", "none"], cwd=ROOT).stdout
+    found = sorted({line.split()[0] for line in tree.splitlines() if re.match(r"(tokio|async-std|smol) ", line)})
+    return ", ".join(found) if found else "none"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--write", action="store_true", help="rewrite the results section of docs/performance.md")
+    args = ap.parse_args()
+    for tool in ("git", "cargo", "/usr/bin/time"):
+        if not shutil.which(tool):
+            sys.exit(f"bench: `{tool}` is missing (GNU time: apt-get install time)")
+    print("building the release binary…", file=sys.stderr)
+    sh(["cargo", "build", "--release", "--locked"], cwd=ROOT, quiet=False)
+    WORK.mkdir(parents=True, exist_ok=True)
+    events = 100_000 if args.quick else 1_000_000
+    log = WORK / "events.jsonl"
+    print(f"generating a {events:,}-event log…", file=sys.stderr)
+    ensure_log(log, events)
+
+    print("timing reports…", file=sys.stderr)
+    reports = bench_reports(log, 3 if args.quick else 7)
+    print("timing appends…", file=sys.stderr)
+    record = bench_record(log, 10 if args.quick else 30)
+    commits = {}
+    for files, rounds in ((50, 10 if args.quick else 30), (100_000, 4 if args.quick else 12)):
+        print(f"timing commits in a {files:,}-file repository…", file=sys.stderr)
+        commits[files] = bench_commits(WORK / f"repo-{files}", files, rounds, log)
+    text = render(args, commits, reports, record, BIN.stat().st_size, events, log.stat().st_size)
+    print(text)
+    if args.write:
+        doc = ROOT / "docs" / "performance.md"
+        current = doc.read_text()
+        start, end = "<!-- results:start -->", "<!-- results:end -->"
+        before, rest = current.split(start, 1)
+        _, after = rest.split(end, 1)
+        doc.write_text(f"{before}{start}\n{text}{end}{after}")
+        print(f"wrote {doc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
