@@ -246,6 +246,9 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--write", action="store_true", help="rewrite the results section of docs/performance.md")
     args = ap.parse_args()
+    if not Path("/usr/bin/time").exists() and shutil.which("apt-get"):
+        print("installing GNU time (apt-get install time)…", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "time"], capture_output=True)
     for tool in ("git", "cargo", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"bench: `{tool}` is missing (GNU time: apt-get install time)")
