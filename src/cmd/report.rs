@@ -26,7 +26,7 @@ fn no_csv(report: &str) -> Error {
 pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        StatsFold::new(report::now(), args.days, args.by),
+        StatsFold::new(report::now()?, args.days, args.by),
     )?;
     let stats = fold.finish(malformed);
     output::print(&match args.output.format() {
@@ -44,7 +44,7 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
         source: args.source.clone(),
         limit: args.limit,
     };
-    let (fold, malformed) = pass_parallel(&workspace.events, EventsFold::new(report::now(), &filter))?;
+    let (fold, malformed) = pass_parallel(&workspace.events, EventsFold::new(report::now()?, &filter))?;
     let listing = fold.finish();
     if let Some(wanted) = &args.event_type {
         let known = listing
@@ -95,7 +95,7 @@ const OWN_TYPES: [&str; 6] = [
 
 pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let (fold, malformed) = pass_parallel(&workspace.events, ScoreFold::new(report::now(), &config.score))?;
+    let (fold, malformed) = pass_parallel(&workspace.events, ScoreFold::new(report::now()?, &config.score))?;
     let score = fold.finish(malformed);
     output::print(&match args.format() {
         Format::Text => view::text::score(&score),
@@ -108,7 +108,7 @@ pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
 pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
     let config = &workspace.config.config;
     let fold = AlertFold::new(
-        report::now(),
+        report::now()?,
         config.alerts.iter().map(|a| a.get_ref()),
         config.score.trend_percent,
     );
@@ -130,7 +130,7 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
     let config = &workspace.config.config;
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        DashboardFold::new(report::now(), args.days, config),
+        DashboardFold::new(report::now()?, args.days, config),
     )?;
     let dashboard = fold.finish(malformed);
     let text = match (args.json, args.format) {
@@ -149,8 +149,11 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
 }
 
 pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
-    let cutoff = report::now() - Duration::days(args.days.min(365_000) as i64);
+    let cutoff = report::now()? - Duration::days(args.days.min(365_000) as i64);
     let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
+    if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
+        workspace.reanchor();
+    }
     output::print(&match args.output.format() {
         Format::Text => view::text::cleanup(&result),
         Format::Json => view::json(&result),

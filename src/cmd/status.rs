@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::cli::OutputArgs;
 use crate::config;
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::event::chain::HEAD_REF;
 use crate::git::{self, Git};
 use crate::hook::{HookName, KEPT_SUFFIX};
 use crate::install::shim;
@@ -151,6 +152,18 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
             return;
         }
     };
+    if dir.exists() && !dir.is_dir() {
+        checks.push(check(
+            "hooks",
+            Level::Fail,
+            format!(
+                "git runs hooks from {}, which is not a directory: no hook runs",
+                dir.display()
+            ),
+            Some("git config --unset core.hooksPath, then enforce install"),
+        ));
+        return;
+    }
     for name in HookName::ALL {
         checks.push(hook_check(&dir, name, binary));
     }
@@ -272,6 +285,18 @@ fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
     let path = workspace.events.path();
     let origin = workspace.events_origin;
     match fs::metadata(path) {
+        Err(_) if workspace.anchored().is_some() => {
+            let seq = workspace.anchored().map_or(0, |a| a.head.seq);
+            checks.push(check(
+                "events file",
+                Level::Fail,
+                format!(
+                    "{} is gone, but {HEAD_REF} records a log of {seq} chained event(s): it was deleted",
+                    path.display()
+                ),
+                Some("restore it from a backup; `git update-ref -d refs/enforce/head` accepts starting anew"),
+            ));
+        }
         Err(_) => {
             let dir_ok = path.parent().is_some_and(|d| !d.exists() || d.is_dir());
             checks.push(check(

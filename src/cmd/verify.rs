@@ -1,7 +1,6 @@
 //! `enforce verify`: check the log's hash chain and its head.
 
 use std::fmt::Write;
-use std::fs::File;
 use std::io::BufReader;
 
 use serde::Serialize;
@@ -27,14 +26,14 @@ pub struct Report {
 /// Verifies the workspace's events file.
 pub fn verify(workspace: &Workspace) -> Result<Report> {
     let path = workspace.events.path();
-    let anchored = workspace.anchored_head();
-    let (mut chain, anchor) = match File::open(path) {
-        Ok(file) => chain::verify(&mut BufReader::with_capacity(64 * 1024, file), anchored.as_ref())
+    let anchor_record = workspace.anchored();
+    let anchored = anchor_record.as_ref().map(|a| a.head.clone());
+    let (mut chain, anchor) = match crate::report::open_regular(&workspace.events)? {
+        Some(file) => chain::verify(&mut BufReader::with_capacity(64 * 1024, file), anchored.as_ref())
             .map_err(|e| Error::io("read the events file", path, e))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        None => {
             chain::verify(&mut std::io::empty(), anchored.as_ref()).map_err(|e| Error::io("read", path, e))?
         }
-        Err(e) => return Err(Error::io("read the events file", path, e)),
     };
     if let (Some(head), Some(anchor)) = (&anchored, anchor) {
         match anchor {
@@ -60,6 +59,24 @@ pub fn verify(workspace: &Workspace) -> Result<Report> {
         }
         chain.intact = chain.problems.is_empty();
     }
+    if let Some(expected) = anchor_record.as_ref().and_then(|a| a.first.clone())
+        && chain.lines > 0
+        && chain.first_line.as_ref() != Some(&expected)
+    {
+        chain.problems.insert(
+            0,
+            Problem {
+                line: 1,
+                kind: "replaced".into(),
+                message: format!(
+                    "the log does not start with the line {HEAD_REF} recorded: the file was replaced, or lines were removed from its start"
+                ),
+                expected: Some(expected),
+                found: chain.first_line.clone(),
+            },
+        );
+        chain.intact = false;
+    }
     Ok(Report {
         path: path.display().to_string(),
         chain,
@@ -81,6 +98,9 @@ pub fn run(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
 
 fn text(report: &Report) -> String {
     let c = &report.chain;
+    if c.lines == 0 && report.anchored_head.is_none() {
+        return format!("{}: no events recorded yet: nothing to verify\n", report.path);
+    }
     let mut out = format!(
         "{}: {} line(s): {} chained, {} unchained, {} unreadable, {} checkpoint(s)\n",
         report.path, c.lines, c.chained, c.unchained, c.unreadable, c.checkpoints

@@ -41,19 +41,31 @@ pub struct Head {
 /// The git ref that keeps the head of the repository's log.
 pub const HEAD_REF: &str = "refs/enforce/head";
 
-impl Head {
+/// What [`HEAD_REF`] records of a log: its head, the file, and the hash of
+/// its first line, which ties the head to this file and no other: a log
+/// deleted and started anew, or cut at the start, no longer has that line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchored {
+    pub head: Head,
+    pub file: String,
+    pub first: Option<String>,
+}
+
+impl Anchored {
     /// The text kept in [`HEAD_REF`]'s blob.
-    pub fn to_ref_text(&self, file: &std::path::Path) -> String {
-        format!(
+    pub fn to_ref_text(&self) -> String {
+        let mut text = format!(
             "enforce log head\nseq {}\nhash {}\nfile {}\n",
-            self.seq,
-            self.hash,
-            file.display()
-        )
+            self.head.seq, self.head.hash, self.file
+        );
+        if let Some(first) = &self.first {
+            text.push_str(&format!("first {first}\n"));
+        }
+        text
     }
 
-    /// Parses [`Head::to_ref_text`]: the head and the file it belongs to.
-    pub fn from_ref_text(text: &[u8]) -> Option<(Head, String)> {
+    /// Parses [`Anchored::to_ref_text`].
+    pub fn from_ref_text(text: &[u8]) -> Option<Anchored> {
         let text = std::str::from_utf8(text).ok()?;
         let mut lines = text.lines();
         if lines.next()? != "enforce log head" {
@@ -62,8 +74,30 @@ impl Head {
         let seq = lines.next()?.strip_prefix("seq ")?.parse().ok()?;
         let hash = lines.next()?.strip_prefix("hash ")?.to_string();
         let file = lines.next()?.strip_prefix("file ")?.to_string();
-        Some((Head { seq, hash }, file))
+        let first = lines
+            .next()
+            .and_then(|l| l.strip_prefix("first "))
+            .map(str::to_string);
+        Some(Anchored {
+            head: Head { seq, hash },
+            file,
+            first,
+        })
     }
+}
+
+/// The hash of the first line of the file at `path` (`None` when there is
+/// none). Reads at most 1 MiB.
+pub fn first_line_hash(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut start = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(1024 * 1024)
+        .read_to_end(&mut start)
+        .ok()?;
+    let end = start.iter().position(|b| *b == b'\n')?;
+    Some(hash(&start[..end]))
 }
 
 /// The SHA-256 of a stored line, hex.
@@ -226,6 +260,9 @@ pub struct Verification {
     pub unreadable_lines: Vec<u64>,
     pub checkpoints: u64,
     pub problems: Vec<Problem>,
+    /// The hash of the first line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<String>,
     /// The last chained line: its sequence number and hash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<Head>,
@@ -263,6 +300,7 @@ pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Ve
         unreadable_lines: Vec::new(),
         checkpoints: 0,
         problems: Vec::new(),
+        first_line: None,
         head: None,
     };
     let mut buf = Vec::new();
@@ -278,6 +316,9 @@ pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Ve
         let n = result.lines;
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let line_hash = hash(line);
+        if n == 1 && buf.ends_with(b"\n") {
+            result.first_line = Some(line_hash.clone());
+        }
         let links = Links::of(line);
         match &links {
             Some(links) if links.is_chained() => {

@@ -35,10 +35,11 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
 
     let head = repo.git(&["cat-file", "-p", "refs/enforce/head"]);
     let last_hash = enforce::event::chain::hash(text.lines().nth(1).unwrap().as_bytes());
+    let first_hash = enforce::event::chain::hash(first_line.as_bytes());
     assert_eq!(
         head,
         format!(
-            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\n",
+            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\nfirst {first_hash}\n",
             repo.repo.events_file().display()
         )
     );
@@ -57,6 +58,47 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
         "{}",
         verify.stdout
     );
+}
+
+#[test]
+fn a_deleted_log_started_anew_is_caught_through_the_ref() {
+    let repo = HookRepo::new("");
+    for n in 0..5 {
+        assert_eq!(
+            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
+                .code,
+            0
+        );
+    }
+    std::fs::remove_file(repo.repo.events_file()).unwrap();
+    let status = repo.enforce(&["status"]);
+    assert_eq!(status.code, 1);
+    assert!(
+        status
+            .stdout
+            .contains("is gone, but refs/enforce/head records a log of 5 chained event(s)"),
+        "{}",
+        status.stdout
+    );
+    // More events than before: the ref does not follow the new log.
+    for _ in 0..7 {
+        let ran = repo.enforce(&["record", "y", "-s", "t"]);
+        assert_eq!(ran.code, 0);
+        assert!(
+            ran.stderr
+                .contains("does not start with the line `refs/enforce/head` recorded"),
+            "{}",
+            ran.stderr
+        );
+    }
+    let ran = repo.enforce(&["verify", "--json"]);
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(report["problems"][0]["kind"], "replaced");
+    // Accepting the new log on purpose.
+    repo.git(&["update-ref", "-d", "refs/enforce/head"]);
+    assert_eq!(repo.enforce(&["record", "z", "-s", "t"]).code, 0);
+    assert_eq!(repo.enforce(&["verify"]).code, 0);
 }
 
 #[test]
