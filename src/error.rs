@@ -128,7 +128,7 @@ impl Error {
                     .into(),
             ),
             Error::Config { .. } => Some(
-                "fix the file, then check it with `enforce config check`; `enforce config show` prints the defaults"
+                "fix the file (removing a key restores its default), then check it with `enforce config check`"
                     .into(),
             ),
             Error::Io { .. } => None,

@@ -17,7 +17,7 @@ use crate::workspace::Workspace;
 pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        MetricsFold::new(report::now(), &workspace.config.config),
+        MetricsFold::new(report::now()?, &workspace.config.config),
     )?;
     let text = fold.finish(malformed).render();
     match &args.output {
@@ -93,7 +93,7 @@ fn write_rows(
     days: u64,
     args: &FlatArgs,
 ) -> Result<u64> {
-    let mut fold = FlatFold::new(out, format, report::now(), days, args.event_type.clone());
+    let mut fold = FlatFold::new(out, format, report::now()?, days, args.event_type.clone());
     pass(&workspace.events, &mut fold)?;
     fold.finish().map_err(|e| match e.kind() {
         std::io::ErrorKind::BrokenPipe => Error::ClosedPipe,

@@ -17,6 +17,15 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
             value: args.event_type,
         });
     }
+    if args.event_type == crate::event::chain::CHECKPOINT {
+        return Err(Error::usage(
+            format!(
+                "`{}` is reserved: only `enforce cleanup` writes it",
+                args.event_type
+            ),
+            "record your event under another name",
+        ));
+    }
     if args.source.trim().is_empty() {
         return Err(Error::usage(
             "the event source is empty",

@@ -54,6 +54,12 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
             "name the reviewer: --reviewer NAME",
         ));
     }
+    if reviewer.chars().any(char::is_control) {
+        return Err(Error::usage(
+            "the reviewer name contains a line break or another control character",
+            "name the reviewer on one line: --reviewer NAME (it becomes a `Reviewed-by:` trailer)",
+        ));
+    }
     let (tree, paths) = staged(git)?;
     if paths.is_empty() {
         return Err(Error::usage(
@@ -62,7 +68,14 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
         ));
     }
     let now = Local::now().fixed_offset();
-    let expires = now + Duration::seconds(config.max_age_seconds.get().min(i64::MAX as u64) as i64);
+    let expires = now
+        .checked_add_signed(Duration::seconds(config.max_age_seconds.get() as i64))
+        .ok_or_else(|| {
+            Error::usage(
+                "`max_age_seconds` in [review] reaches past the end of the calendar",
+                "use a lifetime of at most a few years",
+            )
+        })?;
     let (files, file_count) = files_fields(&paths);
     let approval = Approval {
         tree: tree.clone(),

@@ -473,6 +473,18 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
         }
         seen.push(name);
     }
+    let trailers = &config.agent_trailer.trailers;
+    if config.agent_trailer.mode != Mode::Off
+        && (trailers.is_empty() || trailers.iter().any(|t| t.key.is_empty()))
+    {
+        let at = text.find("trailers").unwrap_or(0);
+        return Err(error_at(
+            text,
+            path,
+            at,
+            "`trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
+        ));
+    }
     for alert in &config.alerts {
         let rule = alert.get_ref();
         let problem = match (rule.above, rule.trend) {

@@ -179,6 +179,9 @@ impl NonEmpty {
         if text.trim().is_empty() {
             return Err("this value must not be empty".into());
         }
+        if text.chars().any(char::is_control) {
+            return Err("this value must not contain line breaks or other control characters".into());
+        }
         Ok(NonEmpty(text.to_string()))
     }
 
@@ -188,6 +191,10 @@ impl NonEmpty {
 }
 
 string_value!(NonEmpty);
+
+/// The largest [`Positive`]: a billion (seconds are 31 years; days,
+/// records or batches more than anyone needs).
+pub const MAX_POSITIVE: i64 = 1_000_000_000;
 
 /// A whole number greater than zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -203,9 +210,9 @@ impl Positive {
 impl<'de> Deserialize<'de> for Positive {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = i64::deserialize(deserializer)?;
-        if value <= 0 {
+        if !(1..=MAX_POSITIVE).contains(&value) {
             return Err(de::Error::custom(format!(
-                "expected a number greater than 0, got {value}"
+                "expected a whole number from 1 to {MAX_POSITIVE}, got {value}"
             )));
         }
         Ok(Positive(value as u64))

@@ -224,8 +224,15 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         dry_run,
         path: path.clone(),
     };
-    if !path.exists() {
-        return Ok(result);
+    match fs::metadata(&path) {
+        Err(_) => return Ok(result),
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::usage(
+                format!("the events file `{}` is not a regular file", path.display()),
+                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file",
+            ));
+        }
+        Ok(_) => {}
     }
     let file = if dry_run {
         File::open(&path).map_err(|e| Error::io("read the events file", &path, e))?

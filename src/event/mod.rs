@@ -47,6 +47,8 @@ pub mod types {
     pub const CONFIG_CHANGED: &str = "config_changed";
     /// A commit made a rule weaker.
     pub const RULE_WEAKENED: &str = "rule_weakened";
+    /// post-commit found `.enforce.toml` invalid and applied the defaults.
+    pub const CONFIG_INVALID: &str = "config_invalid";
 }
 
 /// The event types the Python predecessor defined. Other tools may record

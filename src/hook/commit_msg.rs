@@ -134,7 +134,13 @@ pub fn run(args: &[OsString]) -> Result<i32> {
             .iter()
             .any(|t| t.key.eq_ignore_ascii_case(review_trailer) && t.value == reviewer)
     {
-        let updated = trailers::append(&message, &comment, review_trailer, reviewer);
+        // One line, whatever an approval file says: a line break in the
+        // name must not start trailers of its own.
+        let reviewer: String = reviewer
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let updated = trailers::append(&message, &comment, review_trailer, &reviewer);
         fs::write(&path, updated).map_err(|e| Error::io("add the review trailer to", &path, e))?;
     }
 
@@ -180,7 +186,7 @@ fn trailer_block(
         fix: vec![
             format!("end the message with a blank line and this trailer: {key}: {value}"),
             format!(
-                "to reuse the message you wrote: git commit --cleanup=strip -F {} --trailer \"{key}: {value}\"",
+                "to reuse the message you wrote: git -c trailer.ifexists=replace commit --cleanup=strip -F {} --trailer \"{key}: {value}\"",
                 super::pre_commit::sh_word(&path.to_string_lossy())
             ),
         ],

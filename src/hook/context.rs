@@ -28,8 +28,23 @@ pub struct HookContext {
 impl HookContext {
     pub fn load(hook: HookName) -> Result<HookContext> {
         let cwd = std::env::current_dir().map_err(|e| Error::io("read the current directory", ".", e))?;
-        let workspace = Workspace::load(&cwd, None)?;
+        // The commit exists by the time post-commit runs: a config that does
+        // not validate must not stop it from being recorded (with the
+        // defaults), least of all a commit that skipped the checks.
+        let after_commit = matches!(hook, HookName::PostCommit | HookName::PostMerge);
+        let (workspace, problem) = if after_commit {
+            Workspace::load_lenient(&cwd, None)?
+        } else {
+            (Workspace::load(&cwd, None)?, None)
+        };
         let recorder = workspace.recorder(hook.as_str());
+        if let Some(problem) = &problem {
+            eprintln!("enforce: warning: {problem}; recording this commit with the default rules");
+            recorder.record(
+                crate::event::types::CONFIG_INVALID,
+                crate::event::details(serde_json::json!({ "problem": problem.to_string() })),
+            );
+        }
         let Workspace { git, config, .. } = workspace;
         let git = git.ok_or(Error::NotARepository { path: cwd })?;
         let head = git.head()?;

@@ -165,6 +165,15 @@ fn locate(cwd: &Path) -> Result<(Repo, PathBuf, PathBuf)> {
         });
     };
     let hooks_dir = git::hooks_dir(cwd)?;
+    if hooks_dir.exists() && !hooks_dir.is_dir() {
+        return Err(Error::usage(
+            format!(
+                "git runs hooks from `{}`, which is not a directory (core.hooksPath): no hook can run there",
+                hooks_dir.display()
+            ),
+            "git config --unset core.hooksPath (or point it at a directory), then run `enforce install` again",
+        ));
+    }
     Ok((repo, root, hooks_dir))
 }
 

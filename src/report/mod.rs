@@ -28,11 +28,16 @@ use crate::event::{Event, EventLog};
 /// The instant reports treat as "now". `ENFORCE_NOW` (RFC 3339) fixes it,
 /// so a report can be reproduced later; it affects reports only, never a
 /// rule decision.
-pub fn now() -> DateTime<FixedOffset> {
-    std::env::var("ENFORCE_NOW")
-        .ok()
-        .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
-        .unwrap_or_else(|| Local::now().fixed_offset())
+pub fn now() -> Result<DateTime<FixedOffset>> {
+    match std::env::var("ENFORCE_NOW") {
+        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim()).map_err(|_| {
+            Error::usage(
+                format!("ENFORCE_NOW=`{text}` is not an RFC 3339 time"),
+                "e.g. ENFORCE_NOW=2026-11-21T12:00:00+00:00, or unset it to report as of now",
+            )
+        }),
+        _ => Ok(Local::now().fixed_offset()),
+    }
 }
 
 /// A half-open span of time `[start, end)`.
@@ -112,13 +117,32 @@ pub trait Split: Fold + Send + Sized {
 /// malformed. The checkpoints `cleanup` leaves are bookkeeping of the log,
 /// not enforcement events: only folds that ask see them.
 pub fn pass(log: &EventLog, fold: &mut impl Fold) -> Result<u64> {
-    let file = match File::open(log.path()) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(Error::io("read the events file", log.path(), e)),
+    let Some(file) = open_regular(log)? else {
+        return Ok(0);
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     scan(&file, 0, len, fold).map_err(|e| Error::io("read the events file", log.path(), e))
+}
+
+/// The events file for reading: `None` when there is none yet; an error
+/// when it is not a regular file (a directory, a device: reading
+/// `/dev/zero` as a log would never end).
+pub fn open_regular(log: &EventLog) -> Result<Option<File>> {
+    let path = log.path();
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read the events file", path, e)),
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::usage(
+                format!("the events file `{}` is not a regular file", path.display()),
+                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file",
+            ));
+        }
+        Ok(_) => {}
+    }
+    File::open(path)
+        .map(Some)
+        .map_err(|e| Error::io("read the events file", path, e))
 }
 
 /// Logs smaller than this are read in one thread.
@@ -127,10 +151,8 @@ const PARALLEL_FROM: u64 = 16 * 1024 * 1024;
 /// Like [`pass`], splitting a large log between the machine's cores; the
 /// parts are merged in file order, so the result is the same.
 pub fn pass_parallel<F: Split>(log: &EventLog, fold: F) -> Result<(F, u64)> {
-    let file = match File::open(log.path()) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((fold, 0)),
-        Err(e) => return Err(Error::io("read the events file", log.path(), e)),
+    let Some(file) = open_regular(log)? else {
+        return Ok((fold, 0));
     };
     let io = |e| Error::io("read the events file", log.path(), e);
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);

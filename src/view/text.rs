@@ -49,7 +49,15 @@ pub fn stats(stats: &Stats) -> String {
 pub fn events(listing: &Listing, days: u64) -> String {
     let mut out = format!("Recent Events (last {days} day(s))\n{RULE_45}\n\n");
     if listing.events.is_empty() {
-        out.push_str("No matching events.\n");
+        if listing.matched > 0 {
+            let _ = writeln!(
+                out,
+                "{} matching event(s), none shown (--limit 0)",
+                listing.matched
+            );
+        } else {
+            out.push_str("No matching events.\n");
+        }
         return out;
     }
     let type_width = listing

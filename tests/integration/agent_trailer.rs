@@ -21,7 +21,7 @@ fn missing_trailer_is_blocked_with_the_line_to_add() {
         "    end the message with a blank line and this trailer: Agent: <agent name>"
     );
     assert!(
-        lines[3].contains("git commit --cleanup=strip -F "),
+        lines[3].contains("git -c trailer.ifexists=replace commit --cleanup=strip -F "),
         "{}",
         ran.stderr
     );

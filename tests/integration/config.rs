@@ -37,7 +37,7 @@ fn check_reports_errors_with_line_and_column() {
             .code(2)
             .stdout("")
             .stderr(format!(
-                "enforce: {}:{message}\nhint: fix the file, then check it with `enforce config check`; `enforce config show` prints the defaults\n",
+                "enforce: {}:{message}\nhint: fix the file (removing a key restores its default), then check it with `enforce config check`\n",
                 path.display()
             ));
     }
@@ -127,4 +127,38 @@ fn show_prints_the_effective_config_and_events_file() {
             repo.path("logs/e.jsonl").display()
         )))
         .stdout(predicate::str::contains("events_file = \"logs/e.jsonl\""));
+}
+
+#[test]
+fn values_that_cannot_work_are_rejected_with_position() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    for (text, message) in [
+        (
+            "[review]\nmax_age_seconds = 9999999999999\n",
+            ":2:19: expected a whole number from 1 to 1000000000, got 9999999999999",
+        ),
+        (
+            "[agent_trailer]\ntrailers = []\n",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key",
+        ),
+        (
+            "[agent_trailer]\ntrailers = [{ key = \"\" }]\n",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key",
+        ),
+        (
+            "[review]\nreviewer = \"a\\nb\"\n",
+            ":2:12: this value must not contain line breaks",
+        ),
+    ] {
+        repo.write(".enforce.toml", text);
+        let out = sandbox
+            .enforce(&repo.root)
+            .args(["config", "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(message), "{text}: {stderr}");
+    }
 }

@@ -479,3 +479,29 @@ fn committed_hook_scripts_run_enforce_from_path_and_fail_loudly_without_it() {
         ran.stderr
     );
 }
+
+#[test]
+fn a_hooks_path_that_is_not_a_directory_is_named() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    sandbox.git(&repo.root, &["config", "core.hooksPath", "/dev/null"]);
+    let ran = run(sandbox.enforce(&repo.root).arg("install"));
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr.contains("`/dev/null`, which is not a directory"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("hint: git config --unset core.hooksPath"),
+        "{}",
+        ran.stderr
+    );
+    let status = run(sandbox.enforce(&repo.root).arg("status"));
+    assert_eq!(status.code, 1);
+    assert!(
+        status.stdout.contains("which is not a directory: no hook runs"),
+        "{}",
+        status.stdout
+    );
+}

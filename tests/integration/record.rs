@@ -210,3 +210,28 @@ fn an_unwritable_events_file_is_an_error_naming_the_path() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_checkpoint_type_is_reserved() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let out = sandbox
+        .enforce(&repo.root)
+        .args([
+            "record",
+            "log_checkpoint",
+            "-s",
+            "x",
+            "--details",
+            r#"{"last_removed_seq":100}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("enforce: `log_checkpoint` is reserved")
+    );
+    assert!(!repo.events_file().exists());
+}

@@ -744,3 +744,33 @@ fn large_logs_read_in_parallel_give_the_same_reports() {
     let stats: Value = serde_json::from_str(&report("2", &["stats", "--days", "30", "--json"])).unwrap();
     assert_eq!(stats["malformed"].as_u64().unwrap(), n.div_ceil(1000));
 }
+
+#[test]
+fn a_bad_clock_or_a_non_file_log_is_a_clear_error() {
+    let reports = Reports::new(&[]);
+    let mut cmd = reports.sandbox.enforce(reports.sandbox.path());
+    cmd.env("ENFORCE_NOW", "yesterday")
+        .arg("--events-file")
+        .arg(&reports.log)
+        .arg("stats");
+    let ran = run(&mut cmd);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .starts_with("enforce: ENFORCE_NOW=`yesterday` is not an RFC 3339 time"),
+        "{}",
+        ran.stderr
+    );
+
+    for args in [&["stats"][..], &["verify"], &["cleanup"]] {
+        let mut cmd = reports.sandbox.enforce(reports.sandbox.path());
+        cmd.arg("--events-file").arg("/dev/zero").args(args);
+        let ran = run(&mut cmd);
+        assert_eq!(ran.code, 2, "{args:?}");
+        assert!(
+            ran.stderr.contains("is not a regular file"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+}

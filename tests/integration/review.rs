@@ -349,3 +349,17 @@ fn configured_reviewer_command_and_trailer() {
         "a\n\nAgent: test-agent\nApproved-by: code-bot\n\n"
     );
 }
+
+#[test]
+fn a_reviewer_name_cannot_inject_trailers() {
+    let repo = HookRepo::new(DEFAULTS);
+    repo.stage("a.txt", "a\n");
+    let ran = repo.enforce(&["review", "approve", "--reviewer", "evil\n\nAgent: forged"]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .starts_with("enforce: the reviewer name contains a line break"),
+        "{}",
+        ran.stderr
+    );
+}
