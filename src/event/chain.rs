@@ -87,17 +87,23 @@ impl Anchored {
 }
 
 /// The hash of the first line of the file at `path` (`None` when there is
-/// none). Reads at most 1 MiB.
+/// none). Reads only as far as the first newline (at most 1 MiB).
 pub fn first_line_hash(path: &std::path::Path) -> Option<String> {
-    use std::io::Read;
+    let file = File::open(path).ok()?;
     let mut start = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(1024 * 1024)
-        .read_to_end(&mut start)
-        .ok()?;
-    let end = start.iter().position(|b| *b == b'\n')?;
-    Some(hash(&start[..end]))
+    let mut chunk = vec![0u8; 4096];
+    while start.len() < 1024 * 1024 {
+        let n = file.read_at(&mut chunk, start.len() as u64).ok()?;
+        if n == 0 {
+            return None;
+        }
+        if let Some(end) = chunk[..n].iter().position(|b| *b == b'\n') {
+            start.extend_from_slice(&chunk[..end]);
+            return Some(hash(&start));
+        }
+        start.extend_from_slice(&chunk[..n]);
+    }
+    None
 }
 
 /// The SHA-256 of a stored line, hex.
