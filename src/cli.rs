@@ -115,7 +115,7 @@ pub enum Command {
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct OutputArgs {
     /// Print JSON (the same as --format json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
     /// Output format.
@@ -190,7 +190,7 @@ pub struct DashboardArgs {
     pub days: u64,
 
     /// Print the dashboard's data as JSON (the same as --format json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
     /// Markdown (for GitHub and terminals), a self-contained HTML page with

@@ -229,6 +229,16 @@ TOTAL                            11
 
     let csv = reports.run(&["stats", "--by", "branch", "--format", "csv"]);
     assert_eq!(csv.stdout, "branch,count\n(none),6\ndev,1\nmain,4\n");
+
+    // Two formats at once is a usage error naming both, not a silent pick.
+    let both = reports.run(&["stats", "--json", "--format", "csv"]);
+    assert_eq!(both.code, 2, "{}", both.stdout);
+    assert!(
+        both.stderr.contains("'--json' cannot be used with '--format"),
+        "{}",
+        both.stderr
+    );
+    assert!(both.stdout.is_empty());
 }
 
 #[test]
