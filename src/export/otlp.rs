@@ -87,6 +87,29 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
+/// Refuses an endpoint that is not an `http(s)://host…` URL up front, so a
+/// typo is reported where it was made instead of as a failed send later
+/// (or never, when there is nothing to send).
+fn check_url(url: &str) -> Result<()> {
+    let parsed = url.parse::<ureq::http::Uri>().ok();
+    let scheme_ok = parsed
+        .as_ref()
+        .and_then(|u| u.scheme_str())
+        .is_some_and(|s| s == "http" || s == "https");
+    let host_ok = parsed
+        .as_ref()
+        .and_then(|u| u.host())
+        .is_some_and(|h| !h.is_empty());
+    if scheme_ok && host_ok {
+        Ok(())
+    } else {
+        Err(Error::usage(
+            format!("`{url}` is not an OTLP/HTTP endpoint URL"),
+            "give an http:// or https:// URL with a host, e.g. --endpoint http://collector:4318",
+        ))
+    }
+}
+
 impl Settings {
     /// The settings from `--endpoint`, the `OTEL_EXPORTER_OTLP_*`
     /// variables, and `[export.otlp]`, strongest first.
@@ -96,24 +119,28 @@ impl Settings {
         repository_url: Option<String>,
     ) -> Result<Settings> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let base = |url: &str| format!("{}/v1/logs", url.trim_end_matches('/'));
-        let url = if let Some(url) = flag {
-            if url.trim_end_matches('/').ends_with("/v1/logs") {
-                url.to_string()
-            } else {
-                base(url)
-            }
+        // The URL as given, and whether `/v1/logs` is still to be appended
+        // (the signal-specific variable names the full URL already).
+        let (given, append) = if let Some(url) = flag {
+            (url.to_string(), true)
         } else if let Some(url) = env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") {
-            url
+            (url, false)
         } else if let Some(url) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
-            base(&url)
+            (url, true)
         } else if let Some(url) = config.and_then(|c| c.endpoint.clone()) {
-            base(&url)
+            (url, true)
         } else {
             return Err(Error::usage(
                 "no OTLP endpoint is configured",
                 "pass --endpoint http://collector:4318, set OTEL_EXPORTER_OTLP_ENDPOINT, or set endpoint in [export.otlp]",
             ));
+        };
+        check_url(&given)?;
+        let trimmed = given.trim_end_matches('/');
+        let url = if append && !trimmed.ends_with("/v1/logs") {
+            format!("{trimmed}/v1/logs")
+        } else {
+            given
         };
         let mut headers = env("OTEL_EXPORTER_OTLP_HEADERS")
             .map(|h| pairs(&h))
@@ -508,6 +535,18 @@ mod tests {
             "git@github.com:o/r.git"
         );
         assert_eq!(without_email("Dev <dev@example.com>"), "Dev");
+    }
+
+    #[test]
+    fn endpoints_are_checked_and_completed() {
+        let url = |flag: &str| Settings::resolve(Some(flag), None, None).map(|s| s.url);
+        assert_eq!(url("http://c:4318").unwrap(), "http://c:4318/v1/logs");
+        assert_eq!(url("https://c/v1/logs/").unwrap(), "https://c/v1/logs/");
+        for bad in ["c:4318", "http://", "ftp://c", "localhost"] {
+            let err = url(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+            assert!(err.to_string().contains(bad), "{err}");
+        }
     }
 
     #[test]
