@@ -63,6 +63,11 @@ pub enum Error {
     #[error("`{}` is a bare repository: commits are not made there, so there is nothing for hooks to check", path.display())]
     BareRepository { path: PathBuf },
 
+    /// Git's `safe.directory` protection: the repository belongs to another
+    /// user, and git (like libgit2) will not read its config or hooks.
+    #[error("git refuses to open `{}`: it is owned by another user", path.display())]
+    UnsafeRepository { path: PathBuf },
+
     /// libgit2 or the git program failed.
     #[error("git failed while {action}: {message}")]
     Git { action: String, message: String },
@@ -138,6 +143,10 @@ impl Error {
             Error::BareRepository { .. } => {
                 Some("run `enforce install` inside a clone that has a work tree".into())
             }
+            Error::UnsafeRepository { path } => Some(format!(
+                "if you trust it, run `git config --global --add safe.directory {}`",
+                path.display()
+            )),
             Error::Git { .. } => None,
             Error::GitMissing => Some("install git (e.g. `apt-get install git`) and try again".into()),
             Error::UnknownHook { .. } | Error::ClosedPipe => None,

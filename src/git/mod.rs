@@ -107,6 +107,9 @@ impl Git {
                 inner,
             })),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::Owner => Err(Error::UnsafeRepository {
+                path: owned_path(&e).unwrap_or_else(|| cwd.to_path_buf()),
+            }),
             Err(e) => Err(git2_error("opening the repository", e)),
         }
     }
@@ -543,6 +546,14 @@ impl Git {
 /// (`core.hooksPath` when set, else `<common git dir>/hooks`), absolute.
 pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
     process::hooks_dir(cwd)
+}
+
+/// The path in libgit2's "repository path '…' is not owned by current user".
+fn owned_path(e: &git2::Error) -> Option<PathBuf> {
+    let message = e.message();
+    let start = message.find('\'')? + 1;
+    let end = start + message[start..].find('\'')?;
+    Some(PathBuf::from(&message[start..end]))
 }
 
 fn git2_error(action: &str, e: git2::Error) -> Error {

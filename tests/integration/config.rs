@@ -162,3 +162,58 @@ fn values_that_cannot_work_are_rejected_with_position() {
         assert!(stderr.contains(message), "{text}: {stderr}");
     }
 }
+
+/// A repository owned by another user is refused the way git refuses it,
+/// with the `safe.directory` line that lets the user opt in. Changing a
+/// file's owner needs root; elsewhere there is no way to build the case.
+#[test]
+fn a_repository_owned_by_another_user_names_safe_directory() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("theirs");
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "65534"])
+        .arg(&repo.root)
+        .output()
+        .unwrap();
+    if !chown.status.success() || !nix_is_root() {
+        eprintln!("skipped: changing a repository's owner needs root");
+        return;
+    }
+    let root = repo.root.canonicalize().unwrap();
+    let hint = format!(
+        "hint: if you trust it, run `git config --global --add safe.directory {}`",
+        root.display()
+    );
+    sandbox
+        .enforce(&root)
+        .arg("status")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is owned by another user").and(predicate::str::contains(hint)));
+
+    // Following the hint, with git's own command, works.
+    let global = sandbox.path().join("home/.gitconfig");
+    std::fs::create_dir_all(global.parent().unwrap()).unwrap();
+    let set = sandbox
+        .command("git", sandbox.path())
+        .env("GIT_CONFIG_GLOBAL", &global)
+        .args(["config", "--global", "--add", "safe.directory"])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(set.success());
+    sandbox
+        .enforce(&root)
+        .env("GIT_CONFIG_GLOBAL", &global)
+        .arg("stats")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Enforcement Stats"));
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
