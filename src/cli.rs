@@ -111,6 +111,12 @@ pub enum Command {
     Demo(DemoArgs),
 }
 
+/// A window in days: whole days, at most 365,000 (a thousand years), so
+/// that every window names a date the reports can print.
+fn days() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=crate::report::MAX_DAYS)
+}
+
 /// How a report is printed.
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct OutputArgs {
@@ -136,7 +142,7 @@ impl OutputArgs {
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// The window: events of the last N days.
-    #[arg(short, long, default_value_t = 7, value_name = "N")]
+    #[arg(short, long, default_value_t = 7, value_name = "N", value_parser = days())]
     pub days: u64,
 
     /// Count by this instead of by event type (`day` gives a time series).
@@ -150,7 +156,7 @@ pub struct StatsArgs {
 #[derive(Debug, Args)]
 pub struct EventsArgs {
     /// The window: events of the last N days.
-    #[arg(short, long, default_value_t = 1, value_name = "N")]
+    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = days())]
     pub days: u64,
 
     /// Only events of this type (any case).
@@ -186,7 +192,7 @@ pub struct DashboardArgs {
     pub output: Option<PathBuf>,
 
     /// The window for event counts, top rules and bypasses.
-    #[arg(short, long, default_value_t = 7, value_name = "N")]
+    #[arg(short, long, default_value_t = 7, value_name = "N", value_parser = days())]
     pub days: u64,
 
     /// Print the dashboard's data as JSON (the same as --format json).
@@ -209,7 +215,7 @@ pub enum DashboardFormat {
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
     /// Keep the events of the last N days.
-    #[arg(short, long, default_value_t = 30, value_name = "N")]
+    #[arg(short, long, default_value_t = 30, value_name = "N", value_parser = days())]
     pub days: u64,
 
     /// Say what would be removed and kept; write nothing.
@@ -273,7 +279,7 @@ pub struct OtlpArgs {
 #[derive(Debug, Args)]
 pub struct FlatArgs {
     /// Only events of the last N days [default: all].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = days())]
     pub days: Option<u64>,
 
     /// Only events of this type (any case).

@@ -102,7 +102,15 @@ fn push_option(argv: &mut Vec<OsString>, key: &str, flag: &str, value: &Value) -
         )
     };
     match key {
-        "days" | "limit" => {
+        "days" => {
+            let n = value
+                .as_u64()
+                .filter(|n| *n <= crate::report::MAX_DAYS)
+                .ok_or_else(|| wrong("a whole number of days, at most 365000"))?;
+            argv.push(flag.into());
+            argv.push(n.to_string().into());
+        }
+        "limit" => {
             let n = value.as_u64().ok_or_else(|| wrong("a whole number"))?;
             argv.push(flag.into());
             argv.push(n.to_string().into());
@@ -245,7 +253,11 @@ mod tests {
             ),
             (
                 r#"{"action": "stats", "days": "x"}"#,
-                "`days` must be a whole number, not \"x\"",
+                "`days` must be a whole number of days, at most 365000, not \"x\"",
+            ),
+            (
+                r#"{"action": "cleanup", "days": 365001}"#,
+                "`days` must be a whole number of days, at most 365000, not 365001",
             ),
             (
                 r#"{"action": "alert", "quiet": 1}"#,

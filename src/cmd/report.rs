@@ -1,8 +1,6 @@
 //! The report commands: `stats`, `events`, `score`, `alert`, `dashboard`,
 //! `cleanup`. Each streams the log once through its fold and prints a view.
 
-use chrono::Duration;
-
 use crate::cli::{AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs};
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::{PREDECESSOR_TYPES, cleanup, types};
@@ -149,7 +147,7 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
 }
 
 pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
-    let cutoff = report::now()? - Duration::days(args.days.min(365_000) as i64);
+    let cutoff = report::now()? - report::days_duration(args.days);
     let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor();

@@ -71,8 +71,12 @@ impl Window {
     }
 }
 
-fn days_duration(days: u64) -> Duration {
-    Duration::days(days.min(365_000) as i64)
+/// The longest window a report takes (a thousand years): every window then
+/// starts at a date that can be printed. The CLI refuses longer ones.
+pub const MAX_DAYS: u64 = 365_000;
+
+pub fn days_duration(days: u64) -> Duration {
+    Duration::days(days.min(MAX_DAYS) as i64)
 }
 
 /// A stored line and where it starts in the file.

@@ -239,6 +239,15 @@ TOTAL                            11
         both.stderr
     );
     assert!(both.stdout.is_empty());
+
+    // A window longer than a thousand years is refused, not silently cut.
+    let far = reports.run(&["cleanup", "--days", "365001", "--dry-run"]);
+    assert_eq!(far.code, 2, "{}", far.stdout);
+    assert!(
+        far.stderr.contains("365001 is not in 0..=365000"),
+        "{}",
+        far.stderr
+    );
 }
 
 #[test]
