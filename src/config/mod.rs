@@ -499,6 +499,29 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             return Err(error_at(text, path, alert.span().start, problem));
         }
     }
+    let score = &config.score;
+    let problem = if score.excellent_below > score.concerning_from
+        || score.concerning_from > score.critical_above.saturating_add(1)
+    {
+        Some(format!(
+            "the [score] thresholds must rise: excellent_below ({}) ≤ concerning_from ({}) ≤ critical_above + 1 ({}), or a rating could never be reached",
+            score.excellent_below,
+            score.concerning_from,
+            score.critical_above.saturating_add(1)
+        ))
+    } else if score.window_days.get() > crate::report::MAX_DAYS {
+        Some(format!(
+            "`window_days` in [score] is at most {} (a thousand years), got {}",
+            crate::report::MAX_DAYS,
+            score.window_days.get()
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let at = text.find("[score]").unwrap_or(0);
+        return Err(error_at(text, path, at, &problem));
+    }
     if let Some(file) = &config.telemetry.events_file
         && file.get_ref().as_os_str().is_empty()
     {

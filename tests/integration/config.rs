@@ -27,6 +27,14 @@ fn check_reports_errors_with_line_and_column() {
             "[telemetry]\nevents_file = \"\"\n",
             "2:15: `events_file` is empty: name a file, or remove the key to use the default",
         ),
+        (
+            "# thresholds\n[score]\nconcerning_from = 1\n",
+            "2:1: the [score] thresholds must rise: excellent_below (2) ≤ concerning_from (1) ≤ critical_above + 1 (11), or a rating could never be reached",
+        ),
+        (
+            "[score]\nwindow_days = 365001\n",
+            "1:1: `window_days` in [score] is at most 365000 (a thousand years), got 365001",
+        ),
     ];
     for (text, message) in cases {
         repo.write(".enforce.toml", text);
