@@ -149,28 +149,31 @@ pub fn error_object(err: &Error) -> String {
     crate::view::json(&Value::Object(object))
 }
 
-/// Whether `args` is the JSON form: one argument starting with `{`, after
-/// only global options (`--events-file PATH`). Returns those options and
-/// the JSON text.
-pub fn detect(args: &[OsString]) -> Option<(&[OsString], &str)> {
-    let (last, rest) = args.split_last()?;
-    let text = last.to_str().filter(|t| t.trim_start().starts_with('{'))?;
-    let globals = rest.get(1..)?;
-    let mut i = 0;
-    while i < globals.len() {
-        match globals[i].to_str() {
-            Some("--events-file") => i += 2,
-            Some(flag) if flag.starts_with("--events-file=") => i += 1,
+/// Whether `args` is the JSON form: one argument starting with `{`, before
+/// or after global options (`--events-file PATH`) and nothing else.
+/// Returns those options and the JSON text.
+pub fn detect(args: &[OsString]) -> Option<(Vec<OsString>, &str)> {
+    let mut globals = Vec::new();
+    let mut text = None;
+    let mut rest = args.get(1..)?.iter();
+    while let Some(arg) = rest.next() {
+        match arg.to_str() {
+            Some("--events-file") => {
+                globals.push(arg.clone());
+                globals.push(rest.next()?.clone());
+            }
+            Some(flag) if flag.starts_with("--events-file=") => globals.push(arg.clone()),
+            Some(json) if json.trim_start().starts_with('{') && text.is_none() => text = Some(json),
             _ => return None,
         }
     }
-    (i == globals.len()).then_some((globals, text))
+    Some((globals, text?))
 }
 
 /// Runs the JSON form; errors are printed as JSON on stdout.
-pub fn run(globals: &[OsString], text: &str) -> i32 {
+pub fn run(globals: Vec<OsString>, text: &str) -> i32 {
     let outcome = translate(text).and_then(|mut argv| {
-        argv.splice(1..1, globals.iter().cloned());
+        argv.splice(1..1, globals);
         let is_dashboard_file = argv.iter().any(|a| a == "dashboard") && !argv.iter().any(|a| a == "--json");
         let code = super::dispatch(argv.clone())?;
         if is_dashboard_file {
@@ -202,6 +205,32 @@ pub fn run(globals: &[OsString], text: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_form_takes_global_options_on_either_side() {
+        let detect_in = |words: &[&str]| {
+            let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+            detect(&argv).map(|(globals, text)| (globals.len(), text.to_string()))
+        };
+        let json = r#"{"action":"stats"}"#;
+        assert_eq!(detect_in(&["enforce", json]), Some((0, json.into())));
+        assert_eq!(
+            detect_in(&["enforce", "--events-file", "x", json]),
+            Some((2, json.into()))
+        );
+        assert_eq!(
+            detect_in(&["enforce", json, "--events-file=x"]),
+            Some((1, json.into()))
+        );
+        assert_eq!(
+            detect_in(&["enforce", "--events-file", "{x", json]),
+            Some((2, json.into()))
+        );
+        assert_eq!(detect_in(&["enforce", json, json]), None);
+        assert_eq!(detect_in(&["enforce", json, "--days", "3"]), None);
+        assert_eq!(detect_in(&["enforce", "--events-file", "x"]), None);
+        assert_eq!(detect_in(&["enforce", json, "--events-file"]), None);
+    }
 
     fn args(text: &str) -> Vec<String> {
         translate(text)
