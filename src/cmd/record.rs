@@ -9,6 +9,11 @@ use crate::error::{EXIT_OK, Error, Result};
 use crate::event::{Event, is_valid_event_type};
 use crate::workspace::Workspace;
 
+/// The largest event `record` writes. Readers skip (and count) lines over
+/// [`crate::event::MAX_LINE_BYTES`]; the margin keeps every recorded event
+/// readable.
+const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
 pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i32> {
     // Validate everything before resolving the workspace: bad input must
     // never half-write anything.
@@ -46,6 +51,13 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
     let details = details(json, &args.detail)?;
     let workspace = Workspace::load(cwd, events_flag)?;
     let event = Event::now(args.event_type, args.source, details);
+    let size = serde_json::to_vec(&event.details).map_or(0, |d| d.len()) + event.source.len();
+    if size > MAX_RECORD_BYTES {
+        return Err(Error::usage(
+            format!("the event is {size} bytes; `record` takes at most {MAX_RECORD_BYTES} (1 MiB)"),
+            "keep large data elsewhere and put its path or URL in the details",
+        ));
+    }
     let head = workspace.events.append(&event, workspace.timestamp_format())?;
     workspace.publish_head(Some(head));
     Ok(EXIT_OK)

@@ -219,6 +219,9 @@ impl<'de> Deserialize<'de> for DetailsShape {
 /// Reads a stored line as an event without its details (left empty);
 /// `None` exactly when [`parse_line`] would say it is not an event.
 pub fn parse_head(line: &[u8]) -> Option<Event> {
+    if line.len() > MAX_LINE_BYTES {
+        return None;
+    }
     if let Some(event) = fast_head(line) {
         return event;
     }
@@ -284,8 +287,17 @@ fn fast_head(line: &[u8]) -> Option<Option<Event>> {
     }))
 }
 
+/// The longest line read as an event. Events enforce writes are a few
+/// kilobytes (file lists are capped); a longer line is counted as malformed
+/// without being parsed or held in memory whole, so one runaway line cannot
+/// make every report slow or large. Cleanup still keeps it verbatim.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Reads one stored line as an event; `None` when it is not one.
 pub fn parse_line(line: &[u8]) -> Option<Event> {
+    if line.len() > MAX_LINE_BYTES {
+        return None;
+    }
     serde_json::from_slice::<StoredEvent>(line)
         .ok()
         .and_then(StoredEvent::into_event)
@@ -336,7 +348,7 @@ impl<R: Read> Iterator for Reader<R> {
         let inner = self.inner.as_mut()?;
         loop {
             self.buf.clear();
-            match inner.read_until(b'\n', &mut self.buf) {
+            match read_line_capped(inner, &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => return Some(Err(e)),
@@ -357,9 +369,50 @@ impl<R: Read> Iterator for Reader<R> {
     }
 }
 
+/// Like `read_until(b'\n')`, but holds at most [`MAX_LINE_BYTES`] + 1 bytes
+/// of a line: the rest of a longer one is read past, not stored (the line
+/// then fails to parse, as it would anyway). Returns the bytes consumed.
+fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = (MAX_LINE_BYTES + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&available[..take.min(room)]);
+        reader.consume(take);
+        consumed += take;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlong_line_is_counted_not_held() {
+        let event = r#"{"timestamp":"2026-11-21T14:03:07+00:00","event_type":"a","source":"s","details":{}}"#;
+        let long = format!("{{\"x\":\"{}\"}}", "y".repeat(3 * MAX_LINE_BYTES));
+        let text = format!("{event}\n{long}\n{event}\n");
+        let mut reader = Reader::new(Some(text.as_bytes()));
+        assert_eq!(reader.by_ref().filter_map(|e| e.ok()).count(), 2);
+        assert_eq!(reader.malformed(), 1);
+        assert_eq!(reader.first_malformed_line(), Some(2));
+        assert!(reader.buf.capacity() <= MAX_LINE_BYTES * 2 + 64);
+        assert!(parse_head(long.as_bytes()).is_none());
+    }
 
     fn read_all(text: &str) -> (Vec<Event>, u64) {
         let mut reader = Reader::new(Some(text.as_bytes()));

@@ -16,7 +16,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use log::{EventLog, Reader};
+pub use log::{EventLog, MAX_LINE_BYTES, Reader};
 pub use recorder::Recorder;
 pub use timestamp::TimestampFormat;
 

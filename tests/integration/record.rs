@@ -100,6 +100,23 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
         "nothing may be written on bad input"
     );
 
+    // An event too large for readers to hold is refused, not written.
+    let big = format!("{{\"a\":\"{}\"}}", "x".repeat(1024 * 1024));
+    let out = assert_cmd::Command::from_std(sandbox.enforce(&repo.root))
+        .args(["record", "big", "-s", "x", "--details", "-"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "enforce: the event is 1048585 bytes; `record` takes at most 1048576 (1 MiB)\nhint: "
+        ),
+        "{stderr}"
+    );
+    assert!(!repo.events_file().exists());
+
     // A missing --source is a usage error from the argument parser.
     sandbox
         .enforce(&repo.root)
