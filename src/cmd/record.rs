@@ -12,7 +12,7 @@ use crate::workspace::Workspace;
 /// The largest event `record` writes. Readers skip (and count) lines over
 /// [`crate::event::MAX_LINE_BYTES`]; the margin keeps every recorded event
 /// readable.
-const MAX_RECORD_BYTES: usize = 1024 * 1024;
+const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i32> {
     // Validate everything before resolving the workspace: bad input must
@@ -54,7 +54,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
     let size = serde_json::to_vec(&event.details).map_or(0, |d| d.len()) + event.source.len();
     if size > MAX_RECORD_BYTES {
         return Err(Error::usage(
-            format!("the event is {size} bytes; `record` takes at most {MAX_RECORD_BYTES} (1 MiB)"),
+            format!("the event is {size} bytes; `record` takes at most {MAX_RECORD_BYTES} (8 MiB)"),
             "keep large data elsewhere and put its path or URL in the details",
         ));
     }

@@ -101,7 +101,7 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
     );
 
     // An event too large for readers to hold is refused, not written.
-    let big = format!("{{\"a\":\"{}\"}}", "x".repeat(1024 * 1024));
+    let big = format!("{{\"a\":\"{}\"}}", "x".repeat(8 * 1024 * 1024));
     let out = assert_cmd::Command::from_std(sandbox.enforce(&repo.root))
         .args(["record", "big", "-s", "x", "--details", "-"])
         .write_stdin(big)
@@ -111,7 +111,7 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.starts_with(
-            "enforce: the event is 1048585 bytes; `record` takes at most 1048576 (1 MiB)\nhint: "
+            "enforce: the event is 8388617 bytes; `record` takes at most 8388608 (8 MiB)\nhint: "
         ),
         "{stderr}"
     );
