@@ -26,10 +26,6 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The event type of the line `cleanup` leaves where it removed lines.
 pub const CHECKPOINT: &str = "log_checkpoint";
 
-/// How far back an append looks for the last chained line when the last
-/// line is not chained: appends must cost the same on any size of log.
-const SEQ_SEARCH_BYTES: u64 = 1024 * 1024;
-
 /// The end of the chain: the last chained line's sequence number and the
 /// hash of the last line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -191,24 +187,99 @@ pub fn next_link(file: &File, len: u64) -> io::Result<Next> {
     if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
         return Ok(Next { seq: seq + 1, prev });
     }
-    // The last line is not chained: look a bounded way back for one that is.
-    let floor = len.saturating_sub(SEQ_SEARCH_BYTES);
-    let mut cursor = start;
-    while cursor > floor {
-        let line_end = cursor - 1;
-        let line_start_at = line_start(file, line_end)?.max(floor);
-        let line = read_range(file, line_start_at, line_end)?;
-        if let Some(links) = Links::of(&line) {
-            if let Some((_, seq)) = links.checkpoint() {
-                return Ok(Next { seq: seq + 1, prev });
+    // The last line is not chained (another tool wrote it): the sequence
+    // goes on from the last line that is. Found by searching back for the
+    // text only such lines hold, so the cost is the bytes others wrote since
+    // enforce last appended (once, the whole of a log enforce never wrote).
+    let seq = last_link_before(file, start)?.map_or(1, |seq| seq + 1);
+    Ok(Next { seq, prev })
+}
+
+/// The sequence number of the last chained line (or checkpoint) that ends
+/// before `before`, a line start.
+///
+/// Reads back a chunk at a time and looks only at lines holding a `"seq"`
+/// key or the checkpoint type; each candidate is cut from the chunk in
+/// memory (read apart only when it crosses the chunk), so the cost is
+/// linear in the bytes searched.
+fn last_link_before(file: &File, before: u64) -> io::Result<Option<u64>> {
+    use memchr::memmem::FinderRev;
+    const CHUNK: u64 = 1024 * 1024;
+    let seq_key = FinderRev::new(b"\"seq\"");
+    let checkpoint = FinderRev::new(CHECKPOINT.as_bytes());
+    let overlap = CHECKPOINT.len() as u64;
+    let mut hi = before;
+    while hi > 0 {
+        let lo = hi.saturating_sub(CHUNK);
+        let chunk = read_range(file, lo, hi)?;
+        // The part of the chunk still to search: shrinks past each candidate.
+        let mut end = chunk.len();
+        // The last match of each key below `end`. Kept between candidates
+        // (a search runs again only once `end` passes its match), so each
+        // chunk is searched once per key, not once per candidate.
+        let mut seq_at = seq_key.rfind(&chunk);
+        let mut checkpoint_at = checkpoint.rfind(&chunk);
+        loop {
+            let below = |at: Option<usize>, finder: &FinderRev, len: usize| match at {
+                Some(i) if i + len > end => finder.rfind(&chunk[..end]),
+                other => other,
+            };
+            seq_at = below(seq_at, &seq_key, 5);
+            checkpoint_at = below(checkpoint_at, &checkpoint, CHECKPOINT.len());
+            let found = match (seq_at, checkpoint_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(at) = found else {
+                // A key may straddle `lo`: the next chunk overlaps this one.
+                hi = if lo == 0 {
+                    0
+                } else {
+                    (lo + overlap).min(lo + end as u64)
+                };
+                break;
+            };
+            let start = memchr::memrchr(b'\n', &chunk[..at]).map(|i| i + 1);
+            let stop = memchr::memchr(b'\n', &chunk[at..]).map(|i| at + i);
+            let (line_start_at, links) = match (start, stop) {
+                (Some(a), Some(b)) => (lo + a as u64, Links::of(&chunk[a..b])),
+                _ => {
+                    let a = line_start(file, lo + at as u64)?;
+                    let b = line_end(file, lo + at as u64, before)?;
+                    (a, Links::of(&read_range(file, a, b)?))
+                }
+            };
+            if let Some(links) = links {
+                if let Some((_, seq)) = links.checkpoint() {
+                    return Ok(Some(seq));
+                }
+                if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
+                    return Ok(Some(seq));
+                }
             }
-            if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
-                return Ok(Next { seq: seq + 1, prev });
+            if line_start_at <= lo {
+                hi = line_start_at;
+                break;
             }
+            end = (line_start_at - lo) as usize;
         }
-        cursor = line_start_at;
     }
-    Ok(Next { seq: 1, prev })
+    Ok(None)
+}
+
+/// The offset of the newline ending the line that holds `at` (or `limit`).
+fn line_end(file: &File, at: u64, limit: u64) -> io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut cursor = at;
+    while cursor < limit {
+        let to = limit.min(cursor + CHUNK);
+        let chunk = read_range(file, cursor, to)?;
+        if let Some(i) = memchr::memchr(b'\n', &chunk) {
+            return Ok(cursor + i as u64);
+        }
+        cursor = to;
+    }
+    Ok(limit)
 }
 
 fn byte_at(file: &File, at: u64) -> io::Result<u8> {
@@ -486,5 +557,44 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(GENESIS.len(), 64);
+    }
+
+    /// The search back over other tools' lines: past decoys holding a
+    /// `"seq"` key, across chunk boundaries, and stopping at a checkpoint.
+    #[test]
+    fn the_sequence_goes_on_from_the_last_link_however_far_back() {
+        use std::fs;
+        use std::io::Write;
+        let dir = assert_fs::TempDir::new().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let chained = format!(r#"{{"event_type":"a","seq":7,"prev":"{GENESIS}"}}"#);
+        let decoy = r#"{"event_type":"b","details":{"seq":99}}"#;
+        let checkpoint = format!(
+            r#"{{"event_type":"{CHECKPOINT}","details":{{"last_removed_hash":"{GENESIS}","last_removed_seq":41}}}}"#
+        );
+        let write = |lines: &[&str], repeat: usize| {
+            let mut file = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap();
+            for _ in 0..repeat {
+                for line in lines {
+                    writeln!(file, "{line}").unwrap();
+                }
+            }
+        };
+        let next = || {
+            let file = File::open(&path).unwrap();
+            next_link(&file, file.metadata().unwrap().len()).unwrap().seq
+        };
+        write(&[&chained], 1);
+        write(&[decoy], 70_000); // 2.7 MiB: three chunks
+        assert_eq!(next(), 8);
+        write(&[&checkpoint], 1);
+        write(&[decoy], 40_000);
+        assert_eq!(next(), 42);
+        fs::write(&path, format!("{decoy}\n").repeat(30_000)).unwrap();
+        assert_eq!(next(), 1);
     }
 }

@@ -60,6 +60,41 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
     );
 }
 
+/// Another tool writing to the same log between two appends, however much,
+/// leaves the chain intact: the sequence goes on from the last chained line.
+#[test]
+fn lines_other_tools_append_in_between_do_not_break_the_sequence() {
+    use std::io::Write;
+    let repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    assert_eq!(repo.enforce(&["record", "first", "-s", "x"]).code, 0);
+    let mut foreign = String::new();
+    for i in 0..12_000 {
+        foreign.push_str(&format!(
+            "{{\"timestamp\": \"2026-11-20T10:00:00\", \"event_type\": \"import_blocked\", \"source\": \"guards.py\", \"details\": {{\"n\": {i}, \"seq\": \"not a link\"}}}}\n"
+        ));
+    }
+    foreign.push_str(&format!(
+        "{{\"event_type\": \"x\", \"pad\": \"{}\"}}\n",
+        "p".repeat(3 << 20)
+    ));
+    assert!(foreign.len() > 4 << 20);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(repo.repo.events_file())
+        .unwrap()
+        .write_all(foreign.as_bytes())
+        .unwrap();
+    assert_eq!(repo.enforce(&["record", "second", "-s", "x"]).code, 0);
+    assert_eq!(lines(&repo).last().unwrap()["seq"], 2);
+    let verify = repo.enforce(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("2 chained, 12001 unchained"),
+        "{}",
+        verify.stdout
+    );
+}
+
 #[test]
 fn a_deleted_log_started_anew_is_caught_through_the_ref() {
     let repo = HookRepo::new("");
