@@ -230,24 +230,24 @@ TOTAL                            11
     let csv = reports.run(&["stats", "--by", "branch", "--format", "csv"]);
     assert_eq!(csv.stdout, "branch,count\n(none),6\ndev,1\nmain,4\n");
 
-    // Two formats at once is a usage error naming both, not a silent pick.
-    let both = reports.run(&["stats", "--json", "--format", "csv"]);
-    assert_eq!(both.code, 2, "{}", both.stdout);
-    assert!(
-        both.stderr.contains("'--json' cannot be used with '--format"),
-        "{}",
-        both.stderr
-    );
-    assert!(both.stdout.is_empty());
-
-    // A window longer than a thousand years is refused, not silently cut.
-    let far = reports.run(&["cleanup", "--days", "365001", "--dry-run"]);
-    assert_eq!(far.code, 2, "{}", far.stdout);
-    assert!(
-        far.stderr.contains("365001 is not in 0..=365000"),
-        "{}",
-        far.stderr
-    );
+    // Usage errors, not silent choices: two formats at once, and a window
+    // longer than a thousand years.
+    let refused: [(&[&str], &str); 2] = [
+        (
+            &["stats", "--json", "--format", "csv"],
+            "'--json' cannot be used with '--format",
+        ),
+        (
+            &["cleanup", "--days", "365001", "--dry-run"],
+            "365001 is not in 0..=365000",
+        ),
+    ];
+    for (args, message) in refused {
+        let ran = reports.run(args);
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.stdout);
+        assert!(ran.stderr.contains(message), "{args:?}: {}", ran.stderr);
+        assert!(ran.stdout.is_empty(), "{args:?}");
+    }
 }
 
 #[test]
