@@ -16,6 +16,7 @@ mod fault;
 pub mod git;
 pub mod hook;
 pub mod install;
+pub mod notice;
 mod output;
 pub mod report;
 pub mod rules;
@@ -91,8 +92,5 @@ fn report(err: &Error) {
     if matches!(err, Error::ClosedPipe) {
         return;
     }
-    eprintln!("enforce: {err}");
-    if let Some(hint) = err.hint() {
-        eprintln!("hint: {hint}");
-    }
+    notice::error(err);
 }
