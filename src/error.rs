@@ -82,6 +82,14 @@ pub enum Error {
     )]
     UnknownHook { name: String },
 
+    /// A hook was started without an argument git always passes it.
+    #[error("the `{hook}` hook needs {missing}")]
+    HookArgument {
+        hook: &'static str,
+        missing: &'static str,
+        example: &'static str,
+    },
+
     /// Standard output was closed by the reader (`enforce … | head`).
     #[error("standard output was closed")]
     ClosedPipe,
@@ -149,6 +157,9 @@ impl Error {
             )),
             Error::Git { .. } => None,
             Error::GitMissing => Some("install git (e.g. `apt-get install git`) and try again".into()),
+            Error::HookArgument { example, .. } => {
+                Some(format!("git passes it; to run the hook by hand: {example}"))
+            }
             Error::UnknownHook { .. } | Error::ClosedPipe => None,
             Error::HookConflict { hook, kept } => Some(format!(
                 "merge `{}` into `{}` (or move one of them away), then run `enforce install` again",

@@ -16,6 +16,7 @@ mod fault;
 pub mod git;
 pub mod hook;
 pub mod install;
+pub mod judge;
 pub mod notice;
 mod output;
 pub mod report;

@@ -28,14 +28,6 @@ fn rank(mode: Mode) -> u8 {
     }
 }
 
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Enforce => "enforce",
-        Mode::Audit => "audit",
-        Mode::Off => "off",
-    }
-}
-
 fn merges_name(policy: MergePolicy) -> &'static str {
     match policy {
         MergePolicy::Exempt => "exempt",
@@ -78,8 +70,8 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
     d.add(
         "review",
         "mode",
-        mode_name(o.mode),
-        mode_name(n.mode),
+        Mode::as_str(o.mode),
+        Mode::as_str(n.mode),
         rank(n.mode) < rank(o.mode),
     );
     d.add(
@@ -122,8 +114,8 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
     d.add(
         "agent-trailer",
         "mode",
-        mode_name(o.mode),
-        mode_name(n.mode),
+        Mode::as_str(o.mode),
+        Mode::as_str(n.mode),
         rank(n.mode) < rank(o.mode),
     );
     d.add(
@@ -218,8 +210,8 @@ fn content_diff(d: &mut Diff, name: &str, old: &ContentRule, new: &ContentRule) 
     d.add(
         name,
         "mode",
-        mode_name(old.mode),
-        mode_name(new.mode),
+        Mode::as_str(old.mode),
+        Mode::as_str(new.mode),
         rank(new.mode) < rank(old.mode),
     );
     // Whether a new pattern matches less cannot be known in general: any

@@ -251,6 +251,17 @@ pub enum Mode {
     Off,
 }
 
+impl Mode {
+    /// The name used in the config file and in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Audit => "audit",
+            Mode::Off => "off",
+        }
+    }
+}
+
 /// How a rule treats merge commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -12,7 +12,9 @@
 
 mod diff;
 mod diff_text;
+pub mod operation;
 mod process;
+pub mod state;
 pub mod trailers;
 
 use std::ffi::OsStr;
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use diff::{AddedFile, Change, Patch};
+pub use operation::Operation;
 
 /// Where a repository lives on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +76,19 @@ pub struct CommitInfo {
     pub tree: String,
     pub parents: Vec<String>,
     pub message: String,
-    /// `Name <email>` of the committer.
-    pub committer: String,
+}
+
+/// What is staged, as [`Git::staged`] reads it.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// The tree the index would commit.
+    pub tree: String,
+    /// HEAD's tree (the empty tree before the first commit).
+    pub base: String,
+    /// The paths that differ between the two.
+    pub paths: Vec<PathBuf>,
+    /// The lines added, when asked for.
+    pub patch: Option<Patch>,
 }
 
 /// The newest entry of HEAD's reflog: what the last ref update did.
@@ -112,13 +126,6 @@ impl Git {
             }),
             Err(e) => Err(git2_error("opening the repository", e)),
         }
-    }
-
-    /// Opens the repository around `cwd`; none is an error.
-    pub fn open(cwd: &Path) -> Result<Git> {
-        Git::discover(cwd)?.ok_or_else(|| Error::NotARepository {
-            path: cwd.to_path_buf(),
-        })
     }
 
     pub fn repo(&self) -> &Repo {
@@ -235,17 +242,11 @@ impl Git {
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
             .map_err(|e| git2_error(&format!("reading commit `{rev}`"), e))?;
-        let committer = commit.committer();
         Ok(CommitInfo {
             sha: commit.id().to_string(),
             tree: commit.tree_id().to_string(),
             parents: commit.parent_ids().map(|id| id.to_string()).collect(),
             message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
-            committer: format!(
-                "{} <{}>",
-                String::from_utf8_lossy(committer.name_bytes()),
-                String::from_utf8_lossy(committer.email_bytes())
-            ),
         })
     }
 
@@ -335,13 +336,6 @@ impl Git {
             action: format!("updating `{refname}`"),
             message: "other processes kept changing it".into(),
         })
-    }
-
-    /// The parents of a commit, or `None` if it does not exist.
-    pub fn parents_of(&self, sha: &str) -> Option<Vec<String>> {
-        let oid = git2::Oid::from_str(sha).ok()?;
-        let commit = self.inner.find_commit(oid).ok()?;
-        Some(commit.parent_ids().map(|id| id.to_string()).collect())
     }
 
     /// Who is committing: `GIT_COMMITTER_NAME`/`EMAIL` when set, else
@@ -437,22 +431,34 @@ impl Git {
 
     /// Whether a merge is being concluded (`MERGE_HEAD` exists).
     pub fn merging(&self) -> bool {
-        self.repo.git_dir.join("MERGE_HEAD").exists()
+        operation::merging(&self.repo.git_dir)
     }
 
-    /// The sequencer operation in progress (cherry-pick, revert, rebase,
-    /// am), judged by git's state files.
-    pub fn sequencer_state(&self) -> Option<&'static str> {
-        let dir = &self.repo.git_dir;
-        [
-            ("rebase-merge", "rebase"),
-            ("rebase-apply", "rebase"),
-            ("CHERRY_PICK_HEAD", "cherry-pick"),
-            ("REVERT_HEAD", "revert"),
-        ]
-        .into_iter()
-        .find(|(file, _)| dir.join(file).exists())
-        .map(|(_, op)| op)
+    /// The operation that made HEAD, given HEAD's newest reflog entry when
+    /// it is the entry for HEAD's commit (see [`operation::of_head`]).
+    pub fn operation_of_head(&self, reflog: Option<&ReflogEntry>) -> Operation {
+        operation::of_head(&self.repo.git_dir, reflog)
+    }
+
+    /// What is staged against `head`: the tree the index would commit, the
+    /// tree it is compared with, the changed paths, and, with
+    /// `lines = Some(max_bytes)`, the lines it adds (from the same diff).
+    pub fn staged(&self, head: &Head, lines: Option<u64>) -> Result<Staged> {
+        let tree = self.index_tree()?;
+        let base = head.tree.clone().unwrap_or_else(|| self.empty_tree().to_string());
+        let (changes, patch) = match lines {
+            Some(max_bytes) => {
+                let (changes, patch) = self.changes_and_added_lines(&base, &tree, max_bytes)?;
+                (changes, Some(patch))
+            }
+            None => (self.changes(&base, &tree)?, None),
+        };
+        Ok(Staged {
+            paths: changes.into_iter().map(|c| c.path).collect(),
+            tree,
+            base,
+            patch,
+        })
     }
 
     /// Whether the repository is large: an index over 256 KB (about 3,000

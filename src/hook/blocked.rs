@@ -4,58 +4,66 @@
 
 use std::fmt::Write;
 
-/// How a blocked rule can be skipped.
+use crate::event::types;
+use crate::judge::{Escape, Failure, Outcome, Rule, RuleVerdict};
+
+/// One rule's block: its failure, and the event a skip is recorded as.
 #[derive(Debug, Clone)]
-pub enum Escape {
-    /// An environment variable skips it; the skip is recorded as `event`.
-    Variable {
-        variable: &'static str,
-        event: &'static str,
-    },
-    /// The rule is required: its variable is ignored.
-    Required { variable: &'static str },
-    /// Only `git commit --no-verify`, recorded after the fact as `event`.
-    NoVerify { event: &'static str },
+pub struct Block<'a> {
+    pub rule: &'a str,
+    pub failure: &'a Failure,
+    pub bypass_event: &'static str,
 }
 
-/// One rule's block.
-#[derive(Debug, Clone)]
-pub struct Block {
-    pub rule: String,
-    pub reason: String,
-    /// Lines that say more (the hits of a content rule, the staged files).
-    pub context: Vec<String>,
-    /// What to do, one command or step a line.
-    pub fix: Vec<String>,
-    pub escape: Escape,
-}
+impl<'a> Block<'a> {
+    /// The block of a verdict that stops the commit.
+    pub fn of(verdict: &'a RuleVerdict) -> Option<Block<'a>> {
+        let Outcome::Failed(failure) = &verdict.outcome else {
+            return None;
+        };
+        verdict.blocks().then(|| Block {
+            rule: verdict.rule.name(),
+            failure,
+            bypass_event: bypass_event(&verdict.rule),
+        })
+    }
 
-impl Block {
     pub fn render(&self) -> String {
+        let failure = self.failure;
         let mut out = format!(
             "enforce: commit blocked by rule `{}`: {}\n",
-            self.rule, self.reason
+            self.rule, failure.reason
         );
-        for line in &self.context {
+        for line in &failure.context {
             let _ = writeln!(out, "  {line}");
         }
         out.push_str("  fix:\n");
-        for line in &self.fix {
+        for line in &failure.fix {
             let _ = writeln!(out, "    {line}");
         }
-        let escape = match &self.escape {
-            Escape::Variable { variable, event } => {
+        let event = self.bypass_event;
+        let escape = match &failure.escape {
+            Escape::Variable { variable } => {
                 format!("{variable}=1 PILOT_SKIP_REASON=\"<why>\" git commit … (recorded as `{event}`)")
             }
             Escape::Required { variable } => {
                 format!("none: `{}` is required, so {variable} is ignored", self.rule)
             }
-            Escape::NoVerify { event } => format!(
+            Escape::NoVerify => format!(
                 "none that is silent: `git commit --no-verify` skips every check and is recorded as `{event}`"
             ),
         };
         let _ = writeln!(out, "  escape hatch: {escape}");
         out
+    }
+}
+
+/// The event a skip of `rule` is recorded as.
+fn bypass_event(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::Review => types::BYPASS_REVIEW,
+        Rule::AgentTrailer => types::BYPASS_AGENT_TRAILER,
+        Rule::Content(_) => types::BYPASS_CONTENT_RULE,
     }
 }
 
@@ -65,15 +73,20 @@ mod tests {
 
     #[test]
     fn renders_in_order() {
-        let block = Block {
-            rule: "review".into(),
+        let failure = Failure {
             reason: "the staged changes have not been reviewed".into(),
+            action: crate::rules::Enforcement::Block,
+            hits: Vec::new(),
             context: vec!["staged: 1 file".into()],
             fix: vec!["enforce review approve".into()],
             escape: Escape::Variable {
                 variable: "PILOT_SKIP_REVIEW",
-                event: "bypass_review",
             },
+        };
+        let block = Block {
+            rule: "review",
+            failure: &failure,
+            bypass_event: "bypass_review",
         };
         assert_eq!(
             block.render(),

@@ -35,19 +35,19 @@ pub fn run_kept(dir: &Path, name: HookName, args: &[OsString]) -> Result<i32> {
     match status.code() {
         Some(code) => {
             if code != EXIT_OK {
-                eprintln!(
-                    "enforce: the kept `{name}` hook `{}` failed with exit code {code}",
+                crate::notice::info(format!(
+                    "the kept `{name}` hook `{}` failed with exit code {code}",
                     path.display()
-                );
+                ));
             }
             Ok(code)
         }
         None => {
             let signal = status.signal().unwrap_or(0);
-            eprintln!(
-                "enforce: the kept `{name}` hook `{}` was killed by signal {signal}",
+            crate::notice::info(format!(
+                "the kept `{name}` hook `{}` was killed by signal {signal}",
                 path.display()
-            );
+            ));
             Ok(128 + signal)
         }
     }

@@ -8,197 +8,120 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::HookName;
+use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts, CommitMsgNote, git_process_id};
-use super::blocked::{Block, Escape};
-use super::context::{HookContext, env_flag, skip_reason, with};
-use crate::config::AgentTrailer;
-use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
-use crate::event::{files_fields, types};
-use crate::git::trailers;
-use crate::rules::agent_trailer::{self, Decision, Problem};
-use crate::rules::{AGENT_TRAILER, Enforcement};
-
-/// The variable that skips the agent-trailer rule.
-pub const SKIP_AGENT_TRAILER: &str = "PILOT_SKIP_AGENT_TRAILER";
+use super::context::{HookContext, env_flag};
+use crate::error::{EXIT_OK, Error, Result};
+use crate::event::files_fields;
+use crate::git::trailers::{self, Trailers};
+use crate::judge::{self, Facts, MessageFacts};
+use crate::notice;
+use crate::rules::SKIP_AGENT_TRAILER;
 
 pub fn run(args: &[OsString]) -> Result<i32> {
-    let Some(path) = args
-        .first()
-        .map(PathBuf::from)
-        .map(|p| std::path::absolute(&p).unwrap_or(p))
-    else {
-        return Err(Error::usage(
-            "the commit-msg hook needs the path of the message file",
-            "git passes it; to run the hook by hand: enforce hook commit-msg .git/COMMIT_EDITMSG",
-        ));
-    };
+    let path = message_file(args)?;
     let ctx = HookContext::load(HookName::CommitMsg)?;
     let raw = fs::read(&path).map_err(|e| Error::io("read the commit message", &path, e))?;
     let message = String::from_utf8_lossy(&raw);
     let comment = ctx.git.comment_string();
     let found = trailers::parse(&message, &comment);
-    let merging = ctx.git.merging();
 
     let attempts = Attempts::new(&ctx.git.repo().git_dir);
     let git_pid = git_process_id();
-    let mut attempt = match attempts.get(git_pid).filter(|a| a.head == ctx.head.commit) {
-        Some(attempt) => attempt,
-        None => Attempt {
-            git_pid,
-            tree: ctx.git.index_tree()?,
-            head: ctx.head.commit.clone(),
-            pre_commit: None,
-            commit_msg: None,
-        },
+    let known = attempts.get(git_pid).filter(|a| a.head == ctx.head.commit);
+    // Without pre-commit's note, what is staged is read here.
+    let staged = match known.as_ref().and_then(|a| a.pre_commit.as_ref()) {
+        Some(_) => None,
+        None => Some(ctx.git.staged(&ctx.head, None)?),
     };
-    let (files, file_count) = match &attempt.pre_commit {
-        Some(note) => (note.files.clone(), note.file_count),
-        None => {
-            let base = ctx
-                .head
-                .tree
-                .clone()
-                .unwrap_or_else(|| ctx.git.empty_tree().to_string());
-            let paths: Vec<PathBuf> = ctx
-                .git
-                .changes(&base, &attempt.tree)?
-                .into_iter()
-                .map(|c| c.path)
-                .collect();
-            files_fields(&paths)
-        }
+    let mut attempt = known.unwrap_or_else(|| Attempt {
+        git_pid,
+        tree: staged.as_ref().map(|s| s.tree.clone()).unwrap_or_default(),
+        head: ctx.head.commit.clone(),
+        pre_commit: None,
+        commit_msg: None,
+    });
+    let (files, file_count) = match (&attempt.pre_commit, &staged) {
+        (Some(note), _) => (note.files.clone(), note.file_count),
+        (None, Some(staged)) => files_fields(&staged.paths),
+        (None, None) => (Vec::new(), 0),
     };
-    let file_details = ctx.file_details(&files, file_count);
-    let config = &ctx.config.agent_trailer;
+    let paths = staged.as_ref().map(|s| s.paths.as_slice()).unwrap_or_default();
 
-    let mut agent = None;
-    match agent_trailer::decide(&found, merging, env_flag(SKIP_AGENT_TRAILER), config) {
-        Decision::Off => {}
-        Decision::MergeExempt => ctx.recorder.record(
-            types::COMMIT_MERGE_EXEMPT,
-            with(file_details, json!({ "rule": AGENT_TRAILER })),
-        ),
-        Decision::Named { agent: name, .. } => agent = Some(name),
-        Decision::Problem { problem, action } => {
-            let reason = problem.reason(config);
-            match action {
-                Enforcement::Bypass => {
-                    ctx.recorder.record(
-                        types::BYPASS_AGENT_TRAILER,
-                        with(
-                            file_details,
-                            json!({
-                                "rule": AGENT_TRAILER,
-                                "reason": skip_reason("PILOT_SKIP_AGENT_TRAILER environment variable"),
-                                "problem": reason,
-                                "bypass_method": "PILOT_SKIP_AGENT_TRAILER=1",
-                            }),
-                        ),
-                    );
-                    eprintln!(
-                        "enforce: rule `agent-trailer` skipped with {SKIP_AGENT_TRAILER}=1 ({reason}); recorded as `bypass_agent_trailer`"
-                    );
-                }
-                Enforcement::Audit => {
-                    ctx.recorder.record(
-                        types::AUDIT_WOULD_BLOCK,
-                        with(file_details, json!({ "rule": AGENT_TRAILER, "reason": reason })),
-                    );
-                    eprintln!("enforce: audit: rule `agent-trailer` would block this commit: {reason}");
-                }
-                Enforcement::Block | Enforcement::BlockRefusingBypass => {
-                    let refused = action == Enforcement::BlockRefusingBypass;
-                    ctx.recorder.record(
-                        types::COMMIT_BLOCKED,
-                        with(
-                            file_details,
-                            json!({ "rule": AGENT_TRAILER, "reason": reason, "bypass_refused": refused }),
-                        ),
-                    );
-                    eprint!(
-                        "{}",
-                        trailer_block(&problem, &reason, config, refused, &path).render()
-                    );
-                    return Ok(EXIT_POLICY);
-                }
-            }
-        }
+    let facts = Facts {
+        tree: &attempt.tree,
+        paths,
+        merging: ctx.git.merging(),
+        review: None,
+        message: Some(MessageFacts {
+            trailers: &found,
+            skip: env_flag(SKIP_AGENT_TRAILER),
+            file: Some(&path),
+        }),
+        added: None,
+        checks_skipped: false,
+    };
+    let verdict = judge::judge(&facts, &ctx.config);
+    let target = Target {
+        details: ctx.file_details(&files, file_count),
+        tree: &attempt.tree,
+        paths: file_count,
+        violation_extra: json!({}),
+        after_the_fact: false,
+    };
+    let code = apply::apply(&ctx, &target, &verdict);
+    if code != EXIT_OK {
+        return Ok(code);
     }
 
-    // Make the review visible on the commit itself.
-    let review_trailer = ctx.config.review.trailer.as_str();
-    if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref())
-        && !review_trailer.is_empty()
-        && !found
-            .items
-            .iter()
-            .any(|t| t.key.eq_ignore_ascii_case(review_trailer) && t.value == reviewer)
-    {
-        // One line, whatever an approval file says: a line break in the
-        // name must not start trailers of its own.
-        let reviewer: String = reviewer
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let updated = trailers::append(&message, &comment, review_trailer, &reviewer);
-        fs::write(&path, updated).map_err(|e| Error::io("add the review trailer to", &path, e))?;
+    if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref()) {
+        add_review_trailer(&ctx, &path, &message, &comment, &found, reviewer)?;
     }
-
-    attempt.commit_msg = Some(CommitMsgNote { agent });
+    attempt.commit_msg = Some(CommitMsgNote {
+        agent: verdict.agent().map(str::to_string),
+    });
     if let Err(e) = attempts.put(&attempt) {
-        eprintln!(
-            "enforce: warning: could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
-        );
+        notice::warning(format!(
+            "could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
+        ));
     }
     Ok(EXIT_OK)
 }
 
-fn trailer_block(
-    problem: &Problem,
-    reason: &str,
-    config: &AgentTrailer,
-    refused: bool,
+/// The message file git passes, made absolute.
+fn message_file(args: &[OsString]) -> Result<PathBuf> {
+    let path = args.first().map(PathBuf::from).ok_or(Error::HookArgument {
+        hook: "commit-msg",
+        missing: "the path of the message file",
+        example: "enforce hook commit-msg .git/COMMIT_EDITMSG",
+    })?;
+    Ok(std::path::absolute(&path).unwrap_or(path))
+}
+
+/// Makes the review visible on the commit itself: the configured trailer
+/// (`Reviewed-by:`) naming the reviewer whose approval the commit uses.
+fn add_review_trailer(
+    ctx: &HookContext,
     path: &Path,
-) -> Block {
-    let key = config
-        .trailers
-        .first()
-        .map_or("Agent", |t| t.key.as_str())
-        .to_string();
-    let value = if config.allowed_agents.is_empty() {
-        "<agent name>".to_string()
-    } else {
-        config.allowed_agents.first().cloned().unwrap_or_default()
-    };
-    let mut context = Vec::new();
-    if let Problem::Unknown { .. } = problem {
-        context.push(format!("allowed agents: {}", config.allowed_agents.join(", ")));
+    message: &str,
+    comment: &str,
+    found: &Trailers,
+    reviewer: &str,
+) -> Result<()> {
+    let key = ctx.config.review.trailer.as_str();
+    let present = found
+        .items
+        .iter()
+        .any(|t| t.key.eq_ignore_ascii_case(key) && t.value == reviewer);
+    if key.is_empty() || present {
+        return Ok(());
     }
-    if refused {
-        context.push(format!(
-            "{SKIP_AGENT_TRAILER}=1 was refused: the rule is required (`required = true` in [agent_trailer])"
-        ));
-    }
-    Block {
-        rule: AGENT_TRAILER.to_string(),
-        reason: reason.to_string(),
-        context,
-        fix: vec![
-            format!("end the message with a blank line and this trailer: {key}: {value}"),
-            format!(
-                "to reuse the message you wrote: git -c trailer.ifexists=replace commit --cleanup=strip -F {} --trailer \"{key}: {value}\"",
-                super::pre_commit::sh_word(&path.to_string_lossy())
-            ),
-        ],
-        escape: if config.required {
-            Escape::Required {
-                variable: SKIP_AGENT_TRAILER,
-            }
-        } else {
-            Escape::Variable {
-                variable: SKIP_AGENT_TRAILER,
-                event: types::BYPASS_AGENT_TRAILER,
-            }
-        },
-    }
+    // One line, whatever an approval file says: a line break in the name
+    // must not start trailers of its own.
+    let reviewer: String = reviewer
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let updated = trailers::append(message, comment, key, &reviewer);
+    fs::write(path, updated).map_err(|e| Error::io("add the review trailer to", path, e))
 }

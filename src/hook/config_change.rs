@@ -65,9 +65,9 @@ pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &
                 }),
             ),
         );
-        eprintln!(
-            "enforce: warning: this commit weakens `{}` ({}: {} → {}); recorded as `rule_weakened`",
+        crate::notice::warning(format!(
+            "this commit weakens `{}` ({}: {} → {}); recorded as `rule_weakened`",
             change.rule, change.setting, change.from, change.to
-        );
+        ));
     }
 }

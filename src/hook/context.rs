@@ -10,13 +10,8 @@ use crate::event::Recorder;
 use crate::git::{Git, Head};
 use crate::workspace::Workspace;
 
-/// Dropping the context publishes the log's new head to
-/// `refs/enforce/head` when [`HookContext::publish_head_on_exit`] was
-/// asked: once per commit (by post-commit), or by a hook that blocks it.
-/// Moving the ref costs a blob and a ref write; the commit's last hook
-/// covers the events of the earlier ones.
+/// The state one hook run works with.
 pub struct HookContext {
-    publish: std::cell::Cell<bool>,
     pub git: Git,
     pub config: Config,
     pub recorder: Recorder,
@@ -39,7 +34,7 @@ impl HookContext {
         };
         let recorder = workspace.recorder(hook.as_str());
         if let Some(problem) = &problem {
-            eprintln!("enforce: warning: {problem}; recording this commit with the default rules");
+            crate::notice::warning(format!("{problem}; recording this commit with the default rules"));
             recorder.record(
                 crate::event::types::CONFIG_INVALID,
                 crate::event::details(serde_json::json!({ "problem": problem.to_string() })),
@@ -50,7 +45,6 @@ impl HookContext {
         let head = git.head()?;
         let user = git.user();
         Ok(HookContext {
-            publish: std::cell::Cell::new(matches!(hook, HookName::PostCommit | HookName::PostMerge)),
             git,
             config: config.config,
             recorder,
@@ -77,18 +71,12 @@ impl HookContext {
 }
 
 impl HookContext {
-    /// Publish the head when the hook ends (it blocks the commit, so no
-    /// post-commit will).
-    pub fn publish_head_on_exit(&self) {
-        self.publish.set(true);
-    }
-}
-
-impl Drop for HookContext {
-    fn drop(&mut self) {
-        if self.publish.get() {
-            crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
-        }
+    /// Publishes the log's new head to `refs/enforce/head`: once per
+    /// commit, by the commit's last hook (post-commit, or a hook that
+    /// blocks it). Moving the ref costs a blob and a ref write; the last
+    /// hook's head covers the events of the earlier ones.
+    pub fn publish_head(&self) {
+        crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
     }
 }
 

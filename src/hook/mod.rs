@@ -10,15 +10,16 @@
 //!
 //! A hook first runs the hook that was in its place before `enforce
 //! install` (kept as `<name>.pre-enforce`), so installing enforce never
-//! silently drops a team's existing checks; then it applies enforce's own
-//! rules.
+//! silently drops a team's existing checks; then it gathers the facts
+//! through `git/`, asks the [judge](crate::judge), and applies the verdict
+//! (events, messages, exit code) in one place, [`apply`].
 
+mod apply;
 pub mod attempt;
 mod blocked;
 mod chain;
 mod commit_msg;
 mod config_change;
-mod content;
 mod context;
 mod post_commit;
 mod pre_commit;

@@ -4,10 +4,11 @@
 //! git runs post-commit even for `git commit --no-verify`, which skips
 //! pre-commit and commit-msg. Those two leave a note for the commit attempt
 //! (see [`super::attempt`]); a commit made by `git commit` without the note
-//! skipped them, so the rules are applied here after the fact and every
-//! failure is recorded as a bypass. Commits git makes without running those
-//! hooks at all (cherry-pick, revert, rebase picks) are recognised by HEAD's
-//! reflog and only recorded. This hook never fails: the commit exists.
+//! skipped them, so the judge is asked about it here, after the fact, and
+//! every failure is recorded as a bypass. Commits git makes without running
+//! those hooks at all (cherry-pick, revert, rebase picks) are recognised by
+//! the operation that made them and only recorded. This hook never fails:
+//! the commit exists.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -16,200 +17,243 @@ use chrono::Local;
 use serde_json::{Map, Value, json};
 
 use super::HookName;
-use super::attempt::{Attempts, git_process_id};
+use super::apply::{self, Target};
+use super::attempt::{Attempt, Attempts, git_process_id};
 use super::config_change;
-use super::content::{self, mode_name};
-use super::context::{HookContext, with};
+use super::context::HookContext;
 use crate::approval::Approvals;
-use crate::config::Mode;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
-use crate::git::{CommitInfo, Git, ReflogEntry, trailers};
-use crate::rules::agent_trailer::{self, Decision as TrailerDecision};
-use crate::rules::review::{self, Decision as ReviewDecision, Enforced, Facts};
-use crate::rules::{AGENT_TRAILER, REVIEW, active_rules};
-
-/// What made the commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Operation {
-    /// `git commit`, which runs pre-commit and commit-msg unless told not to.
-    Commit { amend: bool },
-    /// `git merge` creating a merge commit (pre-merge-commit, commit-msg).
-    Merge,
-    /// A command that commits without those hooks: cherry-pick, revert,
-    /// rebase, am…
-    Other(String),
-}
-
-impl Operation {
-    /// The name recorded in `commit_completed`.
-    pub fn name(&self) -> &str {
-        match self {
-            Operation::Commit { amend: false } => "commit",
-            Operation::Commit { amend: true } => "amend",
-            Operation::Merge => "merge",
-            Operation::Other(name) => name,
-        }
-    }
-
-    /// Whether git ran the checking hooks for it unless told not to.
-    fn runs_checks(&self) -> bool {
-        !matches!(self, Operation::Other(_))
-    }
-}
-
-/// Reads the operation from the reflog message (`commit (amend): …`,
-/// `cherry-pick: …`, `rebase (pick): …`, `merge x: …`).
-pub fn operation_from_reflog(message: &str) -> Operation {
-    let head = message.split(':').next().unwrap_or("").trim();
-    let word = head.split([' ', '(']).next().unwrap_or("");
-    match word {
-        "commit" => Operation::Commit {
-            amend: head.contains("(amend)"),
-        },
-        "merge" | "pull" if !head.contains("rebase") => Operation::Merge,
-        other => Operation::Other(other.to_string()),
-    }
-}
+use crate::git::{CommitInfo, Operation, trailers};
+use crate::judge::{self, Facts, MessageFacts, ReviewFacts};
+use crate::notice;
+use crate::rules::{active_rules, agent_trailer, content};
 
 pub fn run(hook: HookName, args: &[OsString]) -> Result<i32> {
-    if let Err(err) = record(hook, args) {
-        eprintln!("enforce: warning: {hook} could not record this commit: {err}");
+    // `git merge --squash` runs post-merge but makes no commit.
+    let squash = hook == HookName::PostMerge && args.first().is_some_and(|a| a == "1");
+    if !squash && let Err(err) = load_and_record(hook) {
+        notice::warning(format!("{hook} could not record this commit: {err}"));
         if let Some(hint) = err.hint() {
-            eprintln!("hint: {hint}");
+            notice::hint(hint);
         }
     }
     Ok(EXIT_OK)
 }
 
-fn record(hook: HookName, args: &[OsString]) -> Result<()> {
-    // `git merge --squash` runs post-merge but makes no commit.
-    if hook == HookName::PostMerge && args.first().is_some_and(|a| a == "1") {
-        return Ok(());
-    }
+fn load_and_record(hook: HookName) -> Result<()> {
     let ctx = HookContext::load(hook)?;
-    let commit = ctx.git.commit("HEAD")?;
-    let reflog = ctx.git.head_reflog().filter(|r| r.new == commit.sha);
-    let operation = detect_operation(&ctx.git, reflog.as_ref());
-    let fast_forward = reflog
-        .as_ref()
-        .is_some_and(|r| r.message.contains("Fast-forward"));
-    if hook == HookName::PostMerge
-        && (operation != Operation::Merge || commit.parents.len() < 2 || fast_forward)
-    {
-        // A fast-forward: no new commit was made.
-        return Ok(());
-    }
-    let previous_head = match &reflog {
-        Some(entry) => entry.old.clone(),
-        None => commit.parents.first().cloned(),
-    };
+    let result = Made::read(&ctx, hook).and_then(|made| match made {
+        Some(made) => record(&ctx, &made),
+        None => Ok(()),
+    });
+    // The commit's last hook: its head covers the events of all of them.
+    ctx.publish_head();
+    result
+}
 
-    let attempts = Attempts::new(&ctx.git.repo().git_dir);
-    let attempt = attempts
-        .take(git_process_id())
-        .filter(|a| a.tree == commit.tree && a.head == previous_head);
+/// The commit post-commit found, and what is known of how it was made.
+struct Made {
+    commit: CommitInfo,
+    operation: Operation,
+    /// The notes pre-commit and commit-msg left for this commit.
+    attempt: Option<Attempt>,
+    /// The tree the commit is compared with: the commit it amends, else its
+    /// first parent (the empty tree for a root commit).
+    base: String,
+    /// The paths it changes, unless pre-commit noted them already.
+    paths: Option<Vec<PathBuf>>,
+    /// `branch`, `user`, `files`, `file_count`, `commit_sha`.
+    details: Map<String, Value>,
+    file_count: usize,
+}
 
-    // What this commit changes: against the commit it amends, else its first parent.
-    let base_commit = match operation {
-        Operation::Commit { amend: true } => previous_head.clone(),
-        _ => commit.parents.first().cloned(),
-    };
-    let base = base_commit
-        .as_deref()
-        .and_then(|sha| ctx.git.tree_of(sha))
-        .unwrap_or_else(|| ctx.git.empty_tree().to_string());
-    let (paths, files, file_count) = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
-        Some(note) => (None, note.files.clone(), note.file_count),
-        None => {
-            let paths: Vec<PathBuf> = ctx
-                .git
-                .changes(&base, &commit.tree)?
-                .into_iter()
-                .map(|c| c.path)
-                .collect();
-            let (files, count) = files_fields(&paths);
-            (Some(paths), files, count)
+impl Made {
+    /// `None` when there is nothing to record (a fast-forward merge).
+    fn read(ctx: &HookContext, hook: HookName) -> Result<Option<Made>> {
+        let commit = ctx.git.commit("HEAD")?;
+        let reflog = ctx.git.head_reflog().filter(|r| r.new == commit.sha);
+        let operation = ctx.git.operation_of_head(reflog.as_ref());
+        let fast_forward = reflog
+            .as_ref()
+            .is_some_and(|r| r.message.contains("Fast-forward"));
+        if hook == HookName::PostMerge
+            && (operation != Operation::Merge || commit.parents.len() < 2 || fast_forward)
+        {
+            return Ok(None);
         }
-    };
-    let mut file_details = ctx.file_details(&files, file_count);
-    file_details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
+        let previous_head = match &reflog {
+            Some(entry) => entry.old.clone(),
+            None => commit.parents.first().cloned(),
+        };
+        let attempt = Attempts::new(&ctx.git.repo().git_dir)
+            .take(git_process_id())
+            .filter(|a| a.tree == commit.tree && a.head == previous_head);
+        let base_commit = match operation {
+            Operation::Commit { amend: true } => previous_head,
+            _ => commit.parents.first().cloned(),
+        };
+        let base = base_commit
+            .as_deref()
+            .and_then(|sha| ctx.git.tree_of(sha))
+            .unwrap_or_else(|| ctx.git.empty_tree().to_string());
+        let (paths, files, file_count) = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
+            Some(note) => (None, note.files.clone(), note.file_count),
+            None => {
+                let paths: Vec<PathBuf> = ctx
+                    .git
+                    .changes(&base, &commit.tree)?
+                    .into_iter()
+                    .map(|c| c.path)
+                    .collect();
+                let (files, count) = files_fields(&paths);
+                (Some(paths), files, count)
+            }
+        };
+        let mut details = ctx.file_details(&files, file_count);
+        details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
+        Ok(Some(Made {
+            commit,
+            operation,
+            attempt,
+            base,
+            paths,
+            details,
+            file_count,
+        }))
+    }
 
-    let approvals = Approvals::new(&ctx.git.repo().git_dir);
-    let merging = commit.parents.len() > 1;
-    let mut skipped = Vec::new();
-    if operation.runs_checks() {
-        let pre_commit_ran = attempt.as_ref().is_some_and(|a| a.pre_commit.is_some());
-        let commit_msg_ran = attempt.as_ref().is_some_and(|a| a.commit_msg.is_some());
-        if !pre_commit_ran {
-            skipped.push(if operation == Operation::Merge {
+    fn pre_commit_ran(&self) -> bool {
+        self.attempt.as_ref().is_some_and(|a| a.pre_commit.is_some())
+    }
+
+    fn commit_msg_ran(&self) -> bool {
+        self.attempt.as_ref().is_some_and(|a| a.commit_msg.is_some())
+    }
+
+    /// The checking hooks that should have run for this commit and did not.
+    fn hooks_skipped(&self) -> Vec<&'static str> {
+        let mut skipped = Vec::new();
+        if !self.operation.runs_checks() {
+            return skipped;
+        }
+        if !self.pre_commit_ran() {
+            skipped.push(if self.operation == Operation::Merge {
                 "pre-merge-commit"
             } else {
                 "pre-commit"
             });
         }
-        if !commit_msg_ran {
+        if !self.commit_msg_ran() {
             skipped.push("commit-msg");
         }
-        if !skipped.is_empty() {
-            eprintln!(
-                "enforce: warning: this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
-                skipped.join(" and ")
-            );
-        }
-        if !pre_commit_ran {
-            let paths = paths.clone().unwrap_or_default();
-            check_skipped_review(&ctx, &commit, &paths, merging, &approvals, &file_details);
-            if content::any_active(&ctx) && !paths.is_empty() {
-                check_skipped_content(&ctx, &base, &commit, &file_details)?;
-            }
-        }
-        if !commit_msg_ran {
-            check_skipped_trailer(&ctx, &commit, merging, &file_details);
-        }
+        skipped
     }
+}
 
-    config_change::record(&ctx, &base, &commit.tree, &file_details);
+fn record(ctx: &HookContext, made: &Made) -> Result<()> {
+    let skipped = made.hooks_skipped();
+    if !skipped.is_empty() {
+        notice::warning(format!(
+            "this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
+            skipped.join(" and ")
+        ));
+        judge_skipped(ctx, made)?;
+    }
+    config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
+    record_completed(ctx, made, &skipped);
+    // The approval is used up by the commit that recorded its tree.
+    Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
+    start_exports(ctx);
+    Ok(())
+}
 
-    let comment = ctx.git.comment_string();
+/// Judges the rules of the hooks this commit skipped, and records every
+/// failure as a bypass.
+fn judge_skipped(ctx: &HookContext, made: &Made) -> Result<()> {
+    let commit = &made.commit;
+    let paths = made.paths.clone().unwrap_or_default();
+    let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
+        approval: Approvals::new(&ctx.git.repo().git_dir).state(&commit.tree, Local::now().fixed_offset()),
+        skip: false,
+    });
+    let added = match &review {
+        Some(_) if content::any_active(&ctx.config.rules.content) && !paths.is_empty() => Some(
+            ctx.git
+                .added_lines(&made.base, &commit.tree, ctx.config.rules.max_file_bytes)?,
+        ),
+        _ => None,
+    };
+    let found = trailers::parse(&commit.message, &ctx.git.comment_string());
+    let message = (!made.commit_msg_ran()).then_some(MessageFacts {
+        trailers: &found,
+        skip: false,
+        file: None,
+    });
+    let facts = Facts {
+        tree: &commit.tree,
+        paths: &paths,
+        merging: commit.parents.len() > 1,
+        review,
+        message,
+        added: added.as_ref(),
+        checks_skipped: true,
+    };
+    let verdict = judge::judge(&facts, &ctx.config);
+    let target = Target {
+        details: made.details.clone(),
+        tree: &commit.tree,
+        paths: paths.len(),
+        violation_extra: json!({ "commit_sha": commit.sha }),
+        after_the_fact: true,
+    };
+    apply::apply(ctx, &target, &verdict);
+    Ok(())
+}
+
+/// `commit_completed`: the commit, the rules in force, who reviewed it,
+/// which agent made it, and which checks it skipped.
+fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
+    let note = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
     let agent = agent_trailer::named_agent(
-        &trailers::parse(&commit.message, &comment),
+        &trailers::parse(&made.commit.message, &ctx.git.comment_string()),
         &ctx.config.agent_trailer,
     )
     .map(|(_, agent)| agent)
     .filter(|a| !a.is_empty());
-    let reviewer = attempt
-        .as_ref()
-        .and_then(|a| a.pre_commit.as_ref())
-        .and_then(|n| n.approved_by.clone())
-        .or_else(|| {
-            approvals
-                .get(&commit.tree)
-                .filter(|a| a.is_valid_at(Local::now().fixed_offset()))
-                .map(|a| a.reviewer)
-        });
+    let reviewer = note.and_then(|n| n.approved_by.clone()).or_else(|| {
+        Approvals::new(&ctx.git.repo().git_dir)
+            .get(&made.commit.tree)
+            .filter(|a| a.is_valid_at(Local::now().fixed_offset()))
+            .map(|a| a.reviewer)
+    });
+    let review = match note {
+        Some(note) if !note.review.is_empty() => note.review.clone(),
+        _ if !made.operation.runs_checks() => "carried".to_string(),
+        _ if reviewer.is_some() => "approved".to_string(),
+        _ => "skipped".to_string(),
+    };
     let rules = active_rules(&ctx.config);
-    let mut details = with(
-        file_details,
+    let mut details = made.details.clone();
+    details.extend(
         json!({
-            "files_changed": file_count,
+            "files_changed": made.file_count,
             "rules_checked": rules,
             "rules_count": rules.len(),
-            "operation": operation.name(),
-        }),
+            "operation": made.operation.name(),
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
     );
-    insert_some(&mut details, "agent", agent);
-    let review = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
-        Some(note) if !note.review.is_empty() => Some(note.review.clone()),
-        _ if !operation.runs_checks() => Some("carried".to_string()),
-        _ if reviewer.is_some() => Some("approved".to_string()),
-        _ => Some("skipped".to_string()),
-    };
-    insert_some(&mut details, "review", review);
-    insert_some(&mut details, "reviewer", reviewer);
-    if let Some(note) = attempt.as_ref().and_then(|a| a.pre_commit.as_ref())
-        && (note.scan_skipped_binary > 0 || note.scan_skipped_oversized > 0)
-    {
+    if let Some(agent) = agent {
+        details.insert("agent".into(), Value::from(agent));
+    }
+    details.insert("review".into(), Value::from(review));
+    if let Some(reviewer) = reviewer {
+        details.insert("reviewer".into(), Value::from(reviewer));
+    }
+    if let Some(note) = note.filter(|n| n.scan_skipped_binary > 0 || n.scan_skipped_oversized > 0) {
         details.insert(
             "scan_skipped_binary".into(),
             Value::from(note.scan_skipped_binary),
@@ -220,21 +264,17 @@ fn record(hook: HookName, args: &[OsString]) -> Result<()> {
         );
     }
     if !skipped.is_empty() {
-        details.insert("hooks_skipped".into(), Value::from(skipped));
+        details.insert("hooks_skipped".into(), Value::from(skipped.to_vec()));
     }
     ctx.recorder.record(types::COMMIT_COMPLETED, details);
-
-    // The approval is used up by the commit that recorded its tree.
-    approvals.remove(&commit.tree);
-    start_exports(&ctx);
-    Ok(())
 }
 
 /// Starts the configured exports in the background: the commit never waits
 /// for a metrics file or a collector.
 fn start_exports(ctx: &HookContext) {
     let export = &ctx.config.export;
-    if export.prometheus.is_none() && !export.otlp.as_ref().is_some_and(|o| o.after_commit) {
+    let otlp = export.otlp.as_ref().is_some_and(|o| o.after_commit);
+    if export.prometheus.is_none() && !otlp {
         return;
     }
     let Ok(binary) = std::env::current_exe() else {
@@ -248,7 +288,7 @@ fn start_exports(ctx: &HookContext) {
             &["metrics".as_ref(), "--output".as_ref(), textfile.as_os_str()],
         );
     }
-    if export.otlp.as_ref().is_some_and(|o| o.after_commit) {
+    if otlp {
         spawn_detached(&binary, &["export".as_ref(), "otlp".as_ref()]);
     }
 }
@@ -265,156 +305,9 @@ fn spawn_detached(binary: &std::path::Path, args: &[&std::ffi::OsStr]) {
         .process_group(0)
         .spawn();
     if let Err(e) = started {
-        eprintln!(
-            "enforce: warning: could not start `enforce {}`: {e}",
+        notice::warning(format!(
+            "could not start `enforce {}`: {e}",
             args[0].to_string_lossy()
-        );
-    }
-}
-
-fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
-    if let Some(value) = value {
-        map.insert(key.into(), Value::from(value));
-    }
-}
-
-/// The operation that made HEAD: from the reflog when it has the entry,
-/// else from git's state files, else assumed to be `git commit`.
-fn detect_operation(git: &Git, reflog: Option<&ReflogEntry>) -> Operation {
-    if let Some(entry) = reflog {
-        return operation_from_reflog(&entry.message);
-    }
-    if let Some(op) = git.sequencer_state() {
-        return Operation::Other(op.to_string());
-    }
-    match std::env::var("GIT_REFLOG_ACTION") {
-        Ok(action) if !action.is_empty() => operation_from_reflog(&action),
-        _ => Operation::Commit { amend: false },
-    }
-}
-
-fn check_skipped_review(
-    ctx: &HookContext,
-    commit: &CommitInfo,
-    paths: &[PathBuf],
-    merging: bool,
-    approvals: &Approvals,
-    file_details: &Map<String, Value>,
-) {
-    let facts = Facts {
-        files: paths,
-        merging,
-        approval: approvals.state(&commit.tree, Local::now().fixed_offset()),
-        skip: false,
-    };
-    if let ReviewDecision::Required(Enforced::Unapproved { reason, .. }) =
-        review::decide(&facts, &ctx.config.review)
-    {
-        ctx.recorder.record(
-            types::COMMIT_REVIEW_BYPASSED,
-            with(
-                file_details.clone(),
-                json!({
-                    "rule": REVIEW,
-                    "reason": reason,
-                    "files_changed": paths.len(),
-                    "reviewer": ctx.config.review.reviewer.as_str(),
-                    "bypass_method": "git commit --no-verify",
-                    "mode": mode_name(ctx.config.review.mode),
-                }),
-            ),
-        );
-        eprintln!(
-            "enforce: CRITICAL: this commit was not reviewed and skipped the review check; recorded as `commit_review_bypassed`"
-        );
-    }
-}
-
-fn check_skipped_content(
-    ctx: &HookContext,
-    base: &str,
-    commit: &CommitInfo,
-    file_details: &Map<String, Value>,
-) -> Result<()> {
-    let scan = content::scan(ctx, base, &commit.tree)?;
-    for found in &scan.by_rule {
-        let name = found.rule.name.get_ref().as_str();
-        content::record_violations(ctx, found, &json!({ "commit_sha": commit.sha }));
-        ctx.recorder.record(
-            types::BYPASS_CONTENT_RULE,
-            with(
-                file_details.clone(),
-                json!({
-                    "rule": name,
-                    "hits": found.hits.len(),
-                    "severity": found.rule.severity.as_str(),
-                    "bypass_method": "git commit --no-verify",
-                    "mode": mode_name(found.rule.mode),
-                }),
-            ),
-        );
-        eprintln!(
-            "enforce: warning: {} added line(s) break rule `{name}` and skipped its check; recorded as `bypass_content_rule`",
-            found.hits.len()
-        );
-    }
-    Ok(())
-}
-
-fn check_skipped_trailer(
-    ctx: &HookContext,
-    commit: &CommitInfo,
-    merging: bool,
-    file_details: &Map<String, Value>,
-) {
-    let config = &ctx.config.agent_trailer;
-    if config.mode == Mode::Off {
-        return;
-    }
-    let found = trailers::parse(&commit.message, &ctx.git.comment_string());
-    if let TrailerDecision::Problem { problem, .. } = agent_trailer::decide(&found, merging, false, config) {
-        let reason = problem.reason(config);
-        ctx.recorder.record(
-            types::BYPASS_AGENT_TRAILER,
-            with(
-                file_details.clone(),
-                json!({
-                    "rule": AGENT_TRAILER,
-                    "reason": "the commit-msg hook did not run",
-                    "problem": reason,
-                    "bypass_method": "git commit --no-verify",
-                    "mode": mode_name(config.mode),
-                }),
-            ),
-        );
-        eprintln!("enforce: warning: {reason} and the check was skipped; recorded as `bypass_agent_trailer`");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reflog_messages() {
-        let cases = [
-            ("commit: add x", Operation::Commit { amend: false }),
-            ("commit (initial): first", Operation::Commit { amend: false }),
-            ("commit (amend): add x", Operation::Commit { amend: true }),
-            (
-                "commit (merge): Merge branch 'x'",
-                Operation::Commit { amend: false },
-            ),
-            ("commit (cherry-pick): x", Operation::Commit { amend: false }),
-            ("cherry-pick: x", Operation::Other("cherry-pick".into())),
-            ("revert: Revert \"x\"", Operation::Other("revert".into())),
-            ("rebase (pick): x", Operation::Other("rebase".into())),
-            ("rebase -i (pick): x", Operation::Other("rebase".into())),
-            ("merge side: Merge made by the 'ort' strategy.", Operation::Merge),
-            ("am: subject", Operation::Other("am".into())),
-        ];
-        for (message, expected) in cases {
-            assert_eq!(operation_from_reflog(message), expected, "{message}");
-        }
+        ));
     }
 }

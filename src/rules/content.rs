@@ -14,6 +14,11 @@ pub struct Hit {
     pub line: u32,
 }
 
+/// Whether any of `rules` is on (only then are added lines read).
+pub fn any_active(rules: &[ContentRule]) -> bool {
+    rules.iter().any(|r| r.mode != Mode::Off)
+}
+
 /// Whether `rule` applies to `path`.
 pub fn applies(rule: &ContentRule, path: &Path) -> bool {
     rule.paths.iter().any(|g| g.is_match(path)) && !rule.exclude.iter().any(|g| g.is_match(path))

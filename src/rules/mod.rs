@@ -15,6 +15,11 @@ pub const REVIEW: &str = "review";
 /// The agent-trailer rule's stable name.
 pub const AGENT_TRAILER: &str = "agent-trailer";
 
+/// The variable that skips the review rule (the skip is recorded).
+pub const SKIP_REVIEW: &str = "PILOT_SKIP_REVIEW";
+/// The variable that skips the agent-trailer rule (the skip is recorded).
+pub const SKIP_AGENT_TRAILER: &str = "PILOT_SKIP_AGENT_TRAILER";
+
 /// The names of the rules that are not off, in the order they run:
 /// review, agent-trailer, then the content rules as configured.
 pub fn active_rules(config: &Config) -> Vec<String> {
@@ -50,6 +55,10 @@ pub enum Enforcement {
     /// The skip variable was set but the rule is required: block, and say
     /// the skip was refused.
     BlockRefusingBypass,
+    /// The check that applies the rule did not run (`git commit
+    /// --no-verify`): the commit exists, and the failure is recorded as a
+    /// bypass after the fact.
+    Skipped,
 }
 
 /// Decides what happens to a problem a rule in `mode` found. `skip` is
