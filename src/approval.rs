@@ -52,7 +52,7 @@ impl Approvals {
     /// The approvals stored under `git_dir` (the worktree's own git dir).
     pub fn new(git_dir: &Path) -> Approvals {
         Approvals {
-            dir: git_dir.join("enforce").join("approvals"),
+            dir: crate::git::state::approvals_dir(git_dir),
         }
     }
 

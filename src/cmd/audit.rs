@@ -3,28 +3,24 @@
 //!
 //! Client-side hooks can be avoided in ways no hook sees: never installed,
 //! `core.hooksPath=/dev/null`, a GUI client, a clone without enforce. In CI
-//! or a server-side hook, audit reads each commit of a range and checks what
-//! the commit must carry: the agent trailer (git's trailer rules), the
-//! `Reviewed-by` trailer an approval adds, and, when the events file is
-//! there, the commit's `commit_completed` record.
+//! or a server-side hook, audit reads each commit of a range and asks the
+//! judge about it ([`crate::judge::audit`]), with the commit's
+//! `commit_completed` record as evidence when the events file is there.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::json;
 
 use crate::cli::AuditArgs;
-use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::types;
 use crate::git::trailers;
+use crate::judge::audit::{self, Record};
 use crate::output;
 use crate::report::{Fold, detail, pass};
-use crate::rules::agent_trailer::{self, Decision};
-use crate::rules::review;
-use crate::rules::{AGENT_TRAILER, REVIEW};
 use crate::view::Format;
 use crate::workspace::Workspace;
 
@@ -44,16 +40,6 @@ pub struct Audit {
     pub offending_commits: usize,
     pub log_checked: bool,
     pub offences: Vec<Offence>,
-}
-
-/// What the log says of a commit.
-#[derive(Debug, Clone, Default)]
-struct Record {
-    reviewer: Option<String>,
-    /// `review` of `commit_completed`: approved, bypassed, skipped, …
-    review: Option<String>,
-    hooks_skipped: bool,
-    bypassed_review: bool,
 }
 
 /// Collects the `commit_completed` records (and review bypasses) of the
@@ -108,18 +94,16 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
     let mut offences = Vec::new();
     for sha in &commits {
         let commit = git.commit(sha)?;
-        let files = git.commit_files(sha)?;
+        let paths = git.commit_files(sha)?;
         let subject = commit.message.lines().next().unwrap_or("").to_string();
-        let record = records.found.get(sha);
-        for (rule, problem) in judge(
-            config,
-            &commit.message,
-            &comment,
-            commit.parents.len() > 1,
-            &files,
-            log_checked,
-            record,
-        ) {
+        let trailers = trailers::parse(&commit.message, &comment);
+        let judged = audit::Commit {
+            tree: &commit.tree,
+            parents: commit.parents.len(),
+            paths: &paths,
+            trailers: &trailers,
+        };
+        for (rule, problem) in audit::offences(&judged, config, records.found.get(sha), log_checked) {
             offences.push(Offence {
                 commit: sha.clone(),
                 subject: subject.clone(),
@@ -165,65 +149,6 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
     })
 }
 
-/// The rules a commit breaks: (rule, what is missing).
-fn judge(
-    config: &Config,
-    message: &str,
-    comment: &str,
-    merge: bool,
-    files: &[PathBuf],
-    log_checked: bool,
-    record: Option<&Record>,
-) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let parsed = trailers::parse(message, comment);
-    if let Decision::Problem { problem, .. } =
-        agent_trailer::decide(&parsed, merge, false, &config.agent_trailer)
-    {
-        found.push((AGENT_TRAILER.to_string(), problem.reason(&config.agent_trailer)));
-    }
-
-    let review = &config.review;
-    let facts = review::Facts {
-        files,
-        merging: merge,
-        approval: review::ApprovalState::Missing { other_trees: 0 },
-        skip: false,
-    };
-    if matches!(review::decide(&facts, review), review::Decision::Required(_)) {
-        let trailer = review.trailer.as_str();
-        let by_trailer = !trailer.is_empty() && parsed.get(trailer).is_some_and(|t| !t.value.is_empty());
-        let by_log = record.is_some_and(|r| r.reviewer.is_some());
-        if !by_trailer && !by_log {
-            let why = match record {
-                Some(r) if r.review.as_deref() == Some("bypassed") => {
-                    "the log records that review was skipped with PILOT_SKIP_REVIEW=1"
-                }
-                Some(r) if r.bypassed_review || r.hooks_skipped => {
-                    "the log records that its checks were skipped (--no-verify)"
-                }
-                Some(r) if r.review.as_deref() == Some("audit") => "the review rule was in audit mode",
-                _ if trailer.is_empty() => "the log holds no approval for it",
-                _ => "it has no approval",
-            };
-            let what = if trailer.is_empty() {
-                format!("not reviewed: {why}")
-            } else {
-                format!("no `{trailer}:` trailer: {why}")
-            };
-            found.push((REVIEW.to_string(), what));
-        }
-    }
-
-    if log_checked && record.is_none() {
-        found.push((
-            "record".to_string(),
-            "the log has no commit_completed for it: its hooks did not run here".to_string(),
-        ));
-    }
-    found
-}
-
 fn text(audit: &Audit) -> String {
     let mut out = String::new();
     let mut by_commit: Vec<(&str, &str, Vec<String>)> = Vec::new();
@@ -239,7 +164,7 @@ fn text(audit: &Audit) -> String {
         let _ = writeln!(
             out,
             "{} {}: {}",
-            &commit[..commit.len().min(12)],
+            crate::git::short_id(commit),
             subject,
             problems.join("; ")
         );

@@ -10,10 +10,11 @@ use crate::approval::{Approval, Approvals};
 use crate::cli::ReviewAction;
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::{files_fields, types};
-use crate::git::Git;
+use crate::git::{Git, short_id};
+use crate::judge::{self, Exemption, Facts, Outcome, Pass, ReviewFacts};
 use crate::output;
 use crate::rules::REVIEW;
-use crate::rules::review::{self, ApprovalState, Decision, Enforced, Facts};
+use crate::rules::review::ApprovalState;
 use crate::workspace::Workspace;
 
 pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Result<i32> {
@@ -38,11 +39,8 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
 
 /// The staged tree and the paths it changes against HEAD.
 fn staged(git: &Git) -> Result<(String, Vec<PathBuf>)> {
-    let tree = git.index_tree()?;
-    let head = git.head()?;
-    let base = head.tree.unwrap_or_else(|| git.empty_tree().to_string());
-    let paths = git.changes(&base, &tree)?.into_iter().map(|c| c.path).collect();
-    Ok((tree, paths))
+    let staged = git.staged(&git.head()?, None)?;
+    Ok((staged.tree, staged.paths))
 }
 
 fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Option<String>) -> Result<i32> {
@@ -108,7 +106,7 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
 
     let mut text = format!(
         "approved: tree {} ({file_count} file(s)) as {reviewer}, valid until {} ({})\n",
-        short(&tree),
+        short_id(&tree),
         expires.format("%Y-%m-%d %H:%M:%S %:z"),
         remaining(now, expires)
     );
@@ -124,31 +122,50 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
 }
 
 fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
-    let config = &workspace.config.config.review;
     let (tree, paths) = staged(git)?;
     let approvals = Approvals::new(&git.repo().git_dir);
     let now = Local::now().fixed_offset();
-    let facts = Facts {
-        files: &paths,
-        merging: git.merging(),
-        approval: approvals.state(&tree, now),
-        skip: false,
+    let approval = approvals.state(&tree, now);
+    let other_trees = match approval {
+        ApprovalState::Missing { other_trees } => other_trees,
+        _ => 0,
     };
-    let (text, code) = match review::decide(&facts, config) {
-        Decision::Off => (
+    let facts = Facts {
+        tree: &tree,
+        paths: &paths,
+        merging: git.merging(),
+        review: Some(ReviewFacts {
+            approval,
+            skip: false,
+        }),
+        message: None,
+        added: None,
+        checks_skipped: false,
+    };
+    let policy = &workspace.config.config;
+    let verdict = judge::judge(&facts, policy);
+    let Some(review) = verdict.review() else {
+        return Ok(EXIT_OK);
+    };
+    let (text, code) = match &review.outcome {
+        Outcome::Off => (
             "the review rule is off: no approval needed\n".to_string(),
             EXIT_OK,
         ),
-        Decision::NothingStaged => ("nothing is staged: no approval needed\n".to_string(), EXIT_OK),
-        Decision::MergeExempt => (
+        Outcome::NotNeeded => ("nothing is staged: no approval needed\n".to_string(), EXIT_OK),
+        Outcome::Exempt(Exemption::Merge) => (
             "a merge is being concluded: merges are exempt from review\n".to_string(),
             EXIT_OK,
         ),
-        Decision::GitignoreOnly => (
+        Outcome::Exempt(Exemption::GitignoreOnly) => (
             "only .gitignore files are staged: no approval needed\n".to_string(),
             EXIT_OK,
         ),
-        Decision::Required(Enforced::Approved { reviewer }) => {
+        Outcome::Passed(pass) => {
+            let reviewer = match pass {
+                Pass::Approved { reviewer } => reviewer.as_str(),
+                _ => "",
+            };
             let approval = approvals.get(&tree);
             let expires = approval.as_ref().and_then(Approval::expires);
             let approved_at = approval.map(|a| a.approved_at).unwrap_or_default();
@@ -162,21 +179,20 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
             (
                 format!(
                     "approved: what is staged (tree {}, {} file(s)) was approved by {reviewer} at {approved_at}{until}\n",
-                    short(&tree),
+                    short_id(&tree),
                     paths.len()
                 ),
                 EXIT_OK,
             )
         }
-        Decision::Required(Enforced::Unapproved { reason, .. }) => {
+        Outcome::Failed(failure) => {
             let mut text = format!(
-                "not approved: {reason} (tree {}, {} file(s))\n",
-                short(&tree),
+                "not approved: {} (tree {}, {} file(s))\n",
+                failure.reason,
+                short_id(&tree),
                 paths.len()
             );
-            if let ApprovalState::Missing { other_trees } = facts.approval
-                && other_trees > 0
-            {
+            if other_trees > 0 {
                 let _ = writeln!(
                     text,
                     "{other_trees} approval(s) exist for other staged content: the staged files changed after approval"
@@ -188,10 +204,6 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     };
     output::print(&text)?;
     Ok(code)
-}
-
-fn short(tree: &str) -> &str {
-    &tree[..tree.len().min(12)]
 }
 
 fn remaining(now: DateTime<FixedOffset>, until: DateTime<FixedOffset>) -> String {

@@ -70,10 +70,10 @@ pub fn resolve(settings: &Settings) -> Result<(PathBuf, Origin)> {
         return Ok((root.join(value), Origin::Config));
     }
     if let Some(common) = settings.common_dir {
-        return Ok((common.join("enforce").join("events.jsonl"), Origin::Repository));
+        return Ok((crate::git::state::events_file(common), Origin::Repository));
     }
     Ok((
-        user_state_dir()?.join("enforce").join("events.jsonl"),
+        crate::git::state::user_events_file(&user_state_dir()?),
         Origin::UserState,
     ))
 }

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 
 pub use diff::{AddedFile, Change, Patch};
 pub use operation::Operation;
+pub use state::short_id;
 
 /// Where a repository lives on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

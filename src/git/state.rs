@@ -13,6 +13,14 @@
 
 use std::path::{Path, PathBuf};
 
+/// How many hex digits of an object id enforce shows.
+const SHORT_ID: usize = 12;
+
+/// An object id as enforce shows it: its first twelve hex digits.
+pub fn short_id(id: &str) -> &str {
+    id.get(..SHORT_ID).unwrap_or(id)
+}
+
 /// The directory enforce owns inside a git dir.
 const DIR: &str = "enforce";
 

@@ -69,7 +69,7 @@ const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 impl Attempts {
     pub fn new(git_dir: &Path) -> Attempts {
         Attempts {
-            dir: git_dir.join("enforce").join("attempts"),
+            dir: crate::git::state::attempts_dir(git_dir),
         }
     }
 

@@ -51,7 +51,7 @@ pub fn review_context(facts: &Facts, action: Enforcement) -> Vec<String> {
     };
     let mut context = vec![format!(
         "staged: {count} file(s), tree {}: {}{more}",
-        &facts.tree[..facts.tree.len().min(12)],
+        crate::git::short_id(facts.tree),
         shown.join(", ")
     )];
     if action == Enforcement::BlockRefusingBypass {

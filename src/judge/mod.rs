@@ -8,6 +8,7 @@
 //! runs git or prints: callers gather the facts through `git/` and apply
 //! the verdict (events, messages, exit code) themselves.
 
+pub mod audit;
 mod fix;
 
 use std::path::{Path, PathBuf};
