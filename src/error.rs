@@ -82,6 +82,26 @@ pub enum Error {
     )]
     UnknownHook { name: String },
 
+    /// A command that works on a work tree was run in a bare repository.
+    #[error("`{}` is a bare repository: it has no index, so nothing is staged to {what}", path.display())]
+    NoWorkTree { path: PathBuf, what: &'static str },
+
+    /// `enforce review approve` with nothing staged.
+    #[error("nothing is staged, so there is nothing to approve")]
+    NothingStaged,
+
+    /// An approval's lifetime that no calendar can hold.
+    #[error("`max_age_seconds` in [review] reaches past the end of the calendar")]
+    ApprovalLifetime,
+
+    /// A revision range that git would read as an option.
+    #[error("`{range}` is not a revision range")]
+    InvalidRange { range: String },
+
+    /// The hooks directory git uses is something other than a directory.
+    #[error("git runs hooks from `{}`, which is not a directory (core.hooksPath): no hook can run there", path.display())]
+    HooksDirNotADirectory { path: PathBuf },
+
     /// A hook was started without an argument git always passes it.
     #[error("the `{hook}` hook needs {missing}")]
     HookArgument {
@@ -157,6 +177,15 @@ impl Error {
             )),
             Error::Git { .. } => None,
             Error::GitMissing => Some("install git (e.g. `apt-get install git`) and try again".into()),
+            Error::NoWorkTree { .. } => Some("run this in a work tree (a clone with checked-out files)".into()),
+            Error::NothingStaged => Some(
+                "stage the changes with `git add`, review them, then run `enforce review approve`".into(),
+            ),
+            Error::ApprovalLifetime => Some("use a lifetime of at most a few years".into()),
+            Error::InvalidRange { .. } => Some("give a range such as origin/main..HEAD".into()),
+            Error::HooksDirNotADirectory { .. } => Some(
+                "git config --unset core.hooksPath (or point it at a directory), then run `enforce install` again".into(),
+            ),
             Error::HookArgument { example, .. } => {
                 Some(format!("git passes it; to run the hook by hand: {example}"))
             }

@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::event::chain::{Anchored, HEAD_REF, Head, first_line_hash};
 use crate::event::location::{self, Origin, Settings};
 use crate::event::{EventLog, Recorder, TimestampFormat};
-use crate::git::{Git, Repo};
+use crate::git::Git;
+use crate::notice;
 
 pub struct Workspace {
     /// The repository around the working directory, if any.
@@ -89,10 +90,6 @@ impl Workspace {
         })
     }
 
-    pub fn repo(&self) -> Option<&Repo> {
-        self.git.as_ref().map(Git::repo)
-    }
-
     /// How new events' timestamps are written.
     pub fn timestamp_format(&self) -> TimestampFormat {
         self.config.config.telemetry.timestamp_format
@@ -136,7 +133,7 @@ impl Workspace {
         if let Err(e) = git.update_ref_blob(HEAD_REF, "enforce: log cleaned up", |_| {
             Some(anchored.to_ref_text().into_bytes())
         }) {
-            eprintln!("enforce: warning: could not update `{HEAD_REF}`: {e}");
+            notice::warning(format!("could not update `{HEAD_REF}`: {e}"));
         }
     }
 
@@ -180,14 +177,14 @@ pub fn publish_head(git: &Git, file: &Path, head: Option<Head>) {
         Some(anchored.to_ref_text().into_bytes())
     });
     if replaced.get() {
-        eprintln!(
-            "enforce: warning: {name} does not start with the line `{HEAD_REF}` recorded: the log was replaced or cut at the start"
-        );
-        eprintln!(
-            "hint: `enforce verify` shows it; if that was meant, `git update-ref -d {HEAD_REF}` accepts the log as it is"
-        );
+        notice::warning(format!(
+            "{name} does not start with the line `{HEAD_REF}` recorded: the log was replaced or cut at the start"
+        ));
+        notice::hint(format!(
+            "`enforce verify` shows it; if that was meant, `git update-ref -d {HEAD_REF}` accepts the log as it is"
+        ));
     }
     if let Err(e) = result {
-        eprintln!("enforce: warning: could not update `{HEAD_REF}`: {e}");
+        notice::warning(format!("could not update `{HEAD_REF}`: {e}"));
     }
 }

@@ -21,10 +21,10 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
     let workspace = Workspace::load(cwd, events_flag)?;
     let git = workspace.require_git(cwd)?;
     if git.repo().is_bare() {
-        return Err(Error::usage(
-            "a bare repository has nothing staged to review",
-            "run this in a work tree",
-        ));
+        return Err(Error::NoWorkTree {
+            path: git.repo().git_dir.clone(),
+            what: "review",
+        });
     }
     match action {
         ReviewAction::Approve { reviewer, note } => approve(&workspace, git, reviewer, note),
@@ -60,20 +60,12 @@ fn approve(workspace: &Workspace, git: &Git, reviewer: Option<String>, note: Opt
     }
     let (tree, paths) = staged(git)?;
     if paths.is_empty() {
-        return Err(Error::usage(
-            "nothing is staged, so there is nothing to approve",
-            "stage the changes with `git add`, review them, then run `enforce review approve`",
-        ));
+        return Err(Error::NothingStaged);
     }
     let now = Local::now().fixed_offset();
     let expires = now
         .checked_add_signed(Duration::seconds(config.max_age_seconds.get() as i64))
-        .ok_or_else(|| {
-            Error::usage(
-                "`max_age_seconds` in [review] reaches past the end of the calendar",
-                "use a lifetime of at most a few years",
-            )
-        })?;
+        .ok_or(Error::ApprovalLifetime)?;
     let (files, file_count) = files_fields(&paths);
     let approval = Approval {
         tree: tree.clone(),

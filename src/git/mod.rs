@@ -376,10 +376,7 @@ impl Git {
     /// first, as git's own `rev-list` reads the range.
     pub fn rev_list(&self, range: &str) -> Result<Vec<String>> {
         if range.starts_with('-') {
-            return Err(Error::usage(
-                format!("`{range}` is not a revision range"),
-                "give a range such as origin/main..HEAD",
-            ));
+            return Err(Error::InvalidRange { range: range.into() });
         }
         let out = process::run(
             ["rev-list", "--reverse", range, "--"],

@@ -56,7 +56,6 @@ pub enum ConfigFile {
 
 #[derive(Debug)]
 pub struct InstallReport {
-    pub repo: Repo,
     pub hooks_dir: PathBuf,
     pub hooks: Vec<(HookName, Installed)>,
     pub config: ConfigFile,
@@ -68,11 +67,11 @@ pub struct UninstallReport {
     pub hooks: Vec<(HookName, Uninstalled)>,
 }
 
-/// Installs the three hooks for the repository around `cwd`, running
+/// Installs enforce's hooks for the repository around `cwd`, running
 /// `binary`. Writes `.enforce.toml` from the template when `write_config`
 /// and none exists.
 pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) -> Result<InstallReport> {
-    let (repo, root, hooks_dir) = locate(cwd)?;
+    let (root, hooks_dir) = locate(cwd)?;
 
     // Plan every hook before touching any, so a conflict changes nothing.
     let mut plan = Vec::new();
@@ -119,7 +118,6 @@ pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) 
     };
 
     Ok(InstallReport {
-        repo,
         hooks_dir,
         hooks,
         config,
@@ -129,7 +127,7 @@ pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) 
 /// Removes enforce's hooks for the repository around `cwd` and restores the
 /// hooks they had kept. Leaves the config and the events file alone.
 pub fn uninstall(cwd: &Path) -> Result<UninstallReport> {
-    let (_, _, hooks_dir) = locate(cwd)?;
+    let (_, hooks_dir) = locate(cwd)?;
     let mut hooks = Vec::new();
     for name in HookName::ALL {
         let path = hooks_dir.join(name.as_str());
@@ -157,7 +155,7 @@ pub fn uninstall(cwd: &Path) -> Result<UninstallReport> {
 
 /// The repository, its work tree root and its hooks directory; refuses a
 /// bare repository.
-fn locate(cwd: &Path) -> Result<(Repo, PathBuf, PathBuf)> {
+fn locate(cwd: &Path) -> Result<(PathBuf, PathBuf)> {
     let repo = Repo::require(cwd)?;
     let Some(root) = repo.root.clone() else {
         return Err(Error::BareRepository {
@@ -166,15 +164,9 @@ fn locate(cwd: &Path) -> Result<(Repo, PathBuf, PathBuf)> {
     };
     let hooks_dir = git::hooks_dir(cwd)?;
     if hooks_dir.exists() && !hooks_dir.is_dir() {
-        return Err(Error::usage(
-            format!(
-                "git runs hooks from `{}`, which is not a directory (core.hooksPath): no hook can run there",
-                hooks_dir.display()
-            ),
-            "git config --unset core.hooksPath (or point it at a directory), then run `enforce install` again",
-        ));
+        return Err(Error::HooksDirNotADirectory { path: hooks_dir });
     }
-    Ok((repo, root, hooks_dir))
+    Ok((root, hooks_dir))
 }
 
 fn kept_path(hooks_dir: &Path, name: HookName) -> PathBuf {
