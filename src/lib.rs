@@ -1,28 +1,29 @@
 //! enforce: commit rules for AI coding agents, enforced in git hooks, with
 //! every decision, block and bypass recorded as an event.
 //!
-//! Data flows one way: git facts → rule decisions → events → log → reports.
+//! Data flows one way: git facts → judge → verdict → events → log →
+//! reports → views (docs/architecture.md).
 //! [`run`] is the whole program; `main` only hands it the arguments.
 
-pub mod approval;
+mod approval;
 mod atomic;
-pub mod cli;
+mod cli;
 mod cmd;
-pub mod config;
-pub mod error;
+mod config;
+mod error;
 pub mod event;
-pub mod export;
+mod export;
 mod fault;
 pub mod git;
-pub mod hook;
-pub mod install;
-pub mod judge;
-pub mod notice;
+mod hook;
+mod install;
+mod judge;
+mod notice;
 mod output;
-pub mod report;
-pub mod rules;
-pub mod view;
-pub mod workspace;
+mod report;
+mod rules;
+mod view;
+mod workspace;
 
 use std::ffi::OsString;
 use std::path::Path;

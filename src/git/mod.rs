@@ -84,8 +84,6 @@ pub struct CommitInfo {
 pub struct Staged {
     /// The tree the index would commit.
     pub tree: String,
-    /// HEAD's tree (the empty tree before the first commit).
-    pub base: String,
     /// The paths that differ between the two.
     pub paths: Vec<PathBuf>,
     /// The lines added, when asked for.
@@ -454,7 +452,6 @@ impl Git {
         Ok(Staged {
             paths: changes.into_iter().map(|c| c.path).collect(),
             tree,
-            base,
             patch,
         })
     }

@@ -49,11 +49,10 @@ pub fn apply(ctx: &HookContext, target: &Target, verdict: &Verdict) -> i32 {
         }
         record(ctx, target, rule);
     }
-    let blocks: Vec<Block> = verdict.rules.iter().filter_map(Block::of).collect();
-    if blocks.is_empty() {
+    if !verdict.blocks() {
         return EXIT_OK;
     }
-    for block in &blocks {
+    for block in verdict.rules.iter().filter_map(Block::of) {
         notice::raw(&block.render());
     }
     ctx.publish_head();
