@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 
 pub use diff::{AddedFile, Change, Patch};
 pub use operation::Operation;
+pub(crate) use operation::git_process_id;
 pub use state::short_id;
 
 /// Where a repository lives on disk.
@@ -579,6 +580,14 @@ fn parse_reflog_line(line: &[u8]) -> Option<ReflogEntry> {
         new: new.to_string(),
         message: message.to_string(),
     })
+}
+
+impl ReflogEntry {
+    /// Whether the update was a fast-forward (`merge x: Fast-forward`): no
+    /// commit was made.
+    pub fn is_fast_forward(&self) -> bool {
+        self.message.contains("Fast-forward")
+    }
 }
 
 /// Drops the trailing slash libgit2 puts on directories.

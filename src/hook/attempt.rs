@@ -116,32 +116,6 @@ impl Attempts {
     }
 }
 
-/// The process id of the `git` process running this hook: the nearest
-/// ancestor named `git` (a hook started through a wrapper script that does
-/// not `exec` has the shell as parent), else the parent.
-pub fn git_process_id() -> u32 {
-    let parent = std::os::unix::process::parent_id();
-    let mut pid = parent;
-    for _ in 0..4 {
-        match proc_stat(pid) {
-            Some((name, _)) if name == "git" || name.starts_with("git-") => return pid,
-            Some((_, ppid)) if ppid > 1 => pid = ppid,
-            _ => break,
-        }
-    }
-    parent
-}
-
-/// The command name and parent pid of `pid`, from `/proc/<pid>/stat`.
-fn proc_stat(pid: u32) -> Option<(String, u32)> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat[open + 1..close].to_string();
-    let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
-    Some((name, ppid))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,11 +136,5 @@ mod tests {
         assert_eq!(store.take(42), Some(attempt));
         assert_eq!(store.get(42), None);
         fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn reads_own_process() {
-        let (_, ppid) = proc_stat(std::process::id()).unwrap();
-        assert_eq!(ppid, std::os::unix::process::parent_id());
     }
 }

@@ -9,10 +9,11 @@ use serde_json::json;
 
 use super::HookName;
 use super::apply::{self, Target};
-use super::attempt::{Attempt, Attempts, CommitMsgNote, git_process_id};
+use super::attempt::{Attempt, Attempts, CommitMsgNote};
 use super::context::{HookContext, env_flag};
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::files_fields;
+use crate::git::git_process_id;
 use crate::git::trailers::{self, Trailers};
 use crate::judge::{self, Facts, MessageFacts};
 use crate::notice;

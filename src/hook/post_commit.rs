@@ -18,12 +18,13 @@ use serde_json::{Map, Value, json};
 
 use super::HookName;
 use super::apply::{self, Target};
-use super::attempt::{Attempt, Attempts, git_process_id};
+use super::attempt::{Attempt, Attempts};
 use super::config_change;
 use super::context::HookContext;
 use crate::approval::Approvals;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
+use crate::git::git_process_id;
 use crate::git::{CommitInfo, Operation, trailers};
 use crate::judge::{self, Facts, MessageFacts, ReviewFacts};
 use crate::notice;
@@ -74,9 +75,7 @@ impl Made {
         let commit = ctx.git.commit("HEAD")?;
         let reflog = ctx.git.head_reflog().filter(|r| r.new == commit.sha);
         let operation = ctx.git.operation_of_head(reflog.as_ref());
-        let fast_forward = reflog
-            .as_ref()
-            .is_some_and(|r| r.message.contains("Fast-forward"));
+        let fast_forward = reflog.as_ref().is_some_and(|r| r.is_fast_forward());
         if hook == HookName::PostMerge
             && (operation != Operation::Merge || commit.parents.len() < 2 || fast_forward)
         {

@@ -7,12 +7,13 @@ use serde_json::json;
 
 use super::HookName;
 use super::apply::{self, Target};
-use super::attempt::{Attempt, Attempts, PreCommitNote, git_process_id};
+use super::attempt::{Attempt, Attempts, PreCommitNote};
 use super::context::{HookContext, env_flag};
 use crate::approval::Approvals;
 use crate::config::Mode;
 use crate::error::{EXIT_OK, Result};
 use crate::event::files_fields;
+use crate::git::git_process_id;
 use crate::judge::{self, Facts, ReviewFacts};
 use crate::notice;
 use crate::rules::review::ApprovalState;
