@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::OutputArgs;
+use crate::cli::{OutputArgs, TextOrJson};
 use crate::config;
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::chain::HEAD_REF;
@@ -21,7 +21,6 @@ use crate::git::{self, Git};
 use crate::hook::{HookName, KEPT_SUFFIX};
 use crate::install::shim;
 use crate::output;
-use crate::view::Format;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,10 +125,9 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &OutputArgs) -> Result<
         ok: checks.iter().all(|c| c.status != Level::Fail),
         checks,
     };
-    output::print(&match args.format() {
-        Format::Json => crate::view::json(&status),
-        Format::Text => text(&status),
-        Format::Csv => return Err(Error::usage("`status` has no CSV view", "use --json")),
+    output::print(&match args.chosen() {
+        TextOrJson::Json => crate::view::json(&status),
+        TextOrJson::Text => text(&status),
     })?;
     Ok(if status.ok { EXIT_OK } else { EXIT_POLICY })
 }

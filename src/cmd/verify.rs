@@ -5,11 +5,10 @@ use std::io::BufReader;
 
 use serde::Serialize;
 
-use crate::cli::OutputArgs;
+use crate::cli::{OutputArgs, TextOrJson};
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::chain::{self, Anchor, HEAD_REF, Head, Problem, Verification};
 use crate::output;
-use crate::view::Format;
 use crate::workspace::Workspace;
 
 /// `verify`'s full result: the chain, and the head kept in the repository.
@@ -86,12 +85,9 @@ pub fn verify(workspace: &Workspace) -> Result<Report> {
 
 pub fn run(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let report = verify(workspace)?;
-    output::print(&match args.format() {
-        Format::Json => crate::view::json(&report),
-        Format::Text => text(&report),
-        Format::Csv => {
-            return Err(Error::usage("`verify` has no CSV view", "use --json"));
-        }
+    output::print(&match args.chosen() {
+        TextOrJson::Json => crate::view::json(&report),
+        TextOrJson::Text => text(&report),
     })?;
     Ok(if report.chain.intact { EXIT_OK } else { EXIT_POLICY })
 }
