@@ -25,9 +25,9 @@ use serde_json::{Value, json};
 use crate::config::{Config, OtlpExport};
 use crate::error::{Error, Result};
 use crate::event::chain::{self, CHECKPOINT};
+use crate::event::kind::{BypassCategory, bypass_category};
 use crate::event::log::parse_line;
 use crate::event::{Event, EventLog, types};
-use crate::report::dashboard::is_bypass;
 
 /// Where and how to send.
 #[derive(Debug, Clone)]
@@ -188,9 +188,10 @@ impl Settings {
 /// The OTLP severity of an event: ERROR for a review skipped past the hooks
 /// and a weakened rule, WARN for other bypasses and blocks, INFO otherwise.
 pub fn severity(event_type: &str, config: &Config) -> (u8, &'static str) {
-    if event_type == types::COMMIT_REVIEW_BYPASSED || event_type == types::RULE_WEAKENED {
+    let category = bypass_category(event_type, &config.score.bypass_types);
+    if category.is_some_and(BypassCategory::is_critical) {
         (17, "ERROR")
-    } else if is_bypass(event_type, config) || event_type == types::COMMIT_BLOCKED {
+    } else if category.is_some() || event_type == types::COMMIT_BLOCKED {
         (13, "WARN")
     } else {
         (9, "INFO")

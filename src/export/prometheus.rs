@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::event::Event;
 use crate::event::chain::CHECKPOINT;
 use crate::event::cleanup::Totals;
-use crate::report::dashboard::is_bypass;
+use crate::event::kind::bypass_category;
 use crate::report::score::{Rating, Score, ScoreFold};
 use crate::report::{Fold, Split, Trend};
 
@@ -122,11 +122,16 @@ impl Metrics<'_> {
         );
         let mut events: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
         let mut bypasses: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        let mut categories: BTreeMap<&str, u64> = crate::event::kind::BypassCategory::ALL
+            .iter()
+            .map(|c| (c.name(), 0))
+            .collect();
         let mut blocked: BTreeMap<&str, u64> = BTreeMap::new();
         for ((event_type, source, rule, method), count) in &self.totals.0 {
             *events.entry((event_type, source, rule)).or_insert(0) += count;
-            if is_bypass(event_type, self.config) {
+            if let Some(category) = bypass_category(event_type, &self.config.score.bypass_types) {
                 *bypasses.entry((event_type, method)).or_insert(0) += count;
+                *categories.entry(category.name()).or_insert(0) += count;
             }
             if event_type == crate::event::types::COMMIT_BLOCKED {
                 *blocked.entry(rule).or_insert(0) += count;
@@ -154,6 +159,19 @@ impl Metrics<'_> {
                 "enforce_bypasses_total{{type=\"{}\",method=\"{}\"}} {count}",
                 label(kind),
                 label(method)
+            );
+        }
+
+        header(
+            &mut out,
+            "enforce_bypass_categories_total",
+            "counter",
+            "Bypasses by category: skipped_hooks, env_skip, content_rule, rule_weakened, other.",
+        );
+        for (category, count) in &categories {
+            let _ = writeln!(
+                out,
+                "enforce_bypass_categories_total{{category=\"{category}\"}} {count}"
             );
         }
 
@@ -208,6 +226,16 @@ impl Metrics<'_> {
                 "enforce_window_events{{metric=\"{metric}\",window=\"previous\"}} {}",
                 values.previous_week
             );
+        }
+
+        header(
+            &mut out,
+            "enforce_window_bypasses",
+            "gauge",
+            "Bypasses in the score's current window, by category (as every report counts them).",
+        );
+        for (category, count) in &self.score.bypasses.by_category {
+            let _ = writeln!(out, "enforce_window_bypasses{{category=\"{category}\"}} {count}");
         }
 
         header(

@@ -7,6 +7,7 @@
 //! of these structures.
 
 pub mod alert;
+pub mod bypass;
 pub mod dashboard;
 pub mod events;
 pub mod score;
