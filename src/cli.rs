@@ -115,7 +115,7 @@ pub enum Command {
 /// A window in days: whole days, at most 365,000 (a thousand years), so
 /// that every window names a date the reports can print.
 fn days() -> clap::builder::RangedU64ValueParser<u64> {
-    clap::value_parser!(u64).range(..=crate::report::MAX_DAYS)
+    clap::value_parser!(u64).range(..=crate::event::window::MAX_DAYS)
 }
 
 /// How a report is printed. `F` lists the formats the command has, so

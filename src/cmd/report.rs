@@ -5,6 +5,7 @@ use crate::cli::{
     AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs, TextOrJson,
 };
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::event::scan::pass_parallel;
 use crate::event::{cleanup, kind};
 use crate::output;
 use crate::report::alert::AlertFold;
@@ -13,7 +14,7 @@ use crate::report::dashboard::DashboardFold;
 use crate::report::events::{EventsFold, Filter};
 use crate::report::score::ScoreFold;
 use crate::report::stats::StatsFold;
-use crate::report::{self, Window, pass_parallel};
+use crate::report::{self, Window};
 use crate::view::{self, Format};
 use crate::workspace::Workspace;
 

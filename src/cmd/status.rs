@@ -366,15 +366,12 @@ fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
 
 /// Lines in the file and the timestamp of the last event.
 fn count_lines(path: &Path) -> (u64, Option<String>) {
-    let Ok(file) = fs::File::open(path) else {
-        return (0, None);
-    };
-    let mut reader = crate::event::Reader::new(Some(file));
     let mut last = None;
-    for event in reader.by_ref().flatten() {
+    let tally = crate::event::scan::events(&crate::event::EventLog::new(path), |event| {
         last = Some(event.timestamp);
-    }
-    (reader.lines_read(), last.map(|t| t.to_rfc3339()))
+    })
+    .unwrap_or_default();
+    (tally.lines, last.map(|t| t.to_rfc3339()))
 }
 
 /// Whether the config in effect (the file in the work tree) is the one

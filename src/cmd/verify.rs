@@ -1,13 +1,13 @@
 //! `enforce verify`: check the log's hash chain and its head.
 
 use std::fmt::Write;
-use std::io::BufReader;
 
 use serde::Serialize;
 
 use crate::cli::{OutputArgs, TextOrJson};
-use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::error::{EXIT_OK, EXIT_POLICY, Result};
 use crate::event::chain::{self, Anchor, HEAD_REF, Head, Problem, Verification};
+use crate::event::scan;
 use crate::output;
 use crate::workspace::Workspace;
 
@@ -27,13 +27,8 @@ pub fn verify(workspace: &Workspace) -> Result<Report> {
     let path = workspace.events.path();
     let anchor_record = workspace.anchored();
     let anchored = anchor_record.as_ref().map(|a| a.head.clone());
-    let (mut chain, anchor) = match crate::report::open_regular(&workspace.events)? {
-        Some(file) => chain::verify(&mut BufReader::with_capacity(64 * 1024, file), anchored.as_ref())
-            .map_err(|e| Error::io("read the events file", path, e))?,
-        None => {
-            chain::verify(&mut std::io::empty(), anchored.as_ref()).map_err(|e| Error::io("read", path, e))?
-        }
-    };
+    let file = scan::open_regular(&workspace.events)?;
+    let (mut chain, anchor) = chain::verify(path, file.as_ref(), anchored.as_ref())?;
     if let (Some(head), Some(anchor)) = (&anchored, anchor) {
         match anchor {
             Anchor::Matches | Anchor::CleanedUp => {}

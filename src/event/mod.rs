@@ -11,13 +11,15 @@ pub mod kind;
 pub mod location;
 pub mod log;
 mod recorder;
+pub mod scan;
 pub mod timestamp;
+pub mod window;
 
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use log::{EventLog, MAX_LINE_BYTES, Reader};
+pub use log::{EventLog, MAX_LINE_BYTES};
 pub use recorder::Recorder;
 pub use timestamp::TimestampFormat;
 

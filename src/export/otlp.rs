@@ -14,7 +14,7 @@
 //! next run sends the rest.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ use crate::config::{Config, OtlpExport};
 use crate::error::{Error, Result};
 use crate::event::chain::{self, CHECKPOINT};
 use crate::event::kind::{BypassCategory, bypass_category};
-use crate::event::log::parse_line;
+use crate::event::scan;
 use crate::event::{Event, EventLog, types};
 
 /// Where and how to send.
@@ -374,10 +374,8 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
         }
         Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &lock_path, e)),
     }
-    let mut file = match File::open(log.path()) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(shipped),
-        Err(e) => return Err(Error::io("read the events file", log.path(), e)),
+    let Some(mut file) = scan::open_regular(log)? else {
+        return Ok(shipped);
     };
     let (offset, newer_than) = match since {
         Some(Since::All) => (0, None),
@@ -387,35 +385,25 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
             None => (0, None),
         },
     };
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::io("read the events file", log.path(), e))?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
     let client = Client::new(settings);
     let observed = chrono::Local::now().fixed_offset();
 
-    let mut position = offset;
     let mut batch: Vec<Value> = Vec::new();
     let mut last: Option<Cursor> = None;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read the events file", log.path(), e))?;
-        if read == 0 || !line.ends_with(b"\n") {
-            // The end, or a line still being written: the next run sends it.
-            break;
+    scan::lines(log.path(), &file, offset, |line| {
+        if !line.newline {
+            // A line still being written: the next run sends it.
+            return Ok(());
         }
-        position += read as u64;
-        let stored = &line[..line.len() - 1];
-        if let Some(event) = parse_line(stored.trim_ascii())
+        let position = line.offset + line.len + 1;
+        if let Some(event) = line.event()
             && event.event_type != CHECKPOINT
             && newer_than.is_none_or(|t| event.timestamp > t)
         {
             batch.push(log_record(&event, settings, config, &observed));
             last = Some(Cursor {
                 offset: position,
-                line_hash: chain::hash(stored),
+                line_hash: line.bytes.map(chain::hash).unwrap_or_default(),
                 timestamp: Some(event.timestamp.to_rfc3339()),
             });
         }
@@ -427,7 +415,8 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
                 write_cursor(&cursor_file, cursor)?;
             }
         }
-    }
+        Ok(())
+    })?;
     if !batch.is_empty() {
         let count = batch.len() as u64;
         client.send(&request(batch, settings), shipped.sent)?;
