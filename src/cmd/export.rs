@@ -76,7 +76,7 @@ fn flat(workspace: &Workspace, args: &FlatArgs, format: Flat) -> Result<i32> {
             let mut buffer: Vec<u8> = Vec::new();
             write_rows(workspace, &mut buffer, format, days, args)?;
             crate::atomic::write(path, &buffer)?;
-            eprintln!("enforce: wrote {}", path.display());
+            crate::notice::info(format_args!("wrote {}", path.display()));
         }
         None => {
             let stdout = std::io::stdout();

@@ -128,7 +128,7 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
         None => output::print(&text)?,
         Some(path) => {
             crate::atomic::write(path, text.as_bytes())?;
-            eprintln!("enforce: dashboard written to {}", path.display());
+            crate::notice::info(format_args!("dashboard written to {}", path.display()));
         }
     }
     Ok(EXIT_OK)
