@@ -9,7 +9,7 @@
 use std::fmt::Write;
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -190,29 +190,6 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
     ));
 }
 
-/// The binary path and version a shim names.
-fn shim_target(text: &str) -> (Option<PathBuf>, Option<String>) {
-    let direct = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("#!"))
-        .and_then(|l| l.strip_suffix(&format!(" {}", shim::SCRIPT_VERB)))
-        .map(PathBuf::from);
-    let binary = direct.or_else(|| {
-        text.lines()
-            .find_map(|l| l.strip_prefix("enforce_bin='"))
-            .and_then(|rest| rest.strip_suffix('\''))
-            .map(|p| PathBuf::from(p.replace("'\\''", "'")))
-    });
-    let version = text
-        .lines()
-        .find(|l| l.starts_with(shim::MARKER))
-        .and_then(|l| l.split("(enforce ").nth(1))
-        .and_then(|rest| rest.split(')').next())
-        .map(str::to_string);
-    (binary, version)
-}
-
 fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
     let label = format!("hook {name}");
     let path = dir.join(name.as_str());
@@ -241,8 +218,10 @@ fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
             reinstall,
         );
     }
-    let text = fs::read_to_string(&path).unwrap_or_default();
-    let (target, version) = shim_target(&text);
+    let shim::Installed {
+        binary: target,
+        version,
+    } = shim::read(&path);
     let Some(target) = target else {
         return check(&label, Level::Fail, "the hook names no binary", reinstall);
     };
