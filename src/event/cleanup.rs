@@ -212,10 +212,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
     match fs::metadata(&path) {
         Err(_) => return Ok(result),
         Ok(meta) if !meta.is_file() => {
-            return Err(Error::usage(
-                format!("the events file `{}` is not a regular file", path.display()),
-                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file",
-            ));
+            return Err(Error::NotARegularFile { path: path.clone() });
         }
         Ok(_) => {}
     }

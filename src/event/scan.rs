@@ -70,10 +70,9 @@ pub fn open_regular(log: &EventLog) -> Result<Option<File>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io("read the events file", path, e)),
         Ok(meta) if !meta.is_file() => {
-            return Err(Error::usage(
-                format!("the events file `{}` is not a regular file", path.display()),
-                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file",
-            ));
+            return Err(Error::NotARegularFile {
+                path: path.to_path_buf(),
+            });
         }
         Ok(_) => {}
     }

@@ -493,13 +493,11 @@ impl<'a> Client<'a> {
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
         }
-        Err(Error::usage(
-            format!(
-                "could not send events to {}: {last_problem} ({already_sent} event(s) sent before; the rest are kept for the next run)",
-                self.settings.url
-            ),
-            "check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending",
-        ))
+        Err(Error::ExportFailed {
+            url: self.settings.url.clone(),
+            problem: last_problem,
+            sent: already_sent,
+        })
     }
 }
 

@@ -30,12 +30,9 @@ pub use crate::event::window::{MAX_DAYS, Window, days_duration};
 /// rule decision.
 pub fn now() -> Result<DateTime<FixedOffset>> {
     match std::env::var("ENFORCE_NOW") {
-        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim()).map_err(|_| {
-            Error::usage(
-                format!("ENFORCE_NOW=`{text}` is not an RFC 3339 time"),
-                "e.g. ENFORCE_NOW=2026-11-21T12:00:00+00:00, or unset it to report as of now",
-            )
-        }),
+        Ok(text) if !text.trim().is_empty() => {
+            DateTime::parse_from_rfc3339(text.trim()).map_err(|_| Error::InvalidNow { value: text })
+        }
         _ => Ok(Local::now().fixed_offset()),
     }
 }
