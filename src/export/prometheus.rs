@@ -109,6 +109,14 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// A metric with one sample per bypass category.
+fn by_category(out: &mut String, (name, kind): (&str, &str), help: &str, counts: &BTreeMap<&str, u64>) {
+    header(out, name, kind, help);
+    for (category, count) in counts {
+        let _ = writeln!(out, "{name}{{category=\"{category}\"}} {count}");
+    }
+}
+
 impl Metrics<'_> {
     /// The text exposition format.
     pub fn render(&self) -> String {
@@ -162,18 +170,12 @@ impl Metrics<'_> {
             );
         }
 
-        header(
+        by_category(
             &mut out,
-            "enforce_bypass_categories_total",
-            "counter",
+            ("enforce_bypass_categories_total", "counter"),
             "Bypasses by category: skipped_hooks, env_skip, content_rule, rule_weakened, other.",
+            &categories,
         );
-        for (category, count) in &categories {
-            let _ = writeln!(
-                out,
-                "enforce_bypass_categories_total{{category=\"{category}\"}} {count}"
-            );
-        }
 
         header(
             &mut out,
@@ -228,15 +230,12 @@ impl Metrics<'_> {
             );
         }
 
-        header(
+        by_category(
             &mut out,
-            "enforce_window_bypasses",
-            "gauge",
+            ("enforce_window_bypasses", "gauge"),
             "Bypasses in the score's current window, by category (as every report counts them).",
+            &self.score.bypasses.by_category,
         );
-        for (category, count) in &self.score.bypasses.by_category {
-            let _ = writeln!(out, "enforce_window_bypasses{{category=\"{category}\"}} {count}");
-        }
 
         header(
             &mut out,
