@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 /// decision, block and bypass recorded.
 ///
 /// Run `enforce install` in a repository once; from then on every
-/// `git commit` runs enforce's pre-commit, commit-msg and post-commit hooks.
+/// `git commit` and `git merge` runs enforce's five hooks: pre-commit,
+/// pre-merge-commit, commit-msg, post-commit and post-merge.
 #[derive(Debug, Parser)]
 #[command(name = "enforce", version, max_term_width = 100)]
 pub struct Cli {
@@ -24,8 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Install enforce as this repository's pre-commit, commit-msg and
-    /// post-commit hooks.
+    /// Install enforce as this repository's five hooks: pre-commit,
+    /// pre-merge-commit, commit-msg, post-commit and post-merge.
     ///
     /// Hooks go where git runs them (core.hooksPath when set). A hook that is
     /// already there is kept as <name>.pre-enforce and runs first. Writes a
@@ -114,27 +115,71 @@ pub enum Command {
 /// A window in days: whole days, at most 365,000 (a thousand years), so
 /// that every window names a date the reports can print.
 fn days() -> clap::builder::RangedU64ValueParser<u64> {
-    clap::value_parser!(u64).range(..=crate::report::MAX_DAYS)
+    clap::value_parser!(u64).range(..=crate::event::window::MAX_DAYS)
 }
 
-/// How a report is printed.
+/// How a report is printed. `F` lists the formats the command has, so
+/// clap refuses the others and `--help` names only those.
 #[derive(Debug, Args, Clone, Copy, Default)]
-pub struct OutputArgs {
+pub struct OutputArgs<F: FormatChoice = TextOrJson> {
     /// Print JSON (the same as --format json).
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: crate::view::Format,
+    pub format: F,
 }
 
-impl OutputArgs {
+/// A command's choice of output formats.
+pub trait FormatChoice:
+    clap::ValueEnum + Clone + Copy + Default + Send + Sync + std::fmt::Debug + Into<crate::view::Format> + 'static
+{
+}
+
+impl<F> FormatChoice for F where
+    F: clap::ValueEnum
+        + Clone
+        + Copy
+        + Default
+        + Send
+        + Sync
+        + std::fmt::Debug
+        + Into<crate::view::Format>
+        + 'static
+{
+}
+
+/// The formats of a report that is not a table: text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TextOrJson {
+    #[default]
+    Text,
+    Json,
+}
+
+impl From<TextOrJson> for crate::view::Format {
+    fn from(format: TextOrJson) -> crate::view::Format {
+        match format {
+            TextOrJson::Text => crate::view::Format::Text,
+            TextOrJson::Json => crate::view::Format::Json,
+        }
+    }
+}
+
+impl OutputArgs<TextOrJson> {
+    /// The format chosen, `--json` included.
+    pub fn chosen(&self) -> TextOrJson {
+        if self.json { TextOrJson::Json } else { self.format }
+    }
+}
+
+impl<F: FormatChoice> OutputArgs<F> {
     pub fn format(&self) -> crate::view::Format {
         if self.json {
             crate::view::Format::Json
         } else {
-            self.format
+            self.format.into()
         }
     }
 }
@@ -150,7 +195,7 @@ pub struct StatsArgs {
     pub by: Option<crate::report::stats::By>,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: OutputArgs<crate::view::Format>,
 }
 
 #[derive(Debug, Args)]
@@ -172,7 +217,7 @@ pub struct EventsArgs {
     pub limit: usize,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: OutputArgs<crate::view::Format>,
 }
 
 #[derive(Debug, Args)]
@@ -337,7 +382,8 @@ pub struct HookArgs {
     #[arg(long, value_name = "DIR")]
     pub hooks_dir: Option<PathBuf>,
 
-    /// The hook: pre-commit, commit-msg or post-commit.
+    /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit or
+    /// post-merge.
     pub name: String,
 
     /// The arguments git passed to the hook.

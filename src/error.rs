@@ -82,6 +82,12 @@ pub enum Error {
     )]
     UnknownHook { name: String },
 
+    /// Outside a repository, with no home or state directory to hold the log.
+    #[error(
+        "no place for the events file: not in a git repository, and neither HOME nor XDG_STATE_HOME is set"
+    )]
+    NoEventsLocation,
+
     /// A command that works on a work tree was run in a bare repository.
     #[error("`{}` is a bare repository: it has no index, so nothing is staged to {what}", path.display())]
     NoWorkTree { path: PathBuf, what: &'static str },
@@ -121,6 +127,24 @@ pub enum Error {
         kept.display()
     )]
     HookConflict { hook: PathBuf, kept: PathBuf },
+
+    /// `ENFORCE_NOW` holds something that is not a time.
+    #[error("ENFORCE_NOW=`{value}` is not an RFC 3339 time")]
+    InvalidNow { value: String },
+
+    /// The events file is a directory, a device or another non-file.
+    #[error("the events file `{}` is not a regular file", path.display())]
+    NotARegularFile { path: PathBuf },
+
+    /// The OTLP collector was unreachable or kept answering with an error.
+    #[error(
+        "could not send events to {url}: {problem} ({sent} event(s) sent before; the rest are kept for the next run)"
+    )]
+    ExportFailed { url: String, problem: String, sent: u64 },
+
+    /// A step of `enforce demo` failed in its scratch repository.
+    #[error("the demo could not {step}: {reason}")]
+    DemoFailed { step: &'static str, reason: String },
 }
 
 impl Error {
@@ -177,6 +201,9 @@ impl Error {
             )),
             Error::Git { .. } => None,
             Error::GitMissing => Some("install git (e.g. `apt-get install git`) and try again".into()),
+            Error::NoEventsLocation => Some(
+                "run inside a repository, or name the file with `--events-file PATH` or ENFORCE_EVENTS_FILE".into(),
+            ),
             Error::NoWorkTree { .. } => Some("run this in a work tree (a clone with checked-out files)".into()),
             Error::NothingStaged => Some(
                 "stage the changes with `git add`, review them, then run `enforce review approve`".into(),
@@ -195,6 +222,21 @@ impl Error {
                 hook.display(),
                 kept.display()
             )),
+            Error::InvalidNow { .. } => Some(
+                "e.g. ENFORCE_NOW=2026-11-21T12:00:00+00:00, or unset it to report as of now".into(),
+            ),
+            Error::NotARegularFile { .. } => Some(
+                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file".into(),
+            ),
+            Error::ExportFailed { .. } => Some(
+                "check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending"
+                    .into(),
+            ),
+            Error::DemoFailed { step, .. } => Some(if *step == "install its hooks" {
+                "run `enforce install` in a scratch repository to see what fails".into()
+            } else {
+                "run `enforce demo --keep` and look at the repository".into()
+            }),
         }
     }
 }

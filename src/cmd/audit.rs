@@ -14,14 +14,14 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::AuditArgs;
-use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::cli::{AuditArgs, TextOrJson};
+use crate::error::{EXIT_OK, EXIT_POLICY, Result};
+use crate::event::scan::pass;
 use crate::event::types;
 use crate::git::trailers;
 use crate::judge::audit::{self, Record};
 use crate::output;
-use crate::report::{Fold, detail, pass};
-use crate::view::Format;
+use crate::report::{Fold, detail};
 use crate::workspace::Workspace;
 
 /// One thing a commit lacks.
@@ -137,10 +137,9 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
         workspace.publish_head(recorder.head());
     }
 
-    output::print(&match args.output.format() {
-        Format::Json => crate::view::json(&audit),
-        Format::Text => text(&audit),
-        Format::Csv => return Err(Error::usage("`audit` has no CSV view", "use --json")),
+    output::print(&match args.output.chosen() {
+        TextOrJson::Json => crate::view::json(&audit),
+        TextOrJson::Text => text(&audit),
     })?;
     Ok(if audit.offences.is_empty() {
         EXIT_OK

@@ -97,13 +97,10 @@ impl Demo {
     fn approve(&self) -> Result<()> {
         let out = self.enforce(&["review", "approve", "--reviewer", "demo-reviewer"])?;
         if !out.status.success() {
-            return Err(Error::usage(
-                format!(
-                    "the demo could not approve: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                "run `enforce demo --keep` and look at the repository",
-            ));
+            return Err(Error::DemoFailed {
+                step: "approve",
+                reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
         }
         Ok(())
     }
@@ -169,13 +166,10 @@ fn script(demo: &mut Demo, base: &Path) -> Result<()> {
     demo.git_ok(&["config", "commit.gpgsign", "false"])?;
     let installed = demo.enforce(&["install", "--no-config"])?;
     if !installed.status.success() {
-        return Err(Error::usage(
-            format!(
-                "the demo could not install its hooks: {}",
-                String::from_utf8_lossy(&installed.stderr).trim()
-            ),
-            "run `enforce install` in a scratch repository to see what fails",
-        ));
+        return Err(Error::DemoFailed {
+            step: "install its hooks",
+            reason: String::from_utf8_lossy(&installed.stderr).trim().to_string(),
+        });
     }
     let config = demo.repo.join(".enforce.toml");
     fs::write(&config, CONFIG).map_err(|e| Error::io("write", &config, e))?;

@@ -7,11 +7,12 @@ use chrono::DateTime;
 
 use crate::cli::{ExportTarget, FlatArgs, MetricsArgs, OtlpArgs};
 use crate::error::{EXIT_OK, Error, Result};
+use crate::event::scan::{pass, pass_parallel};
 use crate::export::flat::{Flat, FlatFold};
 use crate::export::otlp::{self, Settings, Since};
 use crate::export::prometheus::MetricsFold;
 use crate::output;
-use crate::report::{self, pass, pass_parallel};
+use crate::report;
 use crate::workspace::Workspace;
 
 pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
@@ -75,7 +76,7 @@ fn flat(workspace: &Workspace, args: &FlatArgs, format: Flat) -> Result<i32> {
             let mut buffer: Vec<u8> = Vec::new();
             write_rows(workspace, &mut buffer, format, days, args)?;
             crate::atomic::write(path, &buffer)?;
-            eprintln!("enforce: wrote {}", path.display());
+            crate::notice::info(format_args!("wrote {}", path.display()));
         }
         None => {
             let stdout = std::io::stdout();

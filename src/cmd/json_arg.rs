@@ -105,7 +105,7 @@ fn push_option(argv: &mut Vec<OsString>, key: &str, flag: &str, value: &Value) -
         "days" => {
             let n = value
                 .as_u64()
-                .filter(|n| *n <= crate::report::MAX_DAYS)
+                .filter(|n| *n <= crate::event::window::MAX_DAYS)
                 .ok_or_else(|| wrong("a whole number of days, at most 365000"))?;
             argv.push(flag.into());
             argv.push(n.to_string().into());

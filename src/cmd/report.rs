@@ -1,30 +1,28 @@
 //! The report commands: `stats`, `events`, `score`, `alert`, `dashboard`,
 //! `cleanup`. Each streams the log once through its fold and prints a view.
 
-use crate::cli::{AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs};
+use crate::cli::{
+    AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs, TextOrJson,
+};
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
-use crate::event::{PREDECESSOR_TYPES, cleanup, types};
+use crate::event::scan::pass_parallel;
+use crate::event::{cleanup, kind};
 use crate::output;
 use crate::report::alert::AlertFold;
+use crate::report::bypass::BypassCount;
 use crate::report::dashboard::DashboardFold;
 use crate::report::events::{EventsFold, Filter};
 use crate::report::score::ScoreFold;
 use crate::report::stats::StatsFold;
-use crate::report::{self, pass_parallel};
+use crate::report::{self, Window};
 use crate::view::{self, Format};
 use crate::workspace::Workspace;
-
-fn no_csv(report: &str) -> Error {
-    Error::usage(
-        format!("`{report}` has no CSV view"),
-        "use --format text or --json (CSV is available for `stats` and `events`)",
-    )
-}
 
 pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        StatsFold::new(report::now()?, args.days, args.by),
+        StatsFold::new(report::now()?, args.days, args.by)
+            .counting_bypasses(&workspace.config.config.score.bypass_types),
     )?;
     let stats = fold.finish(malformed);
     output::print(&match args.output.format() {
@@ -49,10 +47,7 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
             .types_present
             .iter()
             .any(|t| t.eq_ignore_ascii_case(wanted))
-            || PREDECESSOR_TYPES
-                .iter()
-                .chain(OWN_TYPES.iter())
-                .any(|t| t.eq_ignore_ascii_case(wanted));
+            || kind::lookup_ignore_case(wanted).is_some();
         if !known {
             let present: Vec<&str> = listing.types_present.iter().map(String::as_str).collect();
             return Err(Error::usage(
@@ -81,41 +76,34 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// The types enforce itself records, known even before one is recorded.
-const OWN_TYPES: [&str; 6] = [
-    types::COMMIT_BLOCKED,
-    types::AUDIT_WOULD_BLOCK,
-    types::COMMIT_MERGE_EXEMPT,
-    types::BYPASS_CONTENT_RULE,
-    types::REVIEW_APPROVED,
-    types::COMMIT_COMPLETED,
-];
-
 pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let config = &workspace.config.config;
     let (fold, malformed) = pass_parallel(&workspace.events, ScoreFold::new(report::now()?, &config.score))?;
     let score = fold.finish(malformed);
-    output::print(&match args.format() {
-        Format::Text => view::text::score(&score),
-        Format::Json => view::json(&score),
-        Format::Csv => return Err(no_csv("score")),
+    output::print(&match args.chosen() {
+        TextOrJson::Text => view::text::score(&score),
+        TextOrJson::Json => view::json(&score),
     })?;
     Ok(EXIT_OK)
 }
 
 pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
     let config = &workspace.config.config;
+    let now = report::now()?;
     let fold = AlertFold::new(
-        report::now()?,
+        now,
         config.alerts.iter().map(|a| a.get_ref()),
         config.score.trend_percent,
-    );
+    )
+    .counting_bypasses(BypassCount::new(
+        Window::last_days(now, config.score.window_days.get()),
+        &config.score.bypass_types,
+    ));
     let (fold, malformed) = pass_parallel(&workspace.events, fold)?;
     let alerts = fold.finish(args.quiet, malformed);
-    output::print(&match args.output.format() {
-        Format::Text => view::text::alerts(&alerts),
-        Format::Json => view::json(&alerts),
-        Format::Csv => return Err(no_csv("alert")),
+    output::print(&match args.output.chosen() {
+        TextOrJson::Text => view::text::alerts(&alerts),
+        TextOrJson::Json => view::json(&alerts),
     })?;
     Ok(if alerts.alerts.is_empty() {
         EXIT_OK
@@ -140,7 +128,7 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
         None => output::print(&text)?,
         Some(path) => {
             crate::atomic::write(path, text.as_bytes())?;
-            eprintln!("enforce: dashboard written to {}", path.display());
+            crate::notice::info(format_args!("dashboard written to {}", path.display()));
         }
     }
     Ok(EXIT_OK)
@@ -152,10 +140,9 @@ pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor();
     }
-    output::print(&match args.output.format() {
-        Format::Text => view::text::cleanup(&result),
-        Format::Json => view::json(&result),
-        Format::Csv => return Err(no_csv("cleanup")),
+    output::print(&match args.output.chosen() {
+        TextOrJson::Text => view::text::cleanup(&result),
+        TextOrJson::Json => view::json(&result),
     })?;
     Ok(EXIT_OK)
 }

@@ -9,11 +9,11 @@
 use std::fmt::Write;
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::OutputArgs;
+use crate::cli::{OutputArgs, TextOrJson};
 use crate::config;
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::chain::HEAD_REF;
@@ -21,7 +21,6 @@ use crate::git::{self, Git};
 use crate::hook::{HookName, KEPT_SUFFIX};
 use crate::install::shim;
 use crate::output;
-use crate::view::Format;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,10 +125,9 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &OutputArgs) -> Result<
         ok: checks.iter().all(|c| c.status != Level::Fail),
         checks,
     };
-    output::print(&match args.format() {
-        Format::Json => crate::view::json(&status),
-        Format::Text => text(&status),
-        Format::Csv => return Err(Error::usage("`status` has no CSV view", "use --json")),
+    output::print(&match args.chosen() {
+        TextOrJson::Json => crate::view::json(&status),
+        TextOrJson::Text => text(&status),
     })?;
     Ok(if status.ok { EXIT_OK } else { EXIT_POLICY })
 }
@@ -192,29 +190,6 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
     ));
 }
 
-/// The binary path and version a shim names.
-fn shim_target(text: &str) -> (Option<PathBuf>, Option<String>) {
-    let direct = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("#!"))
-        .and_then(|l| l.strip_suffix(&format!(" {}", shim::SCRIPT_VERB)))
-        .map(PathBuf::from);
-    let binary = direct.or_else(|| {
-        text.lines()
-            .find_map(|l| l.strip_prefix("enforce_bin='"))
-            .and_then(|rest| rest.strip_suffix('\''))
-            .map(|p| PathBuf::from(p.replace("'\\''", "'")))
-    });
-    let version = text
-        .lines()
-        .find(|l| l.starts_with(shim::MARKER))
-        .and_then(|l| l.split("(enforce ").nth(1))
-        .and_then(|rest| rest.split(')').next())
-        .map(str::to_string);
-    (binary, version)
-}
-
 fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
     let label = format!("hook {name}");
     let path = dir.join(name.as_str());
@@ -243,8 +218,10 @@ fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
             reinstall,
         );
     }
-    let text = fs::read_to_string(&path).unwrap_or_default();
-    let (target, version) = shim_target(&text);
+    let shim::Installed {
+        binary: target,
+        version,
+    } = shim::read(&path);
     let Some(target) = target else {
         return check(&label, Level::Fail, "the hook names no binary", reinstall);
     };
@@ -368,15 +345,12 @@ fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
 
 /// Lines in the file and the timestamp of the last event.
 fn count_lines(path: &Path) -> (u64, Option<String>) {
-    let Ok(file) = fs::File::open(path) else {
-        return (0, None);
-    };
-    let mut reader = crate::event::Reader::new(Some(file));
     let mut last = None;
-    for event in reader.by_ref().flatten() {
+    let tally = crate::event::scan::events(&crate::event::EventLog::new(path), |event| {
         last = Some(event.timestamp);
-    }
-    (reader.lines_read(), last.map(|t| t.to_rfc3339()))
+    })
+    .unwrap_or_default();
+    (tally.lines, last.map(|t| t.to_rfc3339()))
 }
 
 /// Whether the config in effect (the file in the work tree) is the one

@@ -1,15 +1,14 @@
 //! `enforce verify`: check the log's hash chain and its head.
 
 use std::fmt::Write;
-use std::io::BufReader;
 
 use serde::Serialize;
 
-use crate::cli::OutputArgs;
-use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::cli::{OutputArgs, TextOrJson};
+use crate::error::{EXIT_OK, EXIT_POLICY, Result};
 use crate::event::chain::{self, Anchor, HEAD_REF, Head, Problem, Verification};
+use crate::event::scan;
 use crate::output;
-use crate::view::Format;
 use crate::workspace::Workspace;
 
 /// `verify`'s full result: the chain, and the head kept in the repository.
@@ -28,13 +27,8 @@ pub fn verify(workspace: &Workspace) -> Result<Report> {
     let path = workspace.events.path();
     let anchor_record = workspace.anchored();
     let anchored = anchor_record.as_ref().map(|a| a.head.clone());
-    let (mut chain, anchor) = match crate::report::open_regular(&workspace.events)? {
-        Some(file) => chain::verify(&mut BufReader::with_capacity(64 * 1024, file), anchored.as_ref())
-            .map_err(|e| Error::io("read the events file", path, e))?,
-        None => {
-            chain::verify(&mut std::io::empty(), anchored.as_ref()).map_err(|e| Error::io("read", path, e))?
-        }
-    };
+    let file = scan::open_regular(&workspace.events)?;
+    let (mut chain, anchor) = chain::verify(path, file.as_ref(), anchored.as_ref())?;
     if let (Some(head), Some(anchor)) = (&anchored, anchor) {
         match anchor {
             Anchor::Matches | Anchor::CleanedUp => {}
@@ -86,12 +80,9 @@ pub fn verify(workspace: &Workspace) -> Result<Report> {
 
 pub fn run(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let report = verify(workspace)?;
-    output::print(&match args.format() {
-        Format::Json => crate::view::json(&report),
-        Format::Text => text(&report),
-        Format::Csv => {
-            return Err(Error::usage("`verify` has no CSV view", "use --json"));
-        }
+    output::print(&match args.chosen() {
+        TextOrJson::Json => crate::view::json(&report),
+        TextOrJson::Text => text(&report),
     })?;
     Ok(if report.chain.intact { EXIT_OK } else { EXIT_POLICY })
 }

@@ -520,10 +520,10 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             score.concerning_from,
             score.critical_above.saturating_add(1)
         ))
-    } else if score.window_days.get() > crate::report::MAX_DAYS {
+    } else if score.window_days.get() > crate::event::window::MAX_DAYS {
         Some(format!(
             "`window_days` in [score] is at most {} (a thousand years), got {}",
-            crate::report::MAX_DAYS,
+            crate::event::window::MAX_DAYS,
             score.window_days.get()
         ))
     } else {

@@ -14,11 +14,16 @@
 //! last removed line, so a cleaned log still verifies.
 
 use std::fs::File;
-use std::io::{self, BufRead};
+use std::io;
 use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use super::log::MAX_LINE_BYTES;
+use super::scan;
+use crate::error::{Error, Result};
 
 /// `prev` of the first line of a file.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -35,7 +40,7 @@ pub struct Head {
 }
 
 /// The git ref that keeps the head of the repository's log.
-pub const HEAD_REF: &str = "refs/enforce/head";
+pub use crate::git::state::HEAD_REF;
 
 /// What [`HEAD_REF`] records of a log: its head, the file, and the hash of
 /// its first line, which ties the head to this file and no other: a log
@@ -104,7 +109,21 @@ pub fn first_line_hash(path: &std::path::Path) -> Option<String> {
 
 /// The SHA-256 of a stored line, hex.
 pub fn hash(line: &[u8]) -> String {
-    let digest = Sha256::digest(line);
+    hex(&Sha256::digest(line))
+}
+
+/// The SHA-256 of `[offset, offset + len)` of `file`, read in chunks: the
+/// hash of a line too long to hold.
+pub fn hash_range(file: &File, offset: u64, len: u64) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    scan::for_each_chunk(file, offset, len, |chunk| {
+        hasher.update(chunk);
+        Ok(())
+    })?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for byte in digest {
         out.push_str(&format!("{byte:02x}"));
@@ -178,12 +197,17 @@ pub fn next_link(file: &File, len: u64) -> io::Result<Next> {
         end -= 1;
     }
     let start = line_start(file, end)?;
-    let line = read_range(file, start, end)?;
-    let links = Links::of(&line).unwrap_or_default();
+    // A last line too long to be an event is hashed in chunks, not held:
+    // the sequence then goes on from the last chained line before it.
+    let (links, prev) = if end - start > MAX_LINE_BYTES as u64 {
+        (Links::default(), hash_range(file, start, end - start)?)
+    } else {
+        let line = read_range(file, start, end)?;
+        (Links::of(&line).unwrap_or_default(), hash(&line))
+    };
     if let Some((prev, seq)) = links.checkpoint() {
         return Ok(Next { seq: seq + 1, prev });
     }
-    let prev = hash(&line);
     if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
         return Ok(Next { seq: seq + 1, prev });
     }
@@ -246,7 +270,13 @@ fn last_link_before(file: &File, before: u64) -> io::Result<Option<u64>> {
                 _ => {
                     let a = line_start(file, lo + at as u64)?;
                     let b = line_end(file, lo + at as u64, before)?;
-                    (a, Links::of(&read_range(file, a, b)?))
+                    // A line too long to be an event holds no link.
+                    let links = if b - a > MAX_LINE_BYTES as u64 {
+                        None
+                    } else {
+                        Links::of(&read_range(file, a, b)?)
+                    };
+                    (a, links)
                 }
             };
             if let Some(links) = links {
@@ -364,9 +394,14 @@ struct Seen {
     hash: String,
 }
 
-/// Streams a log and checks every link; with `anchor`, also what the log
-/// holds at that head.
-pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Verification, Option<Anchor>)> {
+/// Streams a log (`None`: there is none yet) through the scanner and
+/// checks every link; with `anchor`, also what the log holds at that head.
+/// A line too long to read as an event is hashed in chunks, never held.
+pub fn verify(
+    path: &Path,
+    file: Option<&File>,
+    anchor: Option<&Head>,
+) -> Result<(Verification, Option<Anchor>)> {
     let mut anchor_state = anchor.map(|_| Anchor::Missing);
     let mut result = Verification {
         intact: true,
@@ -380,23 +415,24 @@ pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Ve
         first_line: None,
         head: None,
     };
-    let mut buf = Vec::new();
     let mut expected_prev = GENESIS.to_string();
     let mut last_seq: Option<u64> = None;
     let mut recent: Vec<Seen> = Vec::new();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
+    let Some(file) = file else {
+        return Ok((result, anchor_state));
+    };
+    scan::lines(path, file, 0, |stored| {
         result.lines += 1;
         let n = result.lines;
-        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let line_hash = hash(line);
-        if n == 1 && buf.ends_with(b"\n") {
+        let line_hash = match stored.bytes {
+            Some(bytes) => hash(bytes),
+            None => hash_range(file, stored.offset, stored.len)
+                .map_err(|e| Error::io("read the events file", path, e))?,
+        };
+        if n == 1 && stored.newline {
             result.first_line = Some(line_hash.clone());
         }
-        let links = Links::of(line);
+        let links = stored.bytes.and_then(Links::of);
         match &links {
             Some(links) if links.is_chained() => {
                 result.chained += 1;
@@ -446,11 +482,11 @@ pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Ve
                     hash: line_hash.clone(),
                 });
                 expected_prev = hash_named;
-                continue;
+                return Ok(());
             }
             Some(links) if links.event_type.is_some() => result.unchained += 1,
             _ => {
-                if !line.trim_ascii().is_empty() {
+                if !stored.is_blank() {
                     result.unreadable += 1;
                     if result.unreadable_lines.len() < 10 {
                         result.unreadable_lines.push(n);
@@ -466,7 +502,8 @@ pub fn verify(reader: &mut dyn BufRead, anchor: Option<&Head>) -> io::Result<(Ve
             recent.remove(0);
         }
         expected_prev = line_hash;
-    }
+        Ok(())
+    })?;
     result.intact = result.problems.is_empty();
     Ok((result, anchor_state))
 }

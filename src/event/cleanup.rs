@@ -7,13 +7,13 @@
 //! verbatim: nothing that cannot be parsed is ever deleted.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use super::log::parse_line;
+use super::scan::{self, Line};
 use super::{Event, EventLog, chain};
 use crate::error::{Error, Result};
 
@@ -36,24 +36,20 @@ pub struct Cleanup {
     pub path: PathBuf,
 }
 
-/// How one line fares.
-enum Fate {
-    Remove,
-    Keep { malformed: bool },
-    Blank,
-}
-
-/// A line is removed only if readers read it as an event (the same test),
-/// and it is older than the cutoff; it is kept byte for byte otherwise.
-fn fate(line: &[u8], cutoff: &DateTime<FixedOffset>) -> Fate {
-    let trimmed = line.trim_ascii();
-    if trimmed.is_empty() {
-        return Fate::Blank;
+/// How one line fares: removed only if readers read it as an event (the
+/// same test) older than the cutoff; kept byte for byte otherwise. A line
+/// too long to be an event is kept, unread.
+fn fate(line: &Line<'_>, cutoff: &DateTime<FixedOffset>) -> Step {
+    if line.is_blank() {
+        return Step::Blank;
     }
-    match parse_line(trimmed).map(|e| e.timestamp) {
-        Some(at) if at < *cutoff => Fate::Remove,
-        Some(_) => Fate::Keep { malformed: false },
-        None => Fate::Keep { malformed: true },
+    match line.event().map(|e| e.timestamp) {
+        Some(at) if at < *cutoff => Step::Remove {
+            hash: String::new(),
+            seq: 0,
+        },
+        Some(_) => Step::Keep { malformed: false },
+        None => Step::Keep { malformed: true },
     }
 }
 
@@ -161,48 +157,37 @@ enum Step {
     Blank,
 }
 
-/// Walks every line of `file` with its step.
+/// Walks every line of `file` with its step, through the scanner.
 fn walk(
     file: &File,
     path: &Path,
     cutoff: &DateTime<FixedOffset>,
-    mut visit: impl FnMut(&[u8], Step) -> Result<()>,
+    mut visit: impl FnMut(&Line<'_>, Step) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let mut line = Vec::with_capacity(1024);
     let mut last_seq = 0;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read the events file", path, e))?;
-        if read == 0 {
-            return Ok(());
-        }
-        let stored = line.strip_suffix(b"\n").unwrap_or(&line).to_vec();
-        let links = chain::Links::of(&stored);
+    scan::lines(path, file, 0, |line| {
+        let links = line.bytes.and_then(chain::Links::of);
         if let Some((hash, seq)) = links.as_ref().and_then(|l| l.checkpoint()) {
             last_seq = last_seq.max(seq);
-            let totals = serde_json::from_slice::<serde_json::Value>(&stored)
-                .ok()
+            let totals = line
+                .bytes
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
                 .map(|v| Totals::from_json(&v["details"]["totals"]))
                 .unwrap_or_default();
-            visit(&line, Step::Checkpoint { hash, seq, totals })?;
-            continue;
+            return visit(&line, Step::Checkpoint { hash, seq, totals });
         }
         if let Some(seq) = links.as_ref().filter(|l| l.is_chained()).and_then(|l| l.seq) {
             last_seq = last_seq.max(seq);
         }
         let step = match fate(&line, cutoff) {
-            Fate::Remove => Step::Remove {
-                hash: chain::hash(&stored),
+            Step::Remove { .. } => Step::Remove {
+                hash: line.bytes.map(chain::hash).unwrap_or_default(),
                 seq: last_seq,
             },
-            Fate::Keep { malformed } => Step::Keep { malformed },
-            Fate::Blank => Step::Blank,
+            other => other,
         };
-        visit(&line, step)?;
-    }
+        visit(&line, step)
+    })
 }
 
 /// Removes events stamped before `cutoff` from `log`; with `dry_run`,
@@ -227,10 +212,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
     match fs::metadata(&path) {
         Err(_) => return Ok(result),
         Ok(meta) if !meta.is_file() => {
-            return Err(Error::usage(
-                format!("the events file `{}` is not a regular file", path.display()),
-                "point --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file at a file",
-            ));
+            return Err(Error::NotARegularFile { path: path.clone() });
         }
         Ok(_) => {}
     }
@@ -247,7 +229,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
             Step::Remove { .. } => {
                 result.removed += 1;
                 rewrite_needed = true;
-                if let Some(event) = parse_line(line.trim_ascii()) {
+                if let Some(event) = line.event() {
                     totals.add(Totals::key(&event), 1);
                 }
             }
@@ -271,9 +253,6 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         return Ok(result);
     }
 
-    (&file)
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Error::io("read the events file", &path, e))?;
     let mut writer = Rewrite::new(&path)?;
     // Where lines were removed the chain is cut: a checkpoint names the hash
     // the next kept line links to and the last sequence number, so the
@@ -295,7 +274,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
                         .line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref()).as_bytes())?;
                     result.checkpoints += 1;
                 }
-                writer.line(line)?;
+                writer.copy(&file, line)?;
                 kept += 1;
                 if kept == 2 && crate::fault::requested("die-mid-cleanup") {
                     let _ = writer.out.flush();
@@ -316,7 +295,9 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         "{}.totals.json",
         path.file_name().unwrap_or_default().to_string_lossy()
     ));
-    let _ = std::fs::write(&mirror, crate::view::json(&totals.to_json()));
+    let mut mirrored = serde_json::to_string_pretty(&totals.to_json()).unwrap_or_default();
+    mirrored.push('\n');
+    let _ = std::fs::write(&mirror, mirrored);
     // `file` (and with it the lock) is released here, after the rename.
     drop(file);
     Ok(result)
@@ -341,12 +322,23 @@ impl Rewrite {
         })
     }
 
-    fn line(&mut self, line: &[u8]) -> Result<()> {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
+    fn line(&mut self, body: &[u8]) -> Result<()> {
         self.out
             .write_all(body)
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(|e| self.fail(e))
+    }
+
+    /// Copies a kept line of `file`: from memory, or in chunks when it is
+    /// too long to have been read.
+    fn copy(&mut self, file: &File, line: &Line<'_>) -> Result<()> {
+        if let Some(bytes) = line.bytes {
+            return self.line(bytes);
+        }
+        let out = &mut self.out;
+        let copied = scan::for_each_chunk(file, line.offset, line.len, |chunk| out.write_all(chunk))
+            .and_then(|()| out.write_all(b"\n"));
+        copied.map_err(|e| self.fail(e))
     }
 
     /// Makes the new file durable and renames it over the old one.

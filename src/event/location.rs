@@ -93,10 +93,7 @@ fn user_state_dir() -> Result<PathBuf> {
     }
     match env::var_os("HOME").filter(|h| !h.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".local").join("state")),
-        None => Err(Error::usage(
-            "no place for the events file: not in a git repository, and neither HOME nor XDG_STATE_HOME is set",
-            "run inside a repository, or name the file with `--events-file PATH` or ENFORCE_EVENTS_FILE",
-        )),
+        None => Err(Error::NoEventsLocation),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The events file: appends that never interleave or glue lines together,
-//! and a streaming reader that skips and counts what it cannot parse.
+//! and what a stored line must hold to be read as an event.
 //!
 //! Many processes append at once (parallel agents, worktrees, other tools
 //! through `enforce record`), so an append takes an exclusive `flock` on the
@@ -8,12 +8,13 @@
 //! append notices the missing newline and starts a fresh line, so the torn
 //! fragment stays one malformed line instead of corrupting a good one.
 //!
-//! Appending looks only at the last byte of the file, so it costs the same on
-//! a one-line and a million-line log. Reading streams line by line with one
-//! reused buffer, so memory stays flat whatever the file size.
+//! Appending reads only the tail of the file (the last line, at most
+//! [`MAX_LINE_BYTES`] of it held), so it costs the same on a one-line and a
+//! million-line log. Reading is [`super::scan`]'s; this file says what a
+//! stored line must hold to be an event ([`parse_line`], [`parse_head`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -94,15 +95,6 @@ impl EventLog {
             &self.path,
             io::Error::other("it was replaced 100 times while waiting for the lock"),
         ))
-    }
-
-    /// Streams the events of the file. A missing file reads as empty.
-    pub fn read(&self) -> Result<Reader<File>> {
-        match File::open(&self.path) {
-            Ok(file) => Ok(Reader::new(Some(file))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Reader::new(None)),
-            Err(e) => Err(Error::io("read the events file", &self.path, e)),
-        }
     }
 }
 
@@ -303,121 +295,41 @@ pub fn parse_line(line: &[u8]) -> Option<Event> {
         .and_then(StoredEvent::into_event)
 }
 
-/// A streaming reader over an events file. Yields each parseable event;
-/// malformed lines (not JSON, missing fields, bad timestamp, torn writes)
-/// are skipped and counted in [`Reader::malformed`]. Blank lines are neither.
-pub struct Reader<R> {
-    inner: Option<BufReader<R>>,
-    buf: Vec<u8>,
-    line_number: u64,
-    malformed: u64,
-    first_malformed_line: Option<u64>,
-}
-
-impl<R: Read> Reader<R> {
-    pub fn new(source: Option<R>) -> Reader<R> {
-        Reader {
-            inner: source.map(|r| BufReader::with_capacity(64 * 1024, r)),
-            buf: Vec::with_capacity(1024),
-            line_number: 0,
-            malformed: 0,
-            first_malformed_line: None,
-        }
-    }
-
-    /// How many lines could not be read as events so far.
-    pub fn malformed(&self) -> u64 {
-        self.malformed
-    }
-
-    /// The 1-based line number of the first malformed line, if any.
-    pub fn first_malformed_line(&self) -> Option<u64> {
-        self.first_malformed_line
-    }
-
-    /// How many lines were read so far, blank and malformed ones included.
-    pub fn lines_read(&self) -> u64 {
-        self.line_number
-    }
-}
-
-impl<R: Read> Iterator for Reader<R> {
-    type Item = io::Result<Event>;
-
-    fn next(&mut self) -> Option<io::Result<Event>> {
-        let inner = self.inner.as_mut()?;
-        loop {
-            self.buf.clear();
-            match read_line_capped(inner, &mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => return Some(Err(e)),
-            }
-            self.line_number += 1;
-            let line = self.buf.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            match parse_line(line) {
-                Some(event) => return Some(Ok(event)),
-                None => {
-                    self.malformed += 1;
-                    self.first_malformed_line.get_or_insert(self.line_number);
-                }
-            }
-        }
-    }
-}
-
-/// Like `read_until(b'\n')`, but holds at most [`MAX_LINE_BYTES`] + 1 bytes
-/// of a line: the rest of a longer one is read past, not stored (the line
-/// then fails to parse, as it would anyway). Returns the bytes consumed.
-fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
-    let mut consumed = 0;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(consumed);
-        }
-        let (take, done) = match memchr::memchr(b'\n', available) {
-            Some(i) => (i + 1, true),
-            None => (available.len(), false),
-        };
-        let room = (MAX_LINE_BYTES + 1).saturating_sub(buf.len());
-        buf.extend_from_slice(&available[..take.min(room)]);
-        reader.consume(take);
-        consumed += take;
-        if done {
-            return Ok(consumed);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_overlong_line_is_counted_not_held() {
-        let event = r#"{"timestamp":"2026-11-21T14:03:07+00:00","event_type":"a","source":"s","details":{}}"#;
-        let long = format!("{{\"x\":\"{}\"}}", "y".repeat(3 * MAX_LINE_BYTES));
-        let text = format!("{event}\n{long}\n{event}\n");
-        let mut reader = Reader::new(Some(text.as_bytes()));
-        assert_eq!(reader.by_ref().filter_map(|e| e.ok()).count(), 2);
-        assert_eq!(reader.malformed(), 1);
-        assert_eq!(reader.first_malformed_line(), Some(2));
-        assert!(reader.buf.capacity() <= MAX_LINE_BYTES * 2 + 64);
-        assert!(parse_head(long.as_bytes()).is_none());
+    use crate::event::scan::{Fold, pass};
+
+    struct All(Vec<Event>);
+
+    impl Fold for All {
+        fn add(&mut self, event: &Event) {
+            self.0.push(event.clone());
+        }
+    }
+
+    fn read_log(log: &EventLog) -> (Vec<Event>, u64) {
+        let mut all = All(Vec::new());
+        let malformed = pass(log, &mut all).unwrap();
+        (all.0, malformed)
     }
 
     fn read_all(text: &str) -> (Vec<Event>, u64) {
-        let mut reader = Reader::new(Some(text.as_bytes()));
-        let events = reader.by_ref().map(|e| e.unwrap()).collect();
-        (events, reader.malformed())
+        let dir = assert_fs::TempDir::new().unwrap();
+        let log = EventLog::new(dir.path().join("events.jsonl"));
+        fs::write(log.path(), text).unwrap();
+        read_log(&log)
+    }
+
+    #[test]
+    fn an_overlong_line_is_counted_not_held() {
+        let event = r#"{"timestamp":"2026-11-21T14:03:07+00:00","event_type":"a","source":"s","details":{}}"#;
+        let long = format!("{{\"x\":\"{}\"}}", "y".repeat(MAX_LINE_BYTES + 1));
+        let text = format!("{event}\n{long}\n{event}\n");
+        let (events, malformed) = read_all(&text);
+        assert_eq!((events.len(), malformed), (2, 1));
+        assert!(parse_head(long.as_bytes()).is_none());
     }
 
     #[test]
@@ -484,14 +396,6 @@ mod tests {
     }
 
     #[test]
-    fn first_malformed_line_is_reported() {
-        let mut reader = Reader::new(Some("\n{}\ngarbage\n".as_bytes()));
-        assert_eq!(reader.by_ref().count(), 0);
-        assert_eq!(reader.first_malformed_line(), Some(2));
-        assert_eq!(reader.lines_read(), 3);
-    }
-
-    #[test]
     fn append_after_a_torn_line_starts_a_new_line() {
         let dir = std::env::temp_dir().join(format!("enforce-log-test-{}", std::process::id()));
         let log = EventLog::new(dir.join("nested/events.jsonl"));
@@ -504,15 +408,14 @@ mod tests {
             .write_all(b"{\"timestamp\":\"2026")
             .unwrap();
         log.append(&event, TimestampFormat::Naive).unwrap();
-        let mut reader = log.read().unwrap();
-        assert_eq!(reader.by_ref().count(), 2);
-        assert_eq!(reader.malformed(), 1);
+        let (events, malformed) = read_log(&log);
+        assert_eq!((events.len(), malformed), (2, 1));
         fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn missing_file_reads_as_empty() {
         let log = EventLog::new("/nonexistent/enforce/events.jsonl");
-        assert_eq!(log.read().unwrap().count(), 0);
+        assert_eq!(read_log(&log), (Vec::new(), 0));
     }
 }

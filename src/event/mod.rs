@@ -7,63 +7,23 @@
 
 pub mod chain;
 pub mod cleanup;
+pub mod kind;
 pub mod location;
 pub mod log;
 mod recorder;
+pub mod scan;
 pub mod timestamp;
+pub mod window;
 
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use log::{EventLog, MAX_LINE_BYTES, Reader};
+pub use log::{EventLog, MAX_LINE_BYTES};
 pub use recorder::Recorder;
 pub use timestamp::TimestampFormat;
 
-/// The event types enforce itself records.
-pub mod types {
-    pub const IMPORT_BLOCKED: &str = "import_blocked";
-    pub const IMPORT_ALLOWED: &str = "import_allowed";
-    pub const VIOLATION_DETECTED: &str = "violation_detected";
-    pub const COMMIT_REVIEW_REQUIRED: &str = "commit_review_required";
-    pub const COMMIT_REVIEW_BYPASSED: &str = "commit_review_bypassed";
-    pub const COMMIT_GITIGNORE_ONLY: &str = "commit_gitignore_only";
-    pub const BYPASS_REVIEW: &str = "bypass_review";
-    pub const BYPASS_AGENT_TRAILER: &str = "bypass_agent_trailer";
-    pub const COMMIT_COMPLETED: &str = "commit_completed";
-    /// A rule blocked a commit.
-    pub const COMMIT_BLOCKED: &str = "commit_blocked";
-    /// A rule in audit mode would have blocked a commit.
-    pub const AUDIT_WOULD_BLOCK: &str = "audit_would_block";
-    /// A merge commit was exempt from a rule.
-    pub const COMMIT_MERGE_EXEMPT: &str = "commit_merge_exempt";
-    /// A commit that skipped the checks added lines a content rule forbids.
-    pub const BYPASS_CONTENT_RULE: &str = "bypass_content_rule";
-    /// `enforce review approve` approved a staged tree.
-    pub const REVIEW_APPROVED: &str = "review_approved";
-    /// `enforce audit --record` found a commit that breaks a rule.
-    pub const AUDIT_OFFENCE: &str = "audit_offence";
-    /// A commit changed `.enforce.toml`.
-    pub const CONFIG_CHANGED: &str = "config_changed";
-    /// A commit made a rule weaker.
-    pub const RULE_WEAKENED: &str = "rule_weakened";
-    /// post-commit found `.enforce.toml` invalid and applied the defaults.
-    pub const CONFIG_INVALID: &str = "config_invalid";
-}
-
-/// The event types the Python predecessor defined. Other tools may record
-/// any other well-formed name; readers keep and report those too.
-pub const PREDECESSOR_TYPES: [&str; 9] = [
-    "import_blocked",
-    "import_allowed",
-    "violation_detected",
-    "commit_review_required",
-    "commit_review_bypassed",
-    "commit_gitignore_only",
-    "bypass_review",
-    "bypass_agent_trailer",
-    "commit_completed",
-];
+pub use kind::types;
 
 /// One event read from or written to the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +159,6 @@ mod tests {
         ] {
             assert!(!is_valid_event_type(bad), "{bad}");
         }
-        assert!(PREDECESSOR_TYPES.iter().all(|t| is_valid_event_type(t)));
     }
 
     #[test]

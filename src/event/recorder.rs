@@ -46,9 +46,9 @@ impl Recorder {
         let failures = self.failures.get() + 1;
         self.failures.set(failures);
         if failures == 1 {
-            eprintln!("enforce: warning: could not record `{event_type}`: {err}");
-            eprintln!(
-                "hint: the events are lost but the rules were applied as usual; `enforce config show` says where events go"
+            crate::notice::warning(format_args!("could not record `{event_type}`: {err}"));
+            crate::notice::hint(
+                "the events are lost but the rules were applied as usual; `enforce config show` says where events go",
             );
         }
     }

@@ -14,7 +14,7 @@
 //! next run sends the rest.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,9 +25,9 @@ use serde_json::{Value, json};
 use crate::config::{Config, OtlpExport};
 use crate::error::{Error, Result};
 use crate::event::chain::{self, CHECKPOINT};
-use crate::event::log::parse_line;
+use crate::event::kind::{BypassCategory, bypass_category};
+use crate::event::scan;
 use crate::event::{Event, EventLog, types};
-use crate::report::dashboard::is_bypass;
 
 /// Where and how to send.
 #[derive(Debug, Clone)]
@@ -188,9 +188,10 @@ impl Settings {
 /// The OTLP severity of an event: ERROR for a review skipped past the hooks
 /// and a weakened rule, WARN for other bypasses and blocks, INFO otherwise.
 pub fn severity(event_type: &str, config: &Config) -> (u8, &'static str) {
-    if event_type == types::COMMIT_REVIEW_BYPASSED || event_type == types::RULE_WEAKENED {
+    let category = bypass_category(event_type, &config.score.bypass_types);
+    if category.is_some_and(BypassCategory::is_critical) {
         (17, "ERROR")
-    } else if is_bypass(event_type, config) || event_type == types::COMMIT_BLOCKED {
+    } else if category.is_some() || event_type == types::COMMIT_BLOCKED {
         (13, "WARN")
     } else {
         (9, "INFO")
@@ -373,10 +374,8 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
         }
         Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &lock_path, e)),
     }
-    let mut file = match File::open(log.path()) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(shipped),
-        Err(e) => return Err(Error::io("read the events file", log.path(), e)),
+    let Some(mut file) = scan::open_regular(log)? else {
+        return Ok(shipped);
     };
     let (offset, newer_than) = match since {
         Some(Since::All) => (0, None),
@@ -386,35 +385,25 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
             None => (0, None),
         },
     };
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::io("read the events file", log.path(), e))?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
     let client = Client::new(settings);
     let observed = chrono::Local::now().fixed_offset();
 
-    let mut position = offset;
     let mut batch: Vec<Value> = Vec::new();
     let mut last: Option<Cursor> = None;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read the events file", log.path(), e))?;
-        if read == 0 || !line.ends_with(b"\n") {
-            // The end, or a line still being written: the next run sends it.
-            break;
+    scan::lines(log.path(), &file, offset, |line| {
+        if !line.newline {
+            // A line still being written: the next run sends it.
+            return Ok(());
         }
-        position += read as u64;
-        let stored = &line[..line.len() - 1];
-        if let Some(event) = parse_line(stored.trim_ascii())
+        let position = line.offset + line.len + 1;
+        if let Some(event) = line.event()
             && event.event_type != CHECKPOINT
             && newer_than.is_none_or(|t| event.timestamp > t)
         {
             batch.push(log_record(&event, settings, config, &observed));
             last = Some(Cursor {
                 offset: position,
-                line_hash: chain::hash(stored),
+                line_hash: line.bytes.map(chain::hash).unwrap_or_default(),
                 timestamp: Some(event.timestamp.to_rfc3339()),
             });
         }
@@ -426,7 +415,8 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
                 write_cursor(&cursor_file, cursor)?;
             }
         }
-    }
+        Ok(())
+    })?;
     if !batch.is_empty() {
         let count = batch.len() as u64;
         client.send(&request(batch, settings), shipped.sent)?;
@@ -503,13 +493,11 @@ impl<'a> Client<'a> {
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
         }
-        Err(Error::usage(
-            format!(
-                "could not send events to {}: {last_problem} ({already_sent} event(s) sent before; the rest are kept for the next run)",
-                self.settings.url
-            ),
-            "check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending",
-        ))
+        Err(Error::ExportFailed {
+            url: self.settings.url.clone(),
+            problem: last_problem,
+            sent: already_sent,
+        })
     }
 }
 

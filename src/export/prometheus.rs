@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::event::Event;
 use crate::event::chain::CHECKPOINT;
 use crate::event::cleanup::Totals;
-use crate::report::dashboard::is_bypass;
+use crate::event::kind::bypass_category;
 use crate::report::score::{Rating, Score, ScoreFold};
 use crate::report::{Fold, Split, Trend};
 
@@ -109,6 +109,14 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// A metric with one sample per bypass category.
+fn by_category(out: &mut String, (name, kind): (&str, &str), help: &str, counts: &BTreeMap<&str, u64>) {
+    header(out, name, kind, help);
+    for (category, count) in counts {
+        let _ = writeln!(out, "{name}{{category=\"{category}\"}} {count}");
+    }
+}
+
 impl Metrics<'_> {
     /// The text exposition format.
     pub fn render(&self) -> String {
@@ -122,11 +130,16 @@ impl Metrics<'_> {
         );
         let mut events: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
         let mut bypasses: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        let mut categories: BTreeMap<&str, u64> = crate::event::kind::BypassCategory::ALL
+            .iter()
+            .map(|c| (c.name(), 0))
+            .collect();
         let mut blocked: BTreeMap<&str, u64> = BTreeMap::new();
         for ((event_type, source, rule, method), count) in &self.totals.0 {
             *events.entry((event_type, source, rule)).or_insert(0) += count;
-            if is_bypass(event_type, self.config) {
+            if let Some(category) = bypass_category(event_type, &self.config.score.bypass_types) {
                 *bypasses.entry((event_type, method)).or_insert(0) += count;
+                *categories.entry(category.name()).or_insert(0) += count;
             }
             if event_type == crate::event::types::COMMIT_BLOCKED {
                 *blocked.entry(rule).or_insert(0) += count;
@@ -156,6 +169,13 @@ impl Metrics<'_> {
                 label(method)
             );
         }
+
+        by_category(
+            &mut out,
+            ("enforce_bypass_categories_total", "counter"),
+            "Bypasses by category: skipped_hooks, env_skip, content_rule, rule_weakened, other.",
+            &categories,
+        );
 
         header(
             &mut out,
@@ -209,6 +229,13 @@ impl Metrics<'_> {
                 values.previous_week
             );
         }
+
+        by_category(
+            &mut out,
+            ("enforce_window_bypasses", "gauge"),
+            "Bypasses in the score's current window, by category (as every report counts them).",
+            &self.score.bypasses.by_category,
+        );
 
         header(
             &mut out,

@@ -25,7 +25,7 @@
 use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::hook::HookName;
 
@@ -122,6 +122,42 @@ pub fn is_ours(path: &Path) -> bool {
             .is_some_and(|line| line.starts_with(MARKER.as_bytes()))
 }
 
+/// What an installed hook file names: the binary it runs and the enforce
+/// version that wrote it (what [`render`] put there).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Installed {
+    pub binary: Option<PathBuf>,
+    pub version: Option<String>,
+}
+
+/// Reads the hook file at `path` (an unreadable one names nothing).
+pub fn read(path: &Path) -> Installed {
+    parse(&fs::read_to_string(path).unwrap_or_default())
+}
+
+/// Parses a hook file [`render`] wrote, in either form.
+pub fn parse(text: &str) -> Installed {
+    let direct = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("#!"))
+        .and_then(|l| l.strip_suffix(&format!(" {SCRIPT_VERB}")))
+        .map(PathBuf::from);
+    let binary = direct.or_else(|| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("enforce_bin='"))
+            .and_then(|rest| rest.strip_suffix('\''))
+            .map(|p| PathBuf::from(p.replace("'\\''", "'")))
+    });
+    let version = text
+        .lines()
+        .find(|l| l.starts_with(MARKER))
+        .and_then(|l| l.split("(enforce ").nth(1))
+        .and_then(|rest| rest.split(')').next())
+        .map(str::to_string);
+    Installed { binary, version }
+}
+
 /// Quotes bytes for `sh` inside single quotes, where only `'` is special.
 fn sh_quote(raw: &[u8]) -> Vec<u8> {
     let mut out = vec![b'\''];
@@ -177,5 +213,26 @@ mod tests {
             spaced.starts_with("#!/bin/sh\n"),
             "a path with a space falls back to the shell form"
         );
+    }
+
+    #[test]
+    fn what_render_writes_parse_reads_back() {
+        let version = Some(env!("CARGO_PKG_VERSION").to_string());
+        for (binary, form) in [
+            ("/opt/enforce", Form::Direct),
+            ("/opt/enforce", Form::Shell),
+            ("/opt/my tools/it's/enforce", Form::Direct),
+        ] {
+            let text = String::from_utf8(render(HookName::PostMerge, Path::new(binary), form)).unwrap();
+            assert_eq!(
+                parse(&text),
+                Installed {
+                    binary: Some(PathBuf::from(binary)),
+                    version: version.clone()
+                },
+                "{text}"
+            );
+        }
+        assert_eq!(parse("#!/bin/sh\necho hi\n"), Installed::default());
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
+use super::bypass::{BypassCount, Bypasses};
 use super::{Fold, Split, Trend, Window};
 use crate::config::{AlertRule, Direction, Level};
 use crate::event::Event;
@@ -35,6 +36,10 @@ pub struct Alerts {
     pub has_critical: bool,
     pub has_warnings: bool,
     pub malformed: u64,
+    /// Every bypass of the score's window, by category (what the alerts
+    /// above are about, counted as the other reports count it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypasses: Option<Bypasses>,
 }
 
 pub struct AlertFold<'a> {
@@ -42,6 +47,7 @@ pub struct AlertFold<'a> {
     windows: Vec<(Window, Window)>,
     counts: Vec<(u64, u64)>,
     trend_percent: u64,
+    bypasses: Option<BypassCount>,
 }
 
 impl<'a> AlertFold<'a> {
@@ -64,7 +70,14 @@ impl<'a> AlertFold<'a> {
             windows,
             counts,
             trend_percent,
+            bypasses: None,
         }
+    }
+
+    /// Also counts every bypass, by category, with `count`.
+    pub fn counting_bypasses(mut self, count: BypassCount) -> AlertFold<'a> {
+        self.bypasses = Some(count);
+        self
     }
 
     /// The alerts that fired; with `quiet`, only critical ones.
@@ -120,6 +133,7 @@ impl<'a> AlertFold<'a> {
             has_critical,
             has_warnings,
             malformed,
+            bypasses: self.bypasses.as_ref().map(BypassCount::finish),
         }
     }
 }
@@ -131,10 +145,14 @@ impl<'a> Split for AlertFold<'a> {
             windows: self.windows.clone(),
             counts: vec![(0, 0); self.rules.len()],
             trend_percent: self.trend_percent,
+            bypasses: self.bypasses.as_ref().map(BypassCount::empty),
         }
     }
 
     fn merge(&mut self, other: AlertFold<'a>) {
+        if let (Some(mine), Some(theirs)) = (&mut self.bypasses, other.bypasses) {
+            mine.merge(theirs);
+        }
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
             mine.0 += theirs.0;
             mine.1 += theirs.1;
@@ -148,6 +166,9 @@ impl Fold for AlertFold<'_> {
     }
 
     fn add(&mut self, event: &Event) {
+        if let Some(bypasses) = &mut self.bypasses {
+            bypasses.add(event);
+        }
         for (i, rule) in self.rules.iter().enumerate() {
             if !rule.event_types.contains(&event.event_type) {
                 continue;

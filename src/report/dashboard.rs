@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::alert::{AlertFold, Alerts};
+use super::bypass::{BypassCount, Bypasses};
 use super::score::{Score, ScoreFold};
 use super::stats::{By, Stats, StatsFold};
 use super::{Fold, Newest, Split, Stored, Window, detail};
@@ -28,6 +29,8 @@ pub struct Bypass {
     pub user: String,
     pub branch: String,
     pub event_type: String,
+    /// Its [`crate::event::kind::BypassCategory`] name.
+    pub category: String,
     pub method: String,
 }
 
@@ -44,22 +47,18 @@ pub struct Dashboard {
     /// Violations per rule in the window, most first.
     pub top_rules: Vec<(String, u64)>,
     pub recent_bypasses: Vec<Bypass>,
-    /// Events per day and type for the last [`STACKED_DAYS`] days, oldest first.
+    /// Events per day and type for the last [`STACKED_DAYS`] days, oldest
+    /// first; bypasses are grouped by their category's label
+    /// (`bypass: environment variable`), as every report names them.
     pub daily_by_type: Vec<(String, BTreeMap<String, u64>)>,
     /// Bypasses per week for the last [`BYPASS_WEEKS`] weeks, oldest first,
     /// each labelled by its first day.
     pub weekly_bypasses: Vec<(String, u64)>,
-}
-
-/// Whether an event type records a bypass of a rule.
-pub fn is_bypass(event_type: &str, config: &Config) -> bool {
-    event_type.starts_with("bypass_")
-        || event_type == types::COMMIT_REVIEW_BYPASSED
-        || config.score.bypass_types.iter().any(|t| t == event_type)
+    /// Every bypass of the window, by category.
+    pub bypasses: Bypasses,
 }
 
 pub struct DashboardFold<'a> {
-    config: &'a Config,
     now: DateTime<FixedOffset>,
     days: u64,
     window: Window,
@@ -69,6 +68,7 @@ pub struct DashboardFold<'a> {
     score: ScoreFold<'a>,
     alerts: AlertFold<'a>,
     bypasses: Newest<Event>,
+    counted: BypassCount,
     today: NaiveDate,
     stacked_start: DateTime<FixedOffset>,
     daily_by_type: BTreeMap<NaiveDate, BTreeMap<String, u64>>,
@@ -77,12 +77,13 @@ pub struct DashboardFold<'a> {
 
 impl<'a> DashboardFold<'a> {
     pub fn new(now: DateTime<FixedOffset>, days: u64, config: &'a Config) -> DashboardFold<'a> {
+        let window = Window::last_days(now, days);
+        let counted = BypassCount::new(window, &config.score.bypass_types);
         DashboardFold {
-            config,
             now,
             days,
-            window: Window::last_days(now, days),
-            stats: StatsFold::new(now, days, None),
+            window,
+            stats: StatsFold::new(now, days, None).counting_bypasses(&config.score.bypass_types),
             daily: StatsFold::calendar_days(now, CHART_DAYS),
             rules: StatsFold::new(now, days, Some(By::Rule)),
             score: ScoreFold::new(now, &config.score),
@@ -90,7 +91,9 @@ impl<'a> DashboardFold<'a> {
                 now,
                 config.alerts.iter().map(|a| a.get_ref()),
                 config.score.trend_percent,
-            ),
+            )
+            .counting_bypasses(counted.clone()),
+            counted,
             bypasses: Newest::new(TOP),
             today: now.date_naive(),
             stacked_start: midnight(
@@ -128,6 +131,11 @@ impl<'a> DashboardFold<'a> {
                 user: detail(&e, "user").unwrap_or("").to_string(),
                 branch: detail(&e, "branch").unwrap_or("").to_string(),
                 method: detail(&e, "bypass_method").unwrap_or("").to_string(),
+                category: self
+                    .counted
+                    .category(&e.event_type)
+                    .map_or("", |c| c.name())
+                    .to_string(),
                 event_type: e.event_type,
             })
             .collect();
@@ -157,6 +165,7 @@ impl<'a> DashboardFold<'a> {
             daily,
             top_rules,
             recent_bypasses,
+            bypasses: self.counted.finish(),
         }
     }
 }
@@ -164,7 +173,6 @@ impl<'a> DashboardFold<'a> {
 impl<'a> Split for DashboardFold<'a> {
     fn empty(&self) -> DashboardFold<'a> {
         DashboardFold {
-            config: self.config,
             now: self.now,
             days: self.days,
             window: self.window,
@@ -174,6 +182,7 @@ impl<'a> Split for DashboardFold<'a> {
             score: self.score.empty(),
             alerts: self.alerts.empty(),
             bypasses: Newest::new(TOP),
+            counted: self.counted.empty(),
             today: self.today,
             stacked_start: self.stacked_start,
             daily_by_type: BTreeMap::new(),
@@ -188,6 +197,7 @@ impl<'a> Split for DashboardFold<'a> {
         self.score.merge(other.score);
         self.alerts.merge(other.alerts);
         self.bypasses.merge(other.bypasses);
+        self.counted.merge(other.counted);
         for (day, types) in other.daily_by_type {
             let mine = self.daily_by_type.entry(day).or_default();
             for (t, n) in types {
@@ -209,7 +219,9 @@ impl DashboardFold<'_> {
         if event.event_type == types::VIOLATION_DETECTED {
             self.rules.add(event);
         }
-        if self.window.contains(&event.timestamp) && is_bypass(&event.event_type, self.config) {
+        self.counted.add(event);
+        let category = self.counted.category(&event.event_type);
+        if self.window.contains(&event.timestamp) && category.is_some() {
             self.bypasses.offer(event.timestamp, position, || event.clone());
         }
         if event.timestamp >= self.stacked_start {
@@ -220,10 +232,10 @@ impl DashboardFold<'_> {
                     .daily_by_type
                     .entry(day)
                     .or_default()
-                    .entry(event.event_type.clone())
+                    .entry(category.map_or_else(|| event.event_type.clone(), |c| c.label().to_string()))
                     .or_insert(0) += 1;
             }
-            if (0..(BYPASS_WEEKS * 7) as i64).contains(&back) && is_bypass(&event.event_type, self.config) {
+            if (0..(BYPASS_WEEKS * 7) as i64).contains(&back) && category.is_some() {
                 self.weekly[(back / 7) as usize] += 1;
             }
         }
@@ -248,6 +260,6 @@ impl Fold for DashboardFold<'_> {
 
     /// Details matter for violations (their rule) and bypasses (who, how).
     fn needs_details(&self, event: &Event) -> bool {
-        event.event_type == types::VIOLATION_DETECTED || is_bypass(&event.event_type, self.config)
+        event.event_type == types::VIOLATION_DETECTED || self.counted.category(&event.event_type).is_some()
     }
 }

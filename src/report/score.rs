@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
+use super::bypass::{BypassCount, Bypasses};
 use super::{Fold, Split, Trend, Window};
 use crate::config::Score as Config;
 use crate::event::{Event, types};
@@ -61,6 +62,10 @@ pub struct Score {
     pub period: String,
     pub total_events: Totals,
     pub malformed: u64,
+    /// Every bypass of the current window, by category. The rating counts
+    /// the types of `[score] bypass_types` (the `bypasses` metric of the
+    /// breakdown); this counts them all, as the other reports do.
+    pub bypasses: Bypasses,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,14 +89,17 @@ pub struct ScoreFold<'a> {
     imports: Pair,
     bypasses: Pair,
     totals: Pair,
+    all_bypasses: BypassCount,
 }
 
 impl<'a> ScoreFold<'a> {
     pub fn new(now: DateTime<FixedOffset>, config: &'a Config) -> ScoreFold<'a> {
         let days = config.window_days.get();
+        let current = Window::last_days(now, days);
         ScoreFold {
             config,
-            current: Window::last_days(now, days),
+            all_bypasses: BypassCount::new(current, &config.bypass_types),
+            current,
             previous: Window::previous_days(now, days),
             violations: Pair::default(),
             imports: Pair::default(),
@@ -101,14 +109,16 @@ impl<'a> ScoreFold<'a> {
     }
 
     pub fn finish(self, malformed: u64) -> Score {
-        rate(
+        let mut score = rate(
             self.config,
             self.violations,
             self.imports,
             self.bypasses,
             self.totals,
             malformed,
-        )
+        );
+        score.bypasses = self.all_bypasses.finish();
+        score
     }
 }
 
@@ -129,10 +139,12 @@ impl<'a> Split for ScoreFold<'a> {
             imports: Pair::default(),
             bypasses: Pair::default(),
             totals: Pair::default(),
+            all_bypasses: self.all_bypasses.empty(),
         }
     }
 
     fn merge(&mut self, other: ScoreFold<'a>) {
+        self.all_bypasses.merge(other.all_bypasses);
         self.violations.merge(other.violations);
         self.imports.merge(other.imports);
         self.bypasses.merge(other.bypasses);
@@ -154,6 +166,7 @@ impl Fold for ScoreFold<'_> {
             return;
         };
         *slot(&mut self.totals) += 1;
+        self.all_bypasses.add(event);
         let kind = event.event_type.as_str();
         if kind == types::VIOLATION_DETECTED {
             *slot(&mut self.violations) += 1;
@@ -225,6 +238,7 @@ pub fn rate(
             previous: totals.previous,
         },
         malformed,
+        bypasses: Bypasses::default(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde::Serialize;
 
+use super::bypass::{BypassCount, Bypasses};
 use super::{Fold, Split, Window, detail};
 use crate::event::Event;
 
@@ -80,6 +81,9 @@ pub struct Stats {
     /// window, zero days included, keyed `YYYY-MM-DD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<BTreeMap<String, u64>>,
+    /// The bypasses of the window, by category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypasses: Option<Bypasses>,
 }
 
 /// Accumulates [`Stats`].
@@ -92,6 +96,7 @@ pub struct StatsFold {
     total: u64,
     by_type: BTreeMap<String, u64>,
     groups: BTreeMap<String, u64>,
+    bypasses: Option<BypassCount>,
 }
 
 impl StatsFold {
@@ -106,7 +111,15 @@ impl StatsFold {
             total: 0,
             by_type: BTreeMap::new(),
             groups: BTreeMap::new(),
+            bypasses: None,
         }
+    }
+
+    /// Also counts the bypasses of the window by category, `extra` being
+    /// the types `[score] bypass_types` adds to the vocabulary's.
+    pub fn counting_bypasses(mut self, extra: &[String]) -> StatsFold {
+        self.bypasses = Some(BypassCount::new(self.window, extra));
+        self
     }
 
     /// Counts by local calendar day for the last `days` days, today
@@ -138,6 +151,7 @@ impl StatsFold {
             malformed,
             by: self.by,
             groups: self.by.map(|_| self.groups),
+            bypasses: self.bypasses.as_ref().map(BypassCount::finish),
         }
     }
 }
@@ -153,10 +167,14 @@ impl Split for StatsFold {
             total: 0,
             by_type: BTreeMap::new(),
             groups: BTreeMap::new(),
+            bypasses: self.bypasses.as_ref().map(BypassCount::empty),
         }
     }
 
     fn merge(&mut self, other: StatsFold) {
+        if let (Some(mine), Some(theirs)) = (&mut self.bypasses, other.bypasses) {
+            mine.merge(theirs);
+        }
         self.total += other.total;
         for (k, v) in other.by_type {
             *self.by_type.entry(k).or_insert(0) += v;
@@ -177,6 +195,9 @@ impl Fold for StatsFold {
             return;
         }
         self.total += 1;
+        if let Some(bypasses) = &mut self.bypasses {
+            bypasses.add(event);
+        }
         *self.by_type.entry(event.event_type.clone()).or_insert(0) += 1;
         match self.by {
             None => {}

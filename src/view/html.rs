@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::text::{METRICS, rating_icon};
 use crate::config::Level;
+use crate::event::kind::BypassCategory;
 use crate::report::dashboard::{BYPASS_WEEKS, Dashboard, STACKED_DAYS};
 use crate::report::score::Rating;
 
@@ -34,7 +35,8 @@ fn rating_colour(rating: Rating) -> &'static str {
     }
 }
 
-/// Events per day, stacked by type (the seven most frequent, then "other").
+/// Events per day, stacked: bypasses by category, then the most frequent
+/// other types, then "other".
 fn stacked_chart(d: &Dashboard) -> String {
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     for (_, types) in &d.daily_by_type {
@@ -43,7 +45,14 @@ fn stacked_chart(d: &Dashboard) -> String {
         }
     }
     let mut series: Vec<(&str, u64)> = totals.into_iter().collect();
-    series.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    // Bypasses first, by category, so they never fold into "other".
+    let is_bypass = |t: &str| BypassCategory::ALL.iter().any(|c| c.label() == t);
+    series.sort_by(|a, b| {
+        is_bypass(b.0)
+            .cmp(&is_bypass(a.0))
+            .then(b.1.cmp(&a.1))
+            .then(a.0.cmp(b.0))
+    });
     let shown: Vec<&str> = series.iter().take(PALETTE.len() - 1).map(|(t, _)| *t).collect();
     let has_other = series.len() > shown.len();
 
@@ -293,6 +302,24 @@ pub fn dashboard(d: &Dashboard) -> String {
         true,
         "#4e79a7",
     ));
+    let _ = writeln!(
+        out,
+        "<h2>Bypasses (last {} days)</h2>\n<table id=\"bypass-categories\"><tr><th>Category</th><th class=\"n\">Count</th></tr>",
+        d.days
+    );
+    for category in BypassCategory::ALL {
+        let count = d.bypasses.by_category.get(category.name()).copied().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{count}</td></tr>",
+            esc(category.label())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr><th>Total</th><th class=\"n\">{}</th></tr>\n</table>",
+        d.bypasses.total
+    );
     out.push_str("<h2>Recent bypasses</h2>\n");
     if d.recent_bypasses.is_empty() {
         out.push_str("<p id=\"bypasses\">No bypasses in this window.</p>\n");

@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::Write;
 
-use enforce::event::EventLog;
+use enforce::event::{EventLog, scan};
 
 use crate::support::{Sandbox, lines};
 
@@ -44,8 +44,8 @@ fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() 
         "the new event is on its own line"
     );
 
-    let mut reader = EventLog::new(&path).read().unwrap();
-    let types: Vec<_> = reader.by_ref().map(|e| e.unwrap().event_type).collect();
+    let mut types = Vec::new();
+    let reader = scan::events(&EventLog::new(&path), |e| types.push(e.event_type)).unwrap();
     assert_eq!(
         types,
         [
@@ -55,8 +55,8 @@ fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() 
             "bypass_agent_trailer"
         ]
     );
-    assert_eq!(reader.malformed(), 2);
-    assert_eq!(reader.first_malformed_line(), Some(4));
+    assert_eq!(reader.malformed, 2);
+    assert_eq!(reader.first_malformed_line, Some(4));
 }
 
 #[test]
@@ -65,9 +65,9 @@ fn predecessor_naive_timestamps_are_read() {
     let path = sandbox.path().join("data/enforcement_events.jsonl");
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, PREDECESSOR_LOG).unwrap();
-    let mut reader = EventLog::new(&path).read().unwrap();
-    let events: Vec<_> = reader.by_ref().map(Result::unwrap).collect();
-    assert_eq!(reader.malformed(), 0);
+    let mut events = Vec::new();
+    let reader = scan::events(&EventLog::new(&path), |e| events.push(e)).unwrap();
+    assert_eq!(reader.malformed, 0);
     let stamps: Vec<_> = events
         .iter()
         .map(|e| e.timestamp.naive_local().to_string())
@@ -121,9 +121,10 @@ fn concurrent_records_never_interleave_or_lose_a_line() {
         assert!(!seen[writer][n], "duplicate {writer}/{n}");
         seen[writer][n] = true;
     }
-    let mut reader = EventLog::new(repo.events_file()).read().unwrap();
-    assert_eq!(reader.by_ref().count(), PROCESSES * EACH);
-    assert_eq!(reader.malformed(), 0);
+    let mut count = 0;
+    let reader = scan::events(&EventLog::new(repo.events_file()), |_| count += 1).unwrap();
+    assert_eq!(count, PROCESSES * EACH);
+    assert_eq!(reader.malformed, 0);
 }
 
 /// `assert().success()` without importing assert_cmd's traits everywhere.

@@ -13,6 +13,7 @@ mod install;
 mod record;
 mod reports;
 mod review;
+mod scanner;
 mod skipped;
 mod support;
 mod trailers;

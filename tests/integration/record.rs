@@ -47,7 +47,8 @@ fn round_trip_in_the_predecessor_line_format() {
 
     // The library's reader reads it back.
     let log = enforce::event::EventLog::new(repo.events_file());
-    let events: Vec<_> = log.read().unwrap().map(Result::unwrap).collect();
+    let mut events = Vec::new();
+    enforce::event::scan::events(&log, |e| events.push(e)).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].details["line"], 42);
 }
