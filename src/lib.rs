@@ -39,7 +39,7 @@ use hook::HookName;
 pub fn run(args: Vec<OsString>) -> i32 {
     let argv0 = args.first().map(Path::new);
     if argv0.and_then(invoked_hook).is_none()
-        && let Some((globals, text)) = cmd::json_arg::detect(&args)
+        && let Some((globals, text)) = cli::json::detect(&args)
     {
         return cmd::json_arg::run(globals, text);
     }

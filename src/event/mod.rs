@@ -13,6 +13,7 @@ pub mod log;
 mod recorder;
 pub mod scan;
 pub mod timestamp;
+pub mod verify;
 pub mod window;
 
 use chrono::{DateTime, FixedOffset, Local};

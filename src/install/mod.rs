@@ -8,6 +8,7 @@
 //! conflict is found before anything is written, so a refused install
 //! changes nothing.
 
+pub mod health;
 pub mod shim;
 
 use std::fs;

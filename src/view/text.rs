@@ -3,7 +3,10 @@
 use std::fmt::Write;
 
 use crate::event::Event;
+use crate::event::chain::HEAD_REF;
 use crate::event::cleanup::Cleanup;
+use crate::event::verify::Report;
+use crate::install::health::{Level, Status};
 use crate::report::Trend;
 use crate::report::alert::Alerts;
 use crate::report::events::{Listing, summary};
@@ -196,4 +199,88 @@ pub fn cleanup(result: &Cleanup) -> String {
             result.path.display()
         )
     }
+}
+
+/// `enforce verify`.
+pub fn verify(report: &Report) -> String {
+    let c = &report.chain;
+    if c.lines == 0 && report.anchored_head.is_none() {
+        return format!("{}: no events recorded yet: nothing to verify\n", report.path);
+    }
+    let mut out = format!(
+        "{}: {} line(s): {} chained, {} unchained, {} unreadable, {} checkpoint(s)\n",
+        report.path, c.lines, c.chained, c.unchained, c.unreadable, c.checkpoints
+    );
+    if !c.unreadable_lines.is_empty() {
+        let lines: Vec<String> = c.unreadable_lines.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "unreadable line(s) {} (torn writes or garbage; kept, and covered by the chain)",
+            lines.join(", ")
+        );
+    }
+    match (&c.head, &report.anchored_head) {
+        (Some(head), Some(anchor)) => {
+            let _ = writeln!(
+                out,
+                "head: sequence {} ({}); {HEAD_REF} records sequence {}",
+                head.seq,
+                head.hash.get(..12).unwrap_or(&head.hash),
+                anchor.seq
+            );
+        }
+        (Some(head), None) => {
+            let _ = writeln!(
+                out,
+                "head: sequence {} ({}); no {HEAD_REF} for this file",
+                head.seq,
+                head.hash.get(..12).unwrap_or(&head.hash)
+            );
+        }
+        _ => {}
+    }
+    if c.intact {
+        out.push_str("intact: every link holds\n");
+    } else {
+        let _ = writeln!(out, "BROKEN: {} problem(s)", c.problems.len());
+        for problem in &c.problems {
+            let _ = writeln!(
+                out,
+                "  line {}: {}: {}",
+                problem.line, problem.kind, problem.message
+            );
+            if let (Some(expected), Some(found)) = (&problem.expected, &problem.found) {
+                let _ = writeln!(out, "    expected {expected}, found {found}");
+            }
+        }
+    }
+    out
+}
+
+/// `enforce status`.
+pub fn status(status: &Status) -> String {
+    let mut out = String::new();
+    for c in &status.checks {
+        let level = match c.status {
+            Level::Ok => "OK  ",
+            Level::Warn => "WARN",
+            Level::Fail => "FAIL",
+        };
+        let _ = writeln!(out, "{level} {:<22} {}", c.check, c.detail);
+        if let Some(fix) = &c.fix
+            && c.status != Level::Ok
+        {
+            let _ = writeln!(out, "     {:<22} fix: {fix}", "");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if status.ok {
+            "enforcement is in force"
+        } else {
+            "enforcement is NOT fully in force: see FAIL above"
+        }
+    );
+    out
 }

@@ -1,5 +1,7 @@
 //! The command line. The doc comments on these types are the `--help` text.
 
+pub mod json;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 

@@ -1,0 +1,398 @@
+//! The health checks behind `enforce status`: is enforcement actually in
+//! force here?
+//!
+//! Every way enforcement silently stops working gets a check: hooks missing,
+//! replaced, pointing at a binary that is gone or another version, not
+//! executable; a config that does not validate; an events file that cannot
+//! be written; a broken chain. Each check says OK, WARN or FAIL and, when
+//! not OK, the command that fixes it.
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config;
+use crate::error::{Error, Result};
+use crate::event::chain::HEAD_REF;
+use crate::git::{self, Git};
+use crate::hook::{HookName, KEPT_SUFFIX};
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+/// How a check came out.
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One check: what was checked, how it came out, and the fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub status: Level,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// Every check; `ok` when none failed.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+fn check(name: &str, status: Level, detail: impl Into<String>, fix: Option<&str>) -> Check {
+    Check {
+        check: name.to_string(),
+        status,
+        detail: detail.into(),
+        fix: fix.map(str::to_string),
+    }
+}
+
+/// Runs every check for the repository around `cwd`.
+pub fn status(cwd: &Path, events_flag: Option<&Path>) -> Result<Status> {
+    let mut checks = Vec::new();
+    let binary = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .unwrap_or_default();
+    checks.push(check(
+        "binary",
+        Level::Ok,
+        format!("enforce {} at {}", env!("CARGO_PKG_VERSION"), binary.display()),
+        None,
+    ));
+
+    // The config first: the workspace (and so the events file) depends on it.
+    let workspace = match Workspace::load(cwd, events_flag) {
+        Ok(workspace) => Some(workspace),
+        Err(err @ Error::Config { .. }) => {
+            checks.push(check(
+                "config",
+                Level::Fail,
+                err.to_string(),
+                Some("fix the file; `enforce config check` re-checks it"),
+            ));
+            None
+        }
+        Err(err) => return Err(err),
+    };
+    match workspace.as_ref().and_then(|w| w.git.as_ref()) {
+        Some(git) if !git.repo().is_bare() => hook_checks(cwd, git, &binary, &mut checks),
+        Some(_) => checks.push(check(
+            "hooks",
+            Level::Fail,
+            "a bare repository runs no commit hooks",
+            None,
+        )),
+        None if workspace.is_some() => checks.push(check(
+            "hooks",
+            Level::Fail,
+            format!("`{}` is not inside a git repository", cwd.display()),
+            Some("run `enforce status` inside the repository to check"),
+        )),
+        None => {}
+    }
+    if let Some(workspace) = &workspace {
+        match &workspace.config.path {
+            Some(path) => checks.push(check(
+                "config",
+                Level::Ok,
+                format!("{} is valid", path.display()),
+                None,
+            )),
+            None => checks.push(check(
+                "config",
+                Level::Ok,
+                format!("no {}: the built-in defaults apply", config::FILE_NAME),
+                None,
+            )),
+        }
+        if let Some(git) = &workspace.git {
+            checks.extend(committed_config_check(git));
+        }
+        events_checks(workspace, &mut checks);
+        if let Some(git) = workspace.git.as_ref().filter(|g| !g.repo().is_bare()) {
+            checks.push(review_check(git));
+        }
+    }
+
+    Ok(Status {
+        ok: checks.iter().all(|c| c.status != Level::Fail),
+        checks,
+    })
+}
+
+fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
+    let hooks_path = git.config_string("core.hooksPath");
+    checks.push(check(
+        "core.hooksPath",
+        Level::Ok,
+        match &hooks_path {
+            Some(path) => format!("set to `{path}`: git runs the hooks there"),
+            None => "not set: git runs the hooks in the repository's hooks directory".to_string(),
+        },
+        None,
+    ));
+    let dir = match git::hooks_dir(cwd) {
+        Ok(dir) => dir,
+        Err(e) => {
+            checks.push(check("hooks", Level::Fail, e.to_string(), None));
+            return;
+        }
+    };
+    if dir.exists() && !dir.is_dir() {
+        checks.push(check(
+            "hooks",
+            Level::Fail,
+            format!(
+                "git runs hooks from {}, which is not a directory: no hook runs",
+                dir.display()
+            ),
+            Some("git config --unset core.hooksPath, then enforce install"),
+        ));
+        return;
+    }
+    for name in HookName::ALL {
+        checks.push(hook_check(&dir, name, binary));
+    }
+    let kept: Vec<String> = HookName::ALL
+        .iter()
+        .map(|h| dir.join(format!("{h}{KEPT_SUFFIX}")))
+        .filter(|p| p.exists())
+        .map(|p| {
+            let runs = p.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+            format!(
+                "{}{}",
+                p.file_name().unwrap_or_default().to_string_lossy(),
+                if runs { "" } else { " (not executable: not run)" }
+            )
+        })
+        .collect();
+    checks.push(check(
+        "chained hooks",
+        Level::Ok,
+        if kept.is_empty() {
+            "none".to_string()
+        } else {
+            format!("run before enforce's: {}", kept.join(", "))
+        },
+        None,
+    ));
+}
+
+fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
+    let label = format!("hook {name}");
+    let path = dir.join(name.as_str());
+    let reinstall = Some("enforce install");
+    let Ok(meta) = path.symlink_metadata() else {
+        return check(
+            &label,
+            Level::Fail,
+            format!("{} is missing: git runs nothing", path.display()),
+            reinstall,
+        );
+    };
+    if !super::shim::is_ours(&path) {
+        return check(
+            &label,
+            Level::Fail,
+            format!("{} is not an enforce hook", path.display()),
+            Some("enforce install (keeps the current hook as <name>.pre-enforce and runs it first)"),
+        );
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return check(
+            &label,
+            Level::Fail,
+            format!("{} is not executable: git skips it", path.display()),
+            reinstall,
+        );
+    }
+    let super::shim::Installed {
+        binary: target,
+        version,
+    } = super::shim::read(&path);
+    let Some(target) = target else {
+        return check(&label, Level::Fail, "the hook names no binary", reinstall);
+    };
+    let target_runs = target
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if !target_runs {
+        return check(
+            &label,
+            Level::Fail,
+            format!("runs {}, which is missing: commits fail", target.display()),
+            Some("reinstall enforce, then run `enforce install`"),
+        );
+    }
+    let ours = env!("CARGO_PKG_VERSION");
+    if version.as_deref() != Some(ours) || target != binary {
+        return check(
+            &label,
+            Level::Warn,
+            format!(
+                "runs {} (enforce {}), not this enforce {ours} at {}",
+                target.display(),
+                version.unwrap_or_else(|| "?".into()),
+                binary.display()
+            ),
+            Some("enforce install (points the hooks at this binary)"),
+        );
+    }
+    check(
+        &label,
+        Level::Ok,
+        format!("installed, runs {}", target.display()),
+        None,
+    )
+}
+
+fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
+    let path = workspace.events.path();
+    let origin = workspace.events_origin;
+    match fs::metadata(path) {
+        Err(_) if workspace.anchored().is_some() => {
+            let seq = workspace.anchored().map_or(0, |a| a.head.seq);
+            checks.push(check(
+                "events file",
+                Level::Fail,
+                format!(
+                    "{} is gone, but {HEAD_REF} records a log of {seq} chained event(s): it was deleted",
+                    path.display()
+                ),
+                Some("restore it from a backup; `git update-ref -d refs/enforce/head` accepts starting anew"),
+            ));
+        }
+        Err(_) => {
+            let dir_ok = path.parent().is_some_and(|d| !d.exists() || d.is_dir());
+            checks.push(check(
+                "events file",
+                if dir_ok { Level::Warn } else { Level::Fail },
+                format!(
+                    "{} ({origin}) does not exist yet: no events recorded",
+                    path.display()
+                ),
+                Some("commit, or `enforce record`, to record the first event"),
+            ));
+        }
+        Ok(meta) if !meta.is_file() => checks.push(check(
+            "events file",
+            Level::Fail,
+            format!(
+                "{} is not a regular file: events cannot be recorded",
+                path.display()
+            ),
+            Some("move it away, or point [telemetry] events_file elsewhere"),
+        )),
+        Ok(meta) => {
+            let writable = OpenOptions::new().append(true).open(path).is_ok();
+            let (lines, last) = count_lines(path);
+            checks.push(check(
+                "events file",
+                if writable { Level::Ok } else { Level::Fail },
+                format!(
+                    "{} ({origin}): {} bytes, {lines} line(s), last event {}{}",
+                    path.display(),
+                    meta.len(),
+                    last.unwrap_or_else(|| "none".into()),
+                    if writable {
+                        ""
+                    } else {
+                        "; NOT WRITABLE: events are lost"
+                    }
+                ),
+                (!writable).then_some("make it writable, or point [telemetry] events_file elsewhere"),
+            ));
+            match crate::event::verify::verify(&workspace.events, workspace.anchored().as_ref()) {
+                Ok(report) if report.chain.intact => checks.push(check(
+                    "chain",
+                    Level::Ok,
+                    format!(
+                        "intact: {} chained, {} unchained, {} unreadable line(s)",
+                        report.chain.chained, report.chain.unchained, report.chain.unreadable
+                    ),
+                    None,
+                )),
+                Ok(report) => checks.push(check(
+                    "chain",
+                    Level::Fail,
+                    format!(
+                        "BROKEN: {}",
+                        report
+                            .chain
+                            .problems
+                            .first()
+                            .map_or(String::new(), |p| format!("line {}: {}", p.line, p.message))
+                    ),
+                    Some("`enforce verify` lists every problem; the log may have been edited"),
+                )),
+                Err(e) => checks.push(check("chain", Level::Fail, e.to_string(), None)),
+            }
+        }
+    }
+}
+
+/// Lines in the file and the timestamp of the last event.
+fn count_lines(path: &Path) -> (u64, Option<String>) {
+    let mut last = None;
+    let tally = crate::event::scan::events(&crate::event::EventLog::new(path), |event| {
+        last = Some(event.timestamp);
+    })
+    .unwrap_or_default();
+    (tally.lines, last.map(|t| t.to_rfc3339()))
+}
+
+/// Whether the config in effect (the file in the work tree) is the one
+/// committed: an uncommitted edit changes the rules without a record.
+fn committed_config_check(git: &Git) -> Option<Check> {
+    let root = git.repo().root.clone()?;
+    let head_tree = git.head().ok()?.tree?;
+    let on_disk = fs::read(root.join(config::FILE_NAME)).ok();
+    let committed = git.blob_at(&head_tree, Path::new(config::FILE_NAME));
+    if on_disk == committed {
+        return None;
+    }
+    let detail = match (&on_disk, &committed) {
+        (Some(_), None) => format!(
+            "{} is not committed: the rules in effect are nowhere on record",
+            config::FILE_NAME
+        ),
+        (None, Some(_)) => format!(
+            "{} is committed but missing from the work tree: the defaults apply",
+            config::FILE_NAME
+        ),
+        _ => format!(
+            "{} differs from the committed one: the rules in effect are not the recorded ones",
+            config::FILE_NAME
+        ),
+    };
+    Some(check(
+        "committed config",
+        Level::Warn,
+        detail,
+        Some("commit the change (it is recorded as config_changed), or `git checkout -- .enforce.toml`"),
+    ))
+}
+
+fn review_check(git: &Git) -> Check {
+    let approvals = crate::approval::Approvals::new(&git.repo().git_dir);
+    let count = approvals.all().len();
+    let now = chrono::Local::now().fixed_offset();
+    let valid = approvals.all().iter().filter(|a| a.is_valid_at(now)).count();
+    check(
+        "review approvals",
+        Level::Ok,
+        format!(
+            "{valid} valid, {} expired in this worktree; `enforce review status` checks what is staged",
+            count - valid
+        ),
+        None,
+    )
+}
