@@ -3,7 +3,8 @@
 //! official schema, a CSV reader, and headless Chromium.
 //!
 //! `.ci/run` installs these tools. A test whose tool is missing prints why
-//! and returns; it never passes by pretending.
+//! and returns; under `CI=true` it fails instead. It never passes by
+//! pretending.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -15,17 +16,21 @@ use serde_json::Value;
 
 use crate::hookrepo::HookRepo;
 use crate::reports::{NOW, Reports};
-use crate::support::{Ran, run};
+use crate::support::{Ran, run, unavailable};
 
-/// The tool on PATH, or `None` with a printed reason.
-fn tool(name: &str) -> Option<PathBuf> {
+/// The tool on PATH, or `None` with a printed reason; under `CI=true` a
+/// missing tool fails the test instead (see [`unavailable`]).
+fn tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .map(|d| d.join(name))
         .find(|p| p.is_file());
     if found.is_none() {
-        eprintln!("skipped: `{name}` is not installed (.ci/run installs it)");
+        unavailable(
+            &format!("`{name}` is not installed"),
+            &format!("install it with `apt-get install {package}` (.ci/run does)"),
+        );
     }
     found
 }
@@ -39,7 +44,10 @@ fn python_otlp() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("skipped: python3 with opentelemetry-proto is not installed (.ci/run installs it)");
+        unavailable(
+            "python3 with opentelemetry-proto is not installed",
+            "install it with `python3 -m pip install opentelemetry-proto` (.ci/run does)",
+        );
     }
     ok
 }
@@ -106,7 +114,7 @@ fn metrics_pass_promtool_and_never_go_down() {
     assert!(!text.contains("abc1234"), "a commit SHA leaked into a label");
     assert!(!text.contains("tools/x.py"), "a path leaked into a label");
 
-    if let Some(promtool) = tool("promtool") {
+    if let Some(promtool) = tool("promtool", "prometheus") {
         let mut child = Command::new(promtool)
             .args(["check", "metrics"])
             .stdin(Stdio::piped())
@@ -155,7 +163,7 @@ fn counters(text: &str) -> std::collections::BTreeMap<String, u64> {
 
 #[test]
 fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
-    let Some(exporter) = tool("prometheus-node-exporter") else {
+    let Some(exporter) = tool("prometheus-node-exporter", "prometheus-node-exporter") else {
         return;
     };
     let repo = HookRepo::new("");
@@ -613,7 +621,7 @@ fn html_dashboard_renders_in_chromium() {
         !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
         "self-contained, no network"
     );
-    let Some(chromium) = tool("chromium") else {
+    let Some(chromium) = tool("chromium", "chromium") else {
         return;
     };
     let profile = reports.sandbox.path().join("chromium-profile");

@@ -160,3 +160,17 @@ pub fn lines(path: &Path) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Whether the tests run under CI: `CI=true` in this test process's own
+/// environment (the sandboxed commands clear theirs).
+pub fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| v == "true")
+}
+
+/// A test that cannot run here because `what` is missing: outside CI it
+/// prints `skipped: {what}; {how}` and the caller returns; under `CI=true`
+/// it fails with the same words: `how` says how to provide what is missing.
+pub fn unavailable(what: &str, how: &str) {
+    assert!(!under_ci(), "{what}; under CI=true this test must run: {how}");
+    eprintln!("skipped: {what}; {how}");
+}
