@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Ran, Sandbox, TestRepo, run};
+use crate::support::{Ran, Sandbox, Test, TestRepo, run};
 
 /// One recorded event: its type and details.
 #[derive(Debug, Clone)]
@@ -83,6 +83,22 @@ impl HookRepo {
     /// `git commit -m <subject> [-m <body>]` with the Agent trailer.
     pub fn commit_as_agent(&self, subject: &str) -> Ran {
         self.git_env(&[], &["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
+    }
+
+    /// A [`Test`] of `git commit -m <subject>` with the Agent trailer, as
+    /// [`HookRepo::commit_as_agent`] runs it.
+    pub fn commit(&self, subject: &str) -> Test {
+        self.git_test(&["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
+    }
+
+    /// A [`Test`] of `git args…` in the repository.
+    pub fn git_test(&self, args: &[&str]) -> Test {
+        self.sandbox.test_git(self.root()).args(args)
+    }
+
+    /// A [`Test`] of `enforce` in the repository.
+    pub fn test(&self) -> Test {
+        self.sandbox.test(self.root())
     }
 
     /// `enforce args…` in the repository.
