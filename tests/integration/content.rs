@@ -1,5 +1,6 @@
 //! Content rules through real `git commit`s.
 
+use crate::config::HINT;
 use crate::hookrepo::{HookRepo, find, types};
 
 const RULES: &str = r#"[review]
@@ -18,10 +19,6 @@ name = "no-todo"
 pattern = "TODO"
 mode = "audit"
 "#;
-
-/// The line after every config error.
-const HINT: &str =
-    "hint: fix the file (removing a key restores its default), then check it with `enforce config check`\n";
 
 #[test]
 fn a_hit_blocks_and_lists_every_hit() {
