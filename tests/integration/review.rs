@@ -10,7 +10,7 @@ const TREE_A: &str = "1 file(s), tree 08585692ce06: a.txt";
 /// What the review rule says when it blocks a commit for `why`: `staged`
 /// names the staged tree and files, `review` is the fix's first step and
 /// `reviewer` the one to approve.
-fn blocked(why: &str, staged: &str, review: &str, reviewer: &str) -> String {
+pub fn blocked(why: &str, staged: &str, review: &str, reviewer: &str) -> String {
     format!(
         "enforce: commit blocked by rule `review`: {why}
   staged: {staged}
@@ -23,8 +23,8 @@ fn blocked(why: &str, staged: &str, review: &str, reviewer: &str) -> String {
     )
 }
 
-const NOT_REVIEWED: &str = "the staged changes have not been reviewed";
-const DIFF: &str = "review what is staged: git diff --cached";
+pub const NOT_REVIEWED: &str = "the staged changes have not been reviewed";
+pub const DIFF: &str = "review what is staged: git diff --cached";
 
 /// What a commit says when PILOT_SKIP_REVIEW=1 lets it through.
 const SKIPPED: &str = "enforce: rule `review` skipped with PILOT_SKIP_REVIEW=1 (the staged changes have not been reviewed); recorded as `bypass_review`\n";
