@@ -20,6 +20,7 @@ use crate::support::{Ran, run, unavailable};
 
 /// The tool on PATH, or `None` with a printed reason; under `CI=true` a
 /// missing tool fails the test instead (see [`unavailable`]).
+#[track_caller]
 fn tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
@@ -35,6 +36,7 @@ fn tool(name: &str, package: &str) -> Option<PathBuf> {
     found
 }
 
+#[track_caller]
 fn python_otlp() -> bool {
     let ok = Command::new("python3")
         .args([

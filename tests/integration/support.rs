@@ -186,6 +186,7 @@ pub fn under_ci() -> bool {
 /// A test that cannot run here because `what` is missing: outside CI it
 /// prints `skipped: {what}; {how}` and the caller returns; under `CI=true`
 /// it fails with the same words: `how` says how to provide what is missing.
+#[track_caller]
 pub fn unavailable(what: &str, how: &str) {
     assert!(!under_ci(), "{what}; under CI=true this test must run: {how}");
     eprintln!("skipped: {what}; {how}");
