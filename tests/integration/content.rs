@@ -116,25 +116,22 @@ fn invalid_rules_are_config_errors_that_block_with_position() {
             "enforce: [REPO]/.enforce.toml:3:11: invalid regular expression `(unclosed`: unclosed group\n{HINT}"
         ))
         .run();
-    let dup = HookRepo::new(
-        "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n[[rules.content]]\nname = \"x\"\npattern = \"b\"\n",
-    );
-    dup.test()
-        .args(["config", "check"])
-        .redact(dup.root(), "[REPO]")
-        .status(2)
-        .stderr(format!(
-            "enforce: [REPO]/.enforce.toml:5:8: a content rule named `x` is already defined: rule names must be unique\n{HINT}"
-        ))
-        .run();
-    let reserved = HookRepo::new("[[rules.content]]\nname = \"review\"\npattern = \"a\"\n");
-    reserved
-        .test()
-        .args(["config", "check"])
-        .redact(reserved.root(), "[REPO]")
-        .status(2)
-        .stderr(format!(
-            "enforce: [REPO]/.enforce.toml:2:8: the rule name `review` is taken by a built-in rule: choose another\n{HINT}"
-        ))
-        .run();
+    for (config, message) in [
+        (
+            "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n[[rules.content]]\nname = \"x\"\npattern = \"b\"\n",
+            "5:8: a content rule named `x` is already defined: rule names must be unique",
+        ),
+        (
+            "[[rules.content]]\nname = \"review\"\npattern = \"a\"\n",
+            "2:8: the rule name `review` is taken by a built-in rule: choose another",
+        ),
+    ] {
+        let repo = HookRepo::new(config);
+        repo.test()
+            .args(["config", "check"])
+            .redact(repo.root(), "[REPO]")
+            .status(2)
+            .stderr(format!("enforce: [REPO]/.enforce.toml:{message}\n{HINT}"))
+            .run();
+    }
 }

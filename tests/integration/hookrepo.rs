@@ -101,6 +101,19 @@ impl HookRepo {
         self.sandbox.test(self.root())
     }
 
+    /// The JSON that `enforce args…` prints, asserting that it succeeds
+    /// quietly.
+    pub fn json(&self, args: &[&str]) -> Value {
+        self.json_exiting(0, args)
+    }
+
+    /// The JSON that `enforce args…` prints, asserting that it exits with
+    /// `code` and says nothing on stderr.
+    pub fn json_exiting(&self, code: i32, args: &[&str]) -> Value {
+        let ran = self.test().args(args).status(code).stdout_ignored().run();
+        serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", ran.stdout))
+    }
+
     /// `enforce args…` in the repository.
     pub fn enforce(&self, args: &[&str]) -> Ran {
         run(self.sandbox.enforce(self.root()).args(args))

@@ -28,6 +28,15 @@ fn verify_intact(repo: &HookRepo, counts: &str, seq: u64, reference: &str) {
         .run();
 }
 
+/// Records `count` events `x`, numbered in their details.
+fn record_numbered(repo: &HookRepo, count: usize) {
+    for n in 0..count {
+        repo.test()
+            .args(["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
+            .run();
+    }
+}
+
 #[test]
 fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
     let repo = HookRepo::new("[review]\nmode = \"off\"\n");
@@ -101,11 +110,7 @@ fn lines_other_tools_append_in_between_do_not_break_the_sequence() {
 #[test]
 fn a_deleted_log_started_anew_is_caught_through_the_ref() {
     let repo = HookRepo::new("");
-    for n in 0..5 {
-        repo.test()
-            .args(["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-            .run();
-    }
+    record_numbered(&repo, 5);
     std::fs::remove_file(repo.repo.events_file()).unwrap();
     repo.test()
         .arg("status")
@@ -124,13 +129,7 @@ hint: `enforce verify` shows it; if that was meant, `git update-ref -d refs/enfo
             )
             .run();
     }
-    let ran = repo
-        .test()
-        .args(["verify", "--json"])
-        .status(1)
-        .stdout_ignored()
-        .run();
-    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
     assert_eq!(report["problems"][0]["kind"], "replaced");
     // Accepting the new log on purpose.
     repo.git(&["update-ref", "-d", "refs/enforce/head"]);
@@ -146,22 +145,12 @@ hint: `enforce verify` shows it; if that was meant, `git update-ref -d refs/enfo
 #[test]
 fn truncating_the_tail_is_caught_through_the_ref() {
     let repo = HookRepo::new("");
-    for n in 0..4 {
-        repo.test()
-            .args(["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-            .run();
-    }
+    record_numbered(&repo, 4);
     let path = repo.repo.events_file();
     let text = std::fs::read_to_string(&path).unwrap();
     let kept: Vec<&str> = text.lines().take(2).collect();
     std::fs::write(&path, format!("{}\n", kept.join("\n"))).unwrap();
-    let ran = repo
-        .test()
-        .args(["verify", "--json"])
-        .status(1)
-        .stdout_ignored()
-        .run();
-    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
     assert_eq!(report["problems"][0]["kind"], "truncated");
     assert_eq!(
         report["problems"][0]["message"],
@@ -174,11 +163,7 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
     let repo = HookRepo::new("");
     let path = repo.repo.events_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    for n in 0..3 {
-        repo.test()
-            .args(["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-            .run();
-    }
+    record_numbered(&repo, 3);
     // Age the first two events by rewriting their timestamps through the
     // chain's own rules: rebuild the log with old stamps.
     let text = std::fs::read_to_string(&path).unwrap();
@@ -204,14 +189,12 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
         "no refs/enforce/head for this file",
     );
 
-    let cleaned = repo.test().args(["cleanup", "--json"]).stdout_ignored().run();
-    let report: Value = serde_json::from_str(&cleaned.stdout).unwrap();
+    let report = repo.json(&["cleanup", "--json"]);
     assert_eq!(
         (report["removed"].as_u64(), report["checkpoints"].as_u64()),
         (Some(2), Some(1))
     );
-    let ran = repo.test().args(["verify", "--json"]).stdout_ignored().run();
-    let verified: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let verified = repo.json(&["verify", "--json"]);
     assert_eq!(verified["checkpoints"], 1);
     assert_eq!(verified["chained"], 1);
 
@@ -226,8 +209,7 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
         "refs/enforce/head records sequence 4",
     );
     // Reports do not count the checkpoint.
-    let stats = repo.test().args(["stats", "--json"]).stdout_ignored().run();
-    let stats: Value = serde_json::from_str(&stats.stdout).unwrap();
+    let stats = repo.json(&["stats", "--json"]);
     assert!(stats["by_type"].get("log_checkpoint").is_none(), "{stats}");
 }
 
@@ -257,13 +239,7 @@ fn status_says_what_is_in_force_and_how_to_fix_what_is_not() {
     std::fs::remove_file(repo.path(".git/hooks/commit-msg")).unwrap();
     crate::support::write_script(&repo.path(".git/hooks/post-commit"), "exit 0");
     std::fs::write(repo.path(".enforce.toml"), "[review]\nmode = \"audit\"\n").unwrap();
-    let ran = repo
-        .test()
-        .args(["status", "--json"])
-        .status(1)
-        .stdout_ignored()
-        .run();
-    let status: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let status = repo.json_exiting(1, &["status", "--json"]);
     assert_eq!(status["ok"], false);
     let by_name = |name: &str| {
         status["checks"]
@@ -374,8 +350,7 @@ enforce: warning: this commit weakens `no-todo` (rule: defined → removed); rec
     );
     assert!(types(&events).contains(&"config_changed"));
 
-    let score = repo.test().args(["score", "--json"]).stdout_ignored().run();
-    let score: Value = serde_json::from_str(&score.stdout).unwrap();
+    let score = repo.json(&["score", "--json"]);
     assert_eq!(score["breakdown"]["bypasses"]["current_week"], 3);
     assert_eq!(score["rating"], "critical");
     repo.test()
