@@ -6,7 +6,7 @@ const NO_REVIEW: &str = "[review]\nmode = \"off\"\n";
 
 /// What the rule says when it blocks a commit for `why`, with the
 /// `notes` lines after the first; the fix suggests the trailer `agent`.
-fn blocked(why: &str, notes: &str, agent: &str) -> String {
+pub fn blocked(why: &str, notes: &str, agent: &str) -> String {
     format!(
         "enforce: commit blocked by rule `agent-trailer`: {why}
 {notes}  fix:
@@ -17,7 +17,7 @@ fn blocked(why: &str, notes: &str, agent: &str) -> String {
     )
 }
 
-const NO_TRAILER: &str = "the commit message has no `Agent:` trailer";
+pub const NO_TRAILER: &str = "the commit message has no `Agent:` trailer";
 
 #[test]
 fn missing_trailer_is_blocked_with_the_line_to_add() {
