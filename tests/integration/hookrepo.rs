@@ -39,8 +39,11 @@ impl HookRepo {
     }
 
     pub fn install(&self, root: &Path, config: &str) {
-        let ran = run(self.sandbox.enforce(root).args(["install", "--no-config"]));
-        assert_eq!(ran.code, 0, "install failed: {}", ran.stderr);
+        self.sandbox
+            .test(root)
+            .args(["install", "--no-config"])
+            .stdout_ignored()
+            .run();
         std::fs::write(root.join(".enforce.toml"), config).unwrap();
         let exclude = root.join(".git/info/exclude");
         if exclude.parent().unwrap().exists() {
@@ -131,8 +134,7 @@ impl HookRepo {
 
     /// Approves what is staged, asserting success.
     pub fn approve(&self) {
-        let ran = self.enforce(&["review", "approve"]);
-        assert_eq!(ran.code, 0, "approve failed: {}", ran.stderr);
+        self.test().args(["review", "approve"]).stdout_ignored().run();
     }
 
     /// Stages `rel`, approves it and commits it as an agent, asserting
@@ -140,8 +142,7 @@ impl HookRepo {
     pub fn commit_reviewed(&self, rel: &str, content: &str) {
         self.stage(rel, content);
         self.approve();
-        let ran = self.commit_as_agent(&format!("add {rel}"));
-        assert_eq!(ran.code, 0, "commit of {rel} failed: {}", ran.stderr);
+        self.commit(&format!("add {rel}")).run();
     }
 
     /// All events recorded so far.
