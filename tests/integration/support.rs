@@ -1,6 +1,9 @@
 //! The test harness: real temporary git repositories, the real `git`, and
 //! the built `enforce` binary, in an environment sealed from the machine's
 //! own git config and enforce settings.
+//!
+//! Tests run commands through [`Test`], which asserts the exit status,
+//! stdout and stderr of a run together, exactly unless told otherwise.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -366,13 +369,16 @@ impl Test {
                     .stderr(Stdio::piped())
                     .spawn()
                     .expect("spawn command");
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(&input)
-                    .expect("write stdin");
+                // Written from a thread, so that a child that writes before
+                // it has read all its input cannot block on a full pipe; one
+                // that exits without reading it all is no error here.
+                let mut stdin = child.stdin.take().unwrap();
+                let writer = std::thread::spawn(move || stdin.write_all(&input));
                 let output = child.wait_with_output().expect("wait for command");
+                match writer.join().unwrap() {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    written => written.expect("write stdin"),
+                }
                 ran_of(output)
             }
         };
