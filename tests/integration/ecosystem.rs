@@ -554,8 +554,10 @@ fn post_commit_starts_the_otlp_export_in_the_background() {
 #[test]
 fn csv_and_jsonl_exports() {
     let reports = Reports::new(&[]);
-    let ran = reports.run(&["export", "csv", "--days", "7", "--type", "bypass_review"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let ran = reports
+        .test(&["export", "csv", "--days", "7", "--type", "bypass_review"])
+        .stdout_ignored()
+        .run();
     let mut reader = csv::Reader::from_reader(ran.stdout.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -586,8 +588,11 @@ fn csv_and_jsonl_exports() {
     );
 
     let out = reports.sandbox.path().join("out/events.jsonl");
-    let ran = reports.run(&["export", "jsonl", "--output", out.to_str().unwrap()]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    reports
+        .test(&["export", "jsonl", "--output", out.to_str().unwrap()])
+        .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: wrote [SANDBOX]/out/events.jsonl\n")
+        .run();
     let lines: Vec<Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
