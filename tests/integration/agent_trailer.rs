@@ -4,36 +4,30 @@ use crate::hookrepo::{HookRepo, find, types};
 
 const NO_REVIEW: &str = "[review]\nmode = \"off\"\n";
 
+/// What the rule says when it blocks a commit for `why`, with the
+/// `notes` lines after the first; the fix suggests the trailer `agent`.
+pub fn blocked(why: &str, notes: &str, agent: &str) -> String {
+    format!(
+        "enforce: commit blocked by rule `agent-trailer`: {why}
+{notes}  fix:
+    end the message with a blank line and this trailer: Agent: {agent}
+    to reuse the message you wrote: git -c trailer.ifexists=replace commit --cleanup=strip -F [REPO]/.git/COMMIT_EDITMSG --trailer \"Agent: {agent}\"
+  escape hatch: PILOT_SKIP_AGENT_TRAILER=1 PILOT_SKIP_REASON=\"<why>\" git commit … (recorded as `bypass_agent_trailer`)
+"
+    )
+}
+
+pub const NO_TRAILER: &str = "the commit message has no `Agent:` trailer";
+
 #[test]
 fn missing_trailer_is_blocked_with_the_line_to_add() {
     let mut repo = HookRepo::new(NO_REVIEW);
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(&[], &["commit", "-q", "-m", "no trailer"]);
-    assert_eq!(ran.code, 1);
-    let lines: Vec<&str> = ran.stderr.lines().collect();
-    assert_eq!(
-        lines[0],
-        "enforce: commit blocked by rule `agent-trailer`: the commit message has no `Agent:` trailer"
-    );
-    assert_eq!(lines[1], "  fix:");
-    assert_eq!(
-        lines[2],
-        "    end the message with a blank line and this trailer: Agent: <agent name>"
-    );
-    assert!(
-        lines[3].contains("git -c trailer.ifexists=replace commit --cleanup=strip -F "),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        lines[3].ends_with("COMMIT_EDITMSG --trailer \"Agent: <agent name>\""),
-        "{}",
-        ran.stderr
-    );
-    assert_eq!(
-        lines[4],
-        "  escape hatch: PILOT_SKIP_AGENT_TRAILER=1 PILOT_SKIP_REASON=\"<why>\" git commit … (recorded as `bypass_agent_trailer`)"
-    );
+    repo.git_test(&["commit", "-q", "-m", "no trailer"])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(blocked(NO_TRAILER, "", "<agent name>"))
+        .run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_blocked"]);
     assert_eq!(events[0].details["rule"], "agent-trailer");
@@ -42,19 +36,16 @@ fn missing_trailer_is_blocked_with_the_line_to_add() {
 
     // The suggested command works.
     let msg = repo.path(".git/COMMIT_EDITMSG");
-    let ran = repo.git_env(
-        &[],
-        &[
-            "commit",
-            "-q",
-            "--cleanup=strip",
-            "-F",
-            msg.to_str().unwrap(),
-            "--trailer",
-            "Agent: fixer",
-        ],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "--cleanup=strip",
+        "-F",
+        msg.to_str().unwrap(),
+        "--trailer",
+        "Agent: fixer",
+    ])
+    .run();
     assert_eq!(repo.message(), "no trailer\n\nAgent: fixer\n\n");
 }
 
@@ -64,32 +55,31 @@ fn trailer_must_be_a_real_git_trailer() {
     repo.stage("a.txt", "a\n");
     // In the title, or in a paragraph that is not all trailers: not a trailer for git.
     for message in ["Agent: x", "subject\n\nsome words\nAgent: x"] {
-        let ran = repo.git_env(&[], &["commit", "-q", "-m", message]);
-        assert_eq!(ran.code, 1, "{message:?} must not count");
+        repo.git_test(&["commit", "-q", "-m", message])
+            .status(1)
+            .redact(repo.root(), "[REPO]")
+            .stderr(blocked(NO_TRAILER, "", "<agent name>"))
+            .run();
     }
     // Case-insensitive key, continuation lines.
-    let ran = repo.git_env(
-        &[],
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "subject\n\nagent: claude\n  code\nSigned-off-by: A <a@x>",
-        ],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "-m",
+        "subject\n\nagent: claude\n  code\nSigned-off-by: A <a@x>",
+    ])
+    .run();
 }
 
 #[test]
 fn empty_value_is_blocked() {
     let repo = HookRepo::new(NO_REVIEW);
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(&[], &["commit", "-q", "-m", "s\n\nAgent:"]);
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr
-            .starts_with("enforce: commit blocked by rule `agent-trailer`: the `Agent:` trailer is empty")
-    );
+    repo.git_test(&["commit", "-q", "-m", "s\n\nAgent:"])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(blocked("the `Agent:` trailer is empty", "", "<agent name>"))
+        .run();
 }
 
 #[test]
@@ -104,47 +94,39 @@ allowed_agents = ["claude", "codex"]
 "#,
     );
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(&[], &["commit", "-q", "-m", "s\n\nAgent: rogue"]);
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr
-            .starts_with("enforce: commit blocked by rule `agent-trailer`: `rogue` is not a known agent (known: claude, codex)"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("  allowed agents: claude, codex\n"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("this trailer: Agent: claude\n"),
-        "{}",
-        ran.stderr
-    );
+    repo.git_test(&["commit", "-q", "-m", "s\n\nAgent: rogue"])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(blocked(
+            "`rogue` is not a known agent (known: claude, codex)",
+            "  allowed agents: claude, codex\n",
+            "claude",
+        ))
+        .run();
 
     // A human co-author does not count; an agent co-author does.
-    let ran = repo.git_env(
-        &[],
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "s\n\nCo-authored-by: Jane <jane@example.com>",
-        ],
-    );
-    assert_eq!(ran.code, 1);
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "-m",
+        "s\n\nCo-authored-by: Jane <jane@example.com>",
+    ])
+    .status(1)
+    .redact(repo.root(), "[REPO]")
+    .stderr(blocked(
+        "the commit message has no `Agent:` or `Co-Authored-By:` trailer",
+        "",
+        "claude",
+    ))
+    .run();
     repo.new_events();
-    let ran = repo.git_env(
-        &[],
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "s\n\nCo-authored-by: Claude <noreply@example.com>",
-        ],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "-m",
+        "s\n\nCo-authored-by: Claude <noreply@example.com>",
+    ])
+    .run();
     assert_eq!(
         find(&repo.new_events(), "commit_completed").details["agent"],
         "Claude"
@@ -155,14 +137,13 @@ allowed_agents = ["claude", "codex"]
 fn skip_variable_lets_a_manual_commit_through_and_records_it() {
     let mut repo = HookRepo::new(NO_REVIEW);
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(
-        &[
-            ("PILOT_SKIP_AGENT_TRAILER", "1"),
-            ("PILOT_SKIP_REASON", "manual release commit"),
-        ],
-        &["commit", "-q", "-m", "release"],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["commit", "-q", "-m", "release"])
+        .env("PILOT_SKIP_AGENT_TRAILER", "1")
+        .env("PILOT_SKIP_REASON", "manual release commit")
+        .stderr(
+            "enforce: rule `agent-trailer` skipped with PILOT_SKIP_AGENT_TRAILER=1 (the commit message has no `Agent:` trailer); recorded as `bypass_agent_trailer`\n",
+        )
+        .run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["bypass_agent_trailer", "commit_completed"]);
     let bypass = &events[0].details;
@@ -179,22 +160,27 @@ fn skip_variable_lets_a_manual_commit_through_and_records_it() {
 fn required_and_audit_modes() {
     let repo = HookRepo::new("[review]\nmode = \"off\"\n[agent_trailer]\nrequired = true\n");
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(&[("PILOT_SKIP_AGENT_TRAILER", "1")], &["commit", "-q", "-m", "x"]);
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr.contains("PILOT_SKIP_AGENT_TRAILER=1 was refused"),
-        "{}",
-        ran.stderr
-    );
+    repo.git_test(&["commit", "-q", "-m", "x"])
+        .env("PILOT_SKIP_AGENT_TRAILER", "1")
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(
+            "enforce: commit blocked by rule `agent-trailer`: the commit message has no `Agent:` trailer
+  PILOT_SKIP_AGENT_TRAILER=1 was refused: the rule is required (`required = true` in [agent_trailer])
+  fix:
+    end the message with a blank line and this trailer: Agent: <agent name>
+    to reuse the message you wrote: git -c trailer.ifexists=replace commit --cleanup=strip -F [REPO]/.git/COMMIT_EDITMSG --trailer \"Agent: <agent name>\"
+  escape hatch: none: `agent-trailer` is required, so PILOT_SKIP_AGENT_TRAILER is ignored
+",
+        )
+        .run();
 
     let mut audit = HookRepo::new("[review]\nmode = \"off\"\n[agent_trailer]\nmode = \"audit\"\n");
     audit.stage("a.txt", "a\n");
-    let ran = audit.git_env(&[], &["commit", "-q", "-m", "x"]);
-    assert_eq!(ran.code, 0);
-    assert_eq!(
-        ran.stderr,
-        "enforce: audit: rule `agent-trailer` would block this commit: the commit message has no `Agent:` trailer\n"
-    );
+    audit
+        .git_test(&["commit", "-q", "-m", "x"])
+        .stderr("enforce: audit: rule `agent-trailer` would block this commit: the commit message has no `Agent:` trailer\n")
+        .run();
     assert_eq!(audit.new_types(), ["audit_would_block", "commit_completed"]);
 }
 
@@ -204,18 +190,16 @@ fn comment_lines_are_not_trailers() {
     repo.stage("a.txt", "a\n");
     let msg = repo.path("msg.txt");
     std::fs::write(&msg, "subject\n\n# Agent: commented out\n").unwrap();
-    let ran = repo.git_env(
-        &[],
-        &["commit", "-q", "--cleanup=strip", "-F", msg.to_str().unwrap()],
-    );
-    assert_eq!(ran.code, 1, "a commented trailer does not count");
+    // A commented trailer does not count.
+    repo.git_test(&["commit", "-q", "--cleanup=strip", "-F", msg.to_str().unwrap()])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(blocked(NO_TRAILER, "", "<agent name>"))
+        .run();
 
     // With another comment character configured.
     repo.git(&["config", "core.commentChar", ";"]);
     std::fs::write(&msg, "subject\n\n; a comment\nAgent: a\n; another\n").unwrap();
-    let ran = repo.git_env(
-        &[],
-        &["commit", "-q", "--cleanup=strip", "-F", msg.to_str().unwrap()],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["commit", "-q", "--cleanup=strip", "-F", msg.to_str().unwrap()])
+        .run();
 }

@@ -1,9 +1,17 @@
 //! `enforce config check` and `enforce config show`.
 
-use assert_cmd::prelude::*;
-use predicates::prelude::*;
+use std::path::Path;
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, Test, unavailable};
+
+/// The line after every config error.
+pub const HINT: &str =
+    "hint: fix the file (removing a key restores its default), then check it with `enforce config check`\n";
+
+/// A [`Test`] of `enforce args…` in `dir`, the sandbox's path as `[SANDBOX]`.
+fn enforce(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Test {
+    sandbox.test(dir).args(args).redact(sandbox.path(), "[SANDBOX]")
+}
 
 #[test]
 fn check_reports_errors_with_line_and_column() {
@@ -39,37 +47,30 @@ fn check_reports_errors_with_line_and_column() {
     for (text, message) in cases {
         repo.write(".enforce.toml", text);
         sandbox
-            .enforce(&repo.root)
+            .test(&repo.root)
             .args(["config", "check"])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(format!(
-                "enforce: {}:{message}\nhint: fix the file (removing a key restores its default), then check it with `enforce config check`\n",
-                path.display()
-            ));
+            .status(2)
+            .stderr(format!("enforce: {}:{message}\n{HINT}", path.display()))
+            .run();
     }
 
     // Syntax errors too.
     repo.write(".enforce.toml", "[telemetry\n");
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "check"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::starts_with(format!(
-            "enforce: {}:1:",
-            path.display()
-        )));
+    enforce(&sandbox, &repo.root, &["config", "check"])
+        .status(2)
+        .stderr(format!(
+            "enforce: [SANDBOX]/repo/.enforce.toml:1:11: unclosed table, expected `]`\n{HINT}"
+        ))
+        .run();
 
     // A broken config stops commands that depend on it, with the same error.
     repo.write(".enforce.toml", "[telemetry]\nevnts_file = \"x\"\n");
-    sandbox
-        .enforce(&repo.root)
-        .args(["record", "x", "-s", "y"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(":2:1: unknown field `evnts_file`"));
+    enforce(&sandbox, &repo.root, &["record", "x", "-s", "y"])
+        .status(2)
+        .stderr(format!(
+            "enforce: [SANDBOX]/repo/.enforce.toml:2:1: unknown field `evnts_file`, expected `events_file` or `timestamp_format`\n{HINT}"
+        ))
+        .run();
     assert!(!repo.events_file().exists());
 }
 
@@ -77,32 +78,27 @@ fn check_reports_errors_with_line_and_column() {
 fn check_passes_a_valid_or_missing_file() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "check"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("the built-in defaults apply"));
+    enforce(&sandbox, &repo.root, &["config", "check"])
+        .stdout(
+            "no .enforce.toml here: the built-in defaults apply (`enforce install` writes a commented one)\n",
+        )
+        .run();
     repo.write(".enforce.toml", "[telemetry]\ntimestamp_format = \"naive\"\n");
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "check"])
-        .assert()
-        .success()
-        .stdout(format!("{}: ok\n", repo.path(".enforce.toml").display()));
+    enforce(&sandbox, &repo.root, &["config", "check"])
+        .stdout("[SANDBOX]/repo/.enforce.toml: ok\n")
+        .run();
 }
 
 #[test]
 fn show_prints_the_effective_config_and_events_file() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    let out = sandbox
-        .enforce(&repo.root)
+    let shown = sandbox
+        .test(&repo.root)
         .args(["config", "show"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let shown = String::from_utf8(out.stdout).unwrap();
+        .stdout_ignored()
+        .run()
+        .stdout;
     let header = format!(
         "# configuration in effect, from: built-in defaults\n# events file: {} (default: the repository's common git dir)\n\n",
         repo.events_file().display()
@@ -118,23 +114,15 @@ fn show_prints_the_effective_config_and_events_file() {
     }
     // What it shows is itself a valid config.
     repo.write(".enforce.toml", &shown);
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "check"])
-        .assert()
-        .success();
+    enforce(&sandbox, &repo.root, &["config", "check"])
+        .stdout("[SANDBOX]/repo/.enforce.toml: ok\n")
+        .run();
 
     repo.write(".enforce.toml", "[telemetry]\nevents_file = \"logs/e.jsonl\"\n");
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "show"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!(
-            "# events file: {} ([telemetry] events_file)",
-            repo.path("logs/e.jsonl").display()
-        )))
-        .stdout(predicate::str::contains("events_file = \"logs/e.jsonl\""));
+    enforce(&sandbox, &repo.root, &["config", "show"])
+        .stdout_contains("# events file: [SANDBOX]/repo/logs/e.jsonl ([telemetry] events_file)")
+        .stdout_contains("events_file = \"logs/e.jsonl\"")
+        .run();
 }
 
 #[test]
@@ -148,26 +136,22 @@ fn values_that_cannot_work_are_rejected_with_position() {
         ),
         (
             "[agent_trailer]\ntrailers = []\n",
-            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
         ),
         (
             "[agent_trailer]\ntrailers = [{ key = \"\" }]\n",
-            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
         ),
         (
             "[review]\nreviewer = \"a\\nb\"\n",
-            ":2:12: this value must not contain line breaks",
+            ":2:12: this value must not contain line breaks or other control characters",
         ),
     ] {
         repo.write(".enforce.toml", text);
-        let out = sandbox
-            .enforce(&repo.root)
-            .args(["config", "check"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(stderr.contains(message), "{text}: {stderr}");
+        enforce(&sandbox, &repo.root, &["config", "check"])
+            .status(2)
+            .stderr(format!("enforce: [SANDBOX]/repo/.enforce.toml{message}\n{HINT}"))
+            .run();
     }
 }
 
@@ -178,26 +162,31 @@ fn values_that_cannot_work_are_rejected_with_position() {
 fn a_repository_owned_by_another_user_names_safe_directory() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("theirs");
+    if !nix_is_root() {
+        unavailable(
+            "changing a repository's owner needs root",
+            "run the tests as root (CI does)",
+        );
+        return;
+    }
     let chown = std::process::Command::new("chown")
         .args(["-R", "65534"])
         .arg(&repo.root)
         .output()
         .unwrap();
-    if !chown.status.success() || !nix_is_root() {
-        eprintln!("skipped: changing a repository's owner needs root");
-        return;
-    }
-    let root = repo.root.canonicalize().unwrap();
-    let hint = format!(
-        "hint: if you trust it, run `git config --global --add safe.directory {}`",
-        root.display()
+    assert!(
+        chown.status.success(),
+        "chown as root failed: {}",
+        String::from_utf8_lossy(&chown.stderr)
     );
+    let root = repo.root.canonicalize().unwrap();
     sandbox
-        .enforce(&root)
+        .test(&root)
         .arg("status")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is owned by another user").and(predicate::str::contains(hint)));
+        .redact(&root, "[REPO]")
+        .status(2)
+        .stderr("enforce: git refuses to open `[REPO]`: it is owned by another user\nhint: if you trust it, run `git config --global --add safe.directory [REPO]`\n")
+        .run();
 
     // Following the hint, with git's own command, works.
     let global = sandbox.path().join("home/.gitconfig");
@@ -211,12 +200,21 @@ fn a_repository_owned_by_another_user_names_safe_directory() {
         .unwrap();
     assert!(set.success());
     sandbox
-        .enforce(&root)
+        .test(&root)
         .env("GIT_CONFIG_GLOBAL", &global)
         .arg("stats")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Enforcement Stats"));
+        .stdout(
+            "Enforcement Stats (last 7 days)
+=============================================
+
+Event Type                    Count
+-------------------------------------
+(no events)
+-------------------------------------
+TOTAL                             0
+",
+        )
+        .run();
 }
 
 fn nix_is_root() -> bool {

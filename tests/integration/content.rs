@@ -1,5 +1,6 @@
 //! Content rules through real `git commit`s.
 
+use crate::config::HINT;
 use crate::hookrepo::{HookRepo, find, types};
 
 const RULES: &str = r#"[review]
@@ -27,27 +28,18 @@ fn a_hit_blocks_and_lists_every_hit() {
         "import requests\n\nx = requests.get(url)\ny = requests.post(url)\n",
     );
     repo.stage("tests/test_scrape.py", "requests.get(fake)\n");
-    let ran = repo.commit_as_agent("scraper");
-    assert_eq!(ran.code, 1);
-    let lines: Vec<&str> = ran.stderr.lines().collect();
-    assert_eq!(
-        lines[0],
-        "enforce: commit blocked by rule `no-direct-http`: 2 added line(s) match (high severity)"
-    );
-    assert_eq!(
-        lines[1],
-        "  tools/scrape.py:3: no-direct-http: Use the web_fetch tool instead of requests"
-    );
-    assert_eq!(
-        lines[2],
-        "  tools/scrape.py:4: no-direct-http: Use the web_fetch tool instead of requests"
-    );
-    assert_eq!(lines[3], "  fix:");
-    assert!(
-        lines[5].starts_with("  escape hatch: none that is silent: `git commit --no-verify`"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("scraper")
+        .status(1)
+        .stderr(
+            "enforce: commit blocked by rule `no-direct-http`: 2 added line(s) match (high severity)
+  tools/scrape.py:3: no-direct-http: Use the web_fetch tool instead of requests
+  tools/scrape.py:4: no-direct-http: Use the web_fetch tool instead of requests
+  fix:
+    change or remove those lines, stage the result with `git add`, and commit again
+  escape hatch: none that is silent: `git commit --no-verify` skips every check and is recorded as `bypass_content_rule`
+",
+        )
+        .run();
 
     let events = repo.new_events();
     assert_eq!(
@@ -68,14 +60,13 @@ fn a_hit_blocks_and_lists_every_hit() {
 fn a_miss_passes_and_only_added_lines_count() {
     let mut repo = HookRepo::new(RULES);
     repo.stage("a.py", "print('hello')\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     // Lines already in the file do not count again; only what the commit adds.
     repo.stage("legacy.py", "requests.get(old)\n");
     repo.git(&["commit", "-q", "--no-verify", "-m", "legacy", "-m", "Agent: a"]);
     repo.new_events();
     repo.stage("legacy.py", "requests.get(old)\nprint('new line')\n");
-    let ran = repo.commit_as_agent("touch legacy");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.commit("touch legacy").run();
     assert_eq!(repo.new_types(), ["commit_completed"]);
 }
 
@@ -83,12 +74,11 @@ fn a_miss_passes_and_only_added_lines_count() {
 fn audit_rule_records_and_warns() {
     let mut repo = HookRepo::new(RULES);
     repo.stage("notes.md", "TODO: write docs\n");
-    let ran = repo.commit_as_agent("notes");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(
-        ran.stderr,
-        "enforce: audit: rule `no-todo` would block this commit: 1 added line(s) match (medium severity)\n  notes.md:1: no-todo: matches `TODO`\n"
-    );
+    repo.commit("notes")
+        .stderr(
+            "enforce: audit: rule `no-todo` would block this commit: 1 added line(s) match (medium severity)\n  notes.md:1: no-todo: matches `TODO`\n",
+        )
+        .run();
     let events = repo.new_events();
     assert_eq!(
         types(&events),
@@ -106,14 +96,9 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     std::fs::write(repo.path("blob.bin"), b"\x00\x01TODO\x00requests.get(").unwrap();
     repo.git(&["add", "blob.bin"]);
     repo.stage("big.txt", &"TODO padding padding\n".repeat(10));
-    let ran = repo.commit_as_agent("binary");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("1 file(s) with more than 64 bytes of added text were not scanned"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("binary")
+        .stderr("enforce: note: 1 file(s) with more than 64 bytes of added text were not scanned by the content rules\n")
+        .run();
     let completed = find(&repo.new_events(), "commit_completed").details.clone();
     assert_eq!(completed["scan_skipped_binary"], 1);
     assert_eq!(completed["scan_skipped_oversized"], 1);
@@ -123,32 +108,30 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
 fn invalid_rules_are_config_errors_that_block_with_position() {
     let repo = HookRepo::new("[[rules.content]]\nname = \"bad\"\npattern = \"(unclosed\"\n");
     repo.stage("a.txt", "a\n");
-    let ran = repo.commit_as_agent("a");
-    assert_eq!(ran.code, 1, "a broken config fails closed");
-    assert!(
-        ran.stderr.starts_with(&format!(
-            "enforce: {}:3:11: invalid regular expression `(unclosed`: unclosed group",
-            repo.path(".enforce.toml").display()
-        )),
-        "{}",
-        ran.stderr
-    );
-    let dup = HookRepo::new(
-        "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n[[rules.content]]\nname = \"x\"\npattern = \"b\"\n",
-    );
-    let ran = dup.enforce(&["config", "check"]);
-    assert!(
-        ran.stderr
-            .contains(":5:8: a content rule named `x` is already defined"),
-        "{}",
-        ran.stderr
-    );
-    let reserved = HookRepo::new("[[rules.content]]\nname = \"review\"\npattern = \"a\"\n");
-    let ran = reserved.enforce(&["config", "check"]);
-    assert!(
-        ran.stderr
-            .contains(":2:8: the rule name `review` is taken by a built-in rule"),
-        "{}",
-        ran.stderr
-    );
+    // A broken config fails closed.
+    repo.commit("a")
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(format!(
+            "enforce: [REPO]/.enforce.toml:3:11: invalid regular expression `(unclosed`: unclosed group\n{HINT}"
+        ))
+        .run();
+    for (config, message) in [
+        (
+            "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n[[rules.content]]\nname = \"x\"\npattern = \"b\"\n",
+            "5:8: a content rule named `x` is already defined: rule names must be unique",
+        ),
+        (
+            "[[rules.content]]\nname = \"review\"\npattern = \"a\"\n",
+            "2:8: the rule name `review` is taken by a built-in rule: choose another",
+        ),
+    ] {
+        let repo = HookRepo::new(config);
+        repo.test()
+            .args(["config", "check"])
+            .redact(repo.root(), "[REPO]")
+            .status(2)
+            .stderr(format!("enforce: [REPO]/.enforce.toml:{message}\n{HINT}"))
+            .run();
+    }
 }

@@ -3,7 +3,8 @@
 //! official schema, a CSV reader, and headless Chromium.
 //!
 //! `.ci/run` installs these tools. A test whose tool is missing prints why
-//! and returns; it never passes by pretending.
+//! and returns; under `CI=true` it fails instead. It never passes by
+//! pretending.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -15,21 +16,27 @@ use serde_json::Value;
 
 use crate::hookrepo::HookRepo;
 use crate::reports::{NOW, Reports};
-use crate::support::{Ran, run};
+use crate::support::{Ran, run, unavailable};
 
-/// The tool on PATH, or `None` with a printed reason.
-fn tool(name: &str) -> Option<PathBuf> {
+/// The tool on PATH, or `None` with a printed reason; under `CI=true` a
+/// missing tool fails the test instead (see [`unavailable`]).
+#[track_caller]
+fn tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .map(|d| d.join(name))
         .find(|p| p.is_file());
     if found.is_none() {
-        eprintln!("skipped: `{name}` is not installed (.ci/run installs it)");
+        unavailable(
+            &format!("`{name}` is not installed"),
+            &format!("install it with `apt-get install {package}` (.ci/run does)"),
+        );
     }
     found
 }
 
+#[track_caller]
 fn python_otlp() -> bool {
     let ok = Command::new("python3")
         .args([
@@ -39,7 +46,10 @@ fn python_otlp() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("skipped: python3 with opentelemetry-proto is not installed (.ci/run installs it)");
+        unavailable(
+            "python3 with opentelemetry-proto is not installed",
+            "install it with `python3 -m pip install opentelemetry-proto` (.ci/run does)",
+        );
     }
     ok
 }
@@ -106,7 +116,7 @@ fn metrics_pass_promtool_and_never_go_down() {
     assert!(!text.contains("abc1234"), "a commit SHA leaked into a label");
     assert!(!text.contains("tools/x.py"), "a path leaked into a label");
 
-    if let Some(promtool) = tool("promtool") {
+    if let Some(promtool) = tool("promtool", "prometheus") {
         let mut child = Command::new(promtool)
             .args(["check", "metrics"])
             .stdin(Stdio::piped())
@@ -155,7 +165,7 @@ fn counters(text: &str) -> std::collections::BTreeMap<String, u64> {
 
 #[test]
 fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
-    let Some(exporter) = tool("prometheus-node-exporter") else {
+    let Some(exporter) = tool("prometheus-node-exporter", "prometheus-node-exporter") else {
         return;
     };
     let repo = HookRepo::new("");
@@ -544,8 +554,10 @@ fn post_commit_starts_the_otlp_export_in_the_background() {
 #[test]
 fn csv_and_jsonl_exports() {
     let reports = Reports::new(&[]);
-    let ran = reports.run(&["export", "csv", "--days", "7", "--type", "bypass_review"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let ran = reports
+        .test(&["export", "csv", "--days", "7", "--type", "bypass_review"])
+        .stdout_ignored()
+        .run();
     let mut reader = csv::Reader::from_reader(ran.stdout.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -576,8 +588,11 @@ fn csv_and_jsonl_exports() {
     );
 
     let out = reports.sandbox.path().join("out/events.jsonl");
-    let ran = reports.run(&["export", "jsonl", "--output", out.to_str().unwrap()]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    reports
+        .test(&["export", "jsonl", "--output", out.to_str().unwrap()])
+        .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: wrote [SANDBOX]/out/events.jsonl\n")
+        .run();
     let lines: Vec<Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -613,7 +628,7 @@ fn html_dashboard_renders_in_chromium() {
         !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
         "self-contained, no network"
     );
-    let Some(chromium) = tool("chromium") else {
+    let Some(chromium) = tool("chromium", "chromium") else {
         return;
     };
     let profile = reports.sandbox.path().join("chromium-profile");

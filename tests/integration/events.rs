@@ -32,9 +32,9 @@ fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() 
     drop(file);
 
     sandbox
-        .enforce(&repo.root)
+        .test(&repo.root)
         .args(["record", "bypass_agent_trailer", "-s", "commit-msg"])
-        .assert_ok();
+        .run();
 
     let all = lines(&path);
     assert_eq!(all.len(), 6, "{all:#?}");
@@ -84,6 +84,7 @@ fn predecessor_naive_timestamps_are_read() {
 }
 
 #[test]
+#[ignore = "scale tier: .ci/run runs it with --release"]
 fn concurrent_records_never_interleave_or_lose_a_line() {
     const PROCESSES: usize = 8;
     const EACH: usize = 200;
@@ -96,7 +97,7 @@ fn concurrent_records_never_interleave_or_lose_a_line() {
             scope.spawn(move || {
                 for n in 0..EACH {
                     sandbox
-                        .enforce(&repo.root)
+                        .test(&repo.root)
                         .args(["record", "import_blocked", "-s", "stress"])
                         .args([
                             "--detail",
@@ -105,7 +106,7 @@ fn concurrent_records_never_interleave_or_lose_a_line() {
                             &format!("n:={n}"),
                         ])
                         .args(["--detail", &format!("padding={}", "x".repeat(512))])
-                        .assert_ok();
+                        .run();
                 }
             });
         }
@@ -125,16 +126,4 @@ fn concurrent_records_never_interleave_or_lose_a_line() {
     let reader = scan::events(&EventLog::new(repo.events_file()), |_| count += 1).unwrap();
     assert_eq!(count, PROCESSES * EACH);
     assert_eq!(reader.malformed, 0);
-}
-
-/// `assert().success()` without importing assert_cmd's traits everywhere.
-trait AssertOk {
-    fn assert_ok(&mut self);
-}
-
-impl AssertOk for std::process::Command {
-    fn assert_ok(&mut self) {
-        let out = self.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
 }

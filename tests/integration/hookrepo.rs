@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Ran, Sandbox, TestRepo, run};
+use crate::support::{Ran, Sandbox, Test, TestRepo, run};
 
 /// One recorded event: its type and details.
 #[derive(Debug, Clone)]
@@ -39,8 +39,11 @@ impl HookRepo {
     }
 
     pub fn install(&self, root: &Path, config: &str) {
-        let ran = run(self.sandbox.enforce(root).args(["install", "--no-config"]));
-        assert_eq!(ran.code, 0, "install failed: {}", ran.stderr);
+        self.sandbox
+            .test(root)
+            .args(["install", "--no-config"])
+            .stdout_ignored()
+            .run();
         std::fs::write(root.join(".enforce.toml"), config).unwrap();
         let exclude = root.join(".git/info/exclude");
         if exclude.parent().unwrap().exists() {
@@ -85,6 +88,35 @@ impl HookRepo {
         self.git_env(&[], &["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
     }
 
+    /// A [`Test`] of `git commit -m <subject>` with the Agent trailer, as
+    /// [`HookRepo::commit_as_agent`] runs it.
+    pub fn commit(&self, subject: &str) -> Test {
+        self.git_test(&["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
+    }
+
+    /// A [`Test`] of `git args…` in the repository.
+    pub fn git_test(&self, args: &[&str]) -> Test {
+        self.sandbox.test_git(self.root()).args(args)
+    }
+
+    /// A [`Test`] of `enforce` in the repository.
+    pub fn test(&self) -> Test {
+        self.sandbox.test(self.root())
+    }
+
+    /// The JSON that `enforce args…` prints, asserting that it succeeds
+    /// quietly.
+    pub fn json(&self, args: &[&str]) -> Value {
+        self.json_exiting(0, args)
+    }
+
+    /// The JSON that `enforce args…` prints, asserting that it exits with
+    /// `code` and says nothing on stderr.
+    pub fn json_exiting(&self, code: i32, args: &[&str]) -> Value {
+        let ran = self.test().args(args).status(code).stdout_ignored().run();
+        serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", ran.stdout))
+    }
+
     /// `enforce args…` in the repository.
     pub fn enforce(&self, args: &[&str]) -> Ran {
         run(self.sandbox.enforce(self.root()).args(args))
@@ -102,8 +134,7 @@ impl HookRepo {
 
     /// Approves what is staged, asserting success.
     pub fn approve(&self) {
-        let ran = self.enforce(&["review", "approve"]);
-        assert_eq!(ran.code, 0, "approve failed: {}", ran.stderr);
+        self.test().args(["review", "approve"]).stdout_ignored().run();
     }
 
     /// Stages `rel`, approves it and commits it as an agent, asserting
@@ -111,8 +142,7 @@ impl HookRepo {
     pub fn commit_reviewed(&self, rel: &str, content: &str) {
         self.stage(rel, content);
         self.approve();
-        let ran = self.commit_as_agent(&format!("add {rel}"));
-        assert_eq!(ran.code, 0, "commit of {rel} failed: {}", ran.stderr);
+        self.commit(&format!("add {rel}")).run();
     }
 
     /// All events recorded so far.

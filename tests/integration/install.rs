@@ -4,10 +4,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use assert_cmd::prelude::*;
-use predicates::prelude::*;
-
-use crate::support::{Sandbox, TestRepo, enforce_bin, run, write_script};
+use crate::support::{Sandbox, Test, TestRepo, enforce_bin, write_script};
 
 const HOOKS: [&str; 5] = [
     "pre-commit",
@@ -37,20 +34,84 @@ fn assert_installed(hooks_dir: &Path) {
     }
 }
 
-/// Commits `file` through the installed hooks, with the review rule off
-/// and an agent trailer, so only what the test is about can fail.
-fn commit(sandbox: &Sandbox, repo: &TestRepo, file: &str) -> crate::support::Ran {
+/// The hooks directory and each hook's state, as install and uninstall
+/// list them.
+fn hook_table(hooks_dir: &str, states: [&str; 5]) -> String {
+    let mut table = format!("hooks directory: {hooks_dir}\n");
+    for (name, state) in HOOKS.iter().zip(states) {
+        table.push_str(&format!("  {name:<18}{state}\n"));
+    }
+    table
+}
+
+/// What `enforce install` prints: the hook table, the binary the hooks
+/// run, the `config` line (or none) and the events file.
+fn install_report(hooks_dir: &str, states: [&str; 5], runs: &str, config: &str, events: &str) -> String {
+    format!(
+        "{}hooks run: {runs}\n{config}rules: review, agent-trailer (see `enforce config show`)\nevents: {events}\n",
+        hook_table(hooks_dir, states)
+    )
+}
+
+/// The `config` line of an install that wrote `<root>/.enforce.toml`.
+fn wrote(root: &str) -> String {
+    format!("config: wrote {root}/.enforce.toml (edit it to set the rules)\n")
+}
+
+/// The `config` line of an install that kept `<root>/.enforce.toml`.
+fn kept(root: &str) -> String {
+    format!("config: kept existing {root}/.enforce.toml\n")
+}
+
+/// What a first `enforce install` in `[SANDBOX]/repo` prints, its hooks
+/// running `runs`.
+fn first_install(runs: &str) -> String {
+    install_report(
+        "[SANDBOX]/repo/.git/hooks",
+        ["installed"; 5],
+        runs,
+        &wrote("[SANDBOX]/repo"),
+        "[SANDBOX]/repo/.git/enforce/events.jsonl",
+    )
+}
+
+/// A second install in `[SANDBOX]/repo`, with hooks in `state`.
+fn reinstall(state: &str, runs: &str) -> String {
+    install_report(
+        "[SANDBOX]/repo/.git/hooks",
+        [state; 5],
+        runs,
+        &kept("[SANDBOX]/repo"),
+        "[SANDBOX]/repo/.git/enforce/events.jsonl",
+    )
+}
+
+/// What `enforce uninstall` in `[SANDBOX]/repo` prints.
+fn uninstall_report(states: [&str; 5]) -> String {
+    hook_table("[SANDBOX]/repo/.git/hooks", states) + "config and events file are left in place\n"
+}
+
+/// A [`Test`] that commits `file` through the installed hooks, with the
+/// review rule off and an agent trailer, so only what the test is about
+/// can fail. Sandbox paths read `[SANDBOX]`.
+fn commit(sandbox: &Sandbox, repo: &TestRepo, file: &str) -> Test {
     repo.write(".enforce.toml", "[review]\nmode = \"off\"\n");
     repo.write(file, file);
     sandbox.git(&repo.root, &["add", file]);
-    run(sandbox.command("git", &repo.root).args([
-        "commit",
-        "-q",
-        "-m",
-        &format!("add {file}"),
-        "-m",
-        "Agent: test",
-    ]))
+    sandbox
+        .test_git(&repo.root)
+        .args(["commit", "-q", "-m", &format!("add {file}"), "-m", "Agent: test"])
+        .redact(sandbox.path(), "[SANDBOX]")
+}
+
+/// A [`Test`] of `enforce args…` in `dir`, with the sandbox's path as
+/// `[SANDBOX]` and the binary's as `[ENFORCE]`.
+fn enforce(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Test {
+    sandbox
+        .test(dir)
+        .args(args)
+        .redact(enforce_bin().canonicalize().unwrap(), "[ENFORCE]")
+        .redact(sandbox.path(), "[SANDBOX]")
 }
 
 #[test]
@@ -58,52 +119,39 @@ fn installs_into_the_default_hooks_dir_with_config() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let hooks_dir = repo.path(".git/hooks");
-    sandbox
-        .enforce(&repo.root)
-        .arg("install")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!(
-            "hooks directory: {}",
-            hooks_dir.display()
-        )))
-        .stdout(predicate::str::contains("pre-commit        installed"))
-        .stdout(predicate::str::contains(format!(
-            "events: {}",
-            repo.events_file().display()
-        )));
+    enforce(&sandbox, &repo.root, &["install"])
+        .stdout(first_install("[ENFORCE]"))
+        .run();
     assert_installed(&hooks_dir);
     let config = fs::read_to_string(repo.path(".enforce.toml")).unwrap();
     assert_eq!(config, include_str!("../../templates/enforce.toml"));
-    sandbox
-        .enforce(&repo.root)
-        .args(["config", "check"])
-        .assert()
-        .success();
+    enforce(&sandbox, &repo.root, &["config", "check"])
+        .stdout("[SANDBOX]/repo/.enforce.toml: ok\n")
+        .run();
 
     // git runs them: a commit goes through.
-    let ran = commit(&sandbox, &repo, "a.txt");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    commit(&sandbox, &repo, "a.txt").run();
 }
 
 #[test]
 fn no_config_skips_the_config_file_and_an_existing_one_is_kept() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    sandbox
-        .enforce(&repo.root)
-        .args(["install", "--no-config"])
-        .assert()
-        .success();
+    enforce(&sandbox, &repo.root, &["install", "--no-config"])
+        .stdout(install_report(
+            "[SANDBOX]/repo/.git/hooks",
+            ["installed"; 5],
+            "[ENFORCE]",
+            "",
+            "[SANDBOX]/repo/.git/enforce/events.jsonl",
+        ))
+        .run();
     assert!(!repo.path(".enforce.toml").exists());
 
     repo.write(".enforce.toml", "# ours\n");
-    sandbox
-        .enforce(&repo.root)
-        .arg("install")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("config: kept existing"));
+    enforce(&sandbox, &repo.root, &["install"])
+        .stdout(reinstall("already installed", "[ENFORCE]"))
+        .run();
     assert_eq!(
         fs::read_to_string(repo.path(".enforce.toml")).unwrap(),
         "# ours\n"
@@ -116,50 +164,52 @@ fn installs_where_core_hooks_path_points_from_a_subdirectory() {
     let repo = sandbox.repo("repo");
     sandbox.git(&repo.root, &["config", "core.hooksPath", ".githooks"]);
     fs::create_dir_all(repo.path("src/deep")).unwrap();
-    sandbox
-        .enforce(&repo.path("src/deep"))
-        .arg("install")
-        .assert()
-        .success();
+    enforce(&sandbox, &repo.path("src/deep"), &["install"])
+        .stdout(install_report(
+            "[SANDBOX]/repo/.githooks",
+            ["installed"; 5],
+            "[ENFORCE]",
+            &wrote("[SANDBOX]/repo"),
+            "[SANDBOX]/repo/.git/enforce/events.jsonl",
+        ))
+        .run();
     assert_installed(&repo.path(".githooks"));
     assert!(!repo.path(".git/hooks/pre-commit").exists());
     assert!(
         repo.path(".enforce.toml").exists(),
         "config goes to the root, not the subdirectory"
     );
-    let ran = commit(&sandbox, &repo, "a.txt");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    commit(&sandbox, &repo, "a.txt").run();
 }
 
 #[test]
 fn installs_from_a_linked_worktree_into_the_common_hooks_dir() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    assert_eq!(commit(&sandbox, &repo, "a.txt").code, 0);
+    commit(&sandbox, &repo, "a.txt").run();
     let wt = sandbox.path().join("wt");
     sandbox.git(
         &repo.root,
         &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()],
     );
 
-    sandbox
-        .enforce(&wt)
-        .arg("install")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!(
-            "events: {}",
-            repo.events_file().display()
-        )));
+    enforce(&sandbox, &wt, &["install"])
+        .stdout(install_report(
+            "[SANDBOX]/repo/.git/hooks",
+            ["installed"; 5],
+            "[ENFORCE]",
+            &wrote("[SANDBOX]/wt"),
+            "[SANDBOX]/repo/.git/enforce/events.jsonl",
+        ))
+        .run();
     assert_installed(&repo.path(".git/hooks"));
     assert!(!repo.path(".git/worktrees/wt/hooks").exists());
 
     // Events recorded from the worktree land in the shared log.
     sandbox
-        .enforce(&wt)
+        .test(&wt)
         .args(["record", "bypass_review", "--source", "wt"])
-        .assert()
-        .success();
+        .run();
     assert_eq!(crate::support::lines(&repo.events_file()).len(), 1);
 }
 
@@ -167,7 +217,7 @@ fn installs_from_a_linked_worktree_into_the_common_hooks_dir() {
 fn installs_from_a_submodule_into_its_own_git_dir() {
     let sandbox = Sandbox::new();
     let lib = sandbox.repo("lib");
-    assert_eq!(commit(&sandbox, &lib, "lib.txt").code, 0);
+    commit(&sandbox, &lib, "lib.txt").run();
     let app = sandbox.repo("app");
     sandbox.git(
         &app.root,
@@ -182,7 +232,15 @@ fn installs_from_a_submodule_into_its_own_git_dir() {
         ],
     );
     let sub = app.path("lib");
-    sandbox.enforce(&sub).arg("install").assert().success();
+    enforce(&sandbox, &sub, &["install"])
+        .stdout(install_report(
+            "[SANDBOX]/app/.git/modules/lib/hooks",
+            ["installed"; 5],
+            "[ENFORCE]",
+            &wrote("[SANDBOX]/app/lib"),
+            "[SANDBOX]/app/.git/modules/lib/enforce/events.jsonl",
+        ))
+        .run();
     assert_installed(&app.path(".git/modules/lib/hooks"));
     assert!(!app.path(".git/hooks/pre-commit").exists());
     assert!(sub.join(".enforce.toml").exists());
@@ -198,14 +256,21 @@ fn keeps_chains_and_restores_an_existing_hook() {
     write_script(&hooks_dir.join("pre-commit"), &original);
     let original_bytes = fs::read(hooks_dir.join("pre-commit")).unwrap();
 
-    sandbox
-        .enforce(&repo.root)
-        .arg("install")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "kept as pre-commit.pre-enforce and runs first",
-        ));
+    enforce(&sandbox, &repo.root, &["install"])
+        .stdout(install_report(
+            "[SANDBOX]/repo/.git/hooks",
+            [
+                "installed; the hook that was there is kept as pre-commit.pre-enforce and runs first",
+                "installed",
+                "installed",
+                "installed",
+                "installed",
+            ],
+            "[ENFORCE]",
+            &wrote("[SANDBOX]/repo"),
+            "[SANDBOX]/repo/.git/enforce/events.jsonl",
+        ))
+        .run();
     assert_eq!(
         fs::read(hooks_dir.join("pre-commit.pre-enforce")).unwrap(),
         original_bytes
@@ -213,7 +278,7 @@ fn keeps_chains_and_restores_an_existing_hook() {
     assert_installed(&hooks_dir);
 
     // The kept hook runs on commit.
-    assert_eq!(commit(&sandbox, &repo, "a.txt").code, 0);
+    commit(&sandbox, &repo, "a.txt").run();
     assert_eq!(fs::read_to_string(&witness).unwrap(), "ran\n");
 
     // A failing kept hook fails the commit, with its own output.
@@ -221,20 +286,21 @@ fn keeps_chains_and_restores_an_existing_hook() {
         &hooks_dir.join("pre-commit.pre-enforce"),
         "echo 'lint failed' >&2; exit 1",
     );
-    let ran = commit(&sandbox, &repo, "b.txt");
-    assert_eq!(ran.code, 1);
-    assert!(ran.stderr.contains("lint failed"), "{}", ran.stderr);
+    commit(&sandbox, &repo, "b.txt")
+        .status(1)
+        .stderr("lint failed\nenforce: the kept `pre-commit` hook `.git/hooks/pre-commit.pre-enforce` failed with exit code 1\n")
+        .run();
     write_script(&hooks_dir.join("pre-commit.pre-enforce"), &original);
 
-    sandbox
-        .enforce(&repo.root)
-        .arg("uninstall")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "pre-commit        removed; the earlier hook is restored",
-        ))
-        .stdout(predicate::str::contains("commit-msg        removed"));
+    enforce(&sandbox, &repo.root, &["uninstall"])
+        .stdout(uninstall_report([
+            "removed; the earlier hook is restored",
+            "removed",
+            "removed",
+            "removed",
+            "removed",
+        ]))
+        .run();
     assert_eq!(fs::read(hooks_dir.join("pre-commit")).unwrap(), original_bytes);
     for name in [
         "pre-merge-commit",
@@ -253,14 +319,17 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let hooks_dir = repo.path(".git/hooks");
-    sandbox.enforce(&repo.root).arg("install").assert().success();
+    enforce(&sandbox, &repo.root, &["install"])
+        .stdout(first_install("[ENFORCE]"))
+        .run();
     let before: Vec<_> = HOOKS
         .iter()
         .map(|h| fs::read(hooks_dir.join(h)).unwrap())
         .collect();
 
-    let ran = run(sandbox.enforce(&repo.root).arg("install"));
-    assert_eq!(ran.code, 0);
+    let ran = enforce(&sandbox, &repo.root, &["install"])
+        .stdout(reinstall("already installed", "[ENFORCE]"))
+        .run();
     assert_eq!(
         ran.stdout.matches("already installed").count(),
         5,
@@ -279,7 +348,11 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
 
     // The same install from another binary path updates ours in place.
     let moved = sandbox.copied_binary();
-    let ran = run(sandbox.command(&moved, &repo.root).arg("install"));
+    let ran = Test::new(sandbox.command(&moved, &repo.root))
+        .arg("install")
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stdout(reinstall("updated", "[SANDBOX]/bin/enforce"))
+        .run();
     assert_eq!(ran.stdout.matches("updated").count(), 5, "{}", ran.stdout);
     let text = fs::read_to_string(hooks_dir.join("pre-commit")).unwrap();
     assert!(
@@ -295,15 +368,17 @@ fn a_missing_binary_fails_the_commit_loudly_in_both_forms() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let moved = sandbox.copied_binary();
-    sandbox
-        .command(&moved, &repo.root)
+    Test::new(sandbox.command(&moved, &repo.root))
         .arg("install")
-        .assert()
-        .success();
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stdout(first_install("[SANDBOX]/bin/enforce"))
+        .run();
     fs::remove_file(&moved).unwrap();
-    let ran = commit(&sandbox, &repo, "a.txt");
-    assert_eq!(ran.code, 1, "the commit must not pass silently: {}", ran.stderr);
-    assert!(ran.stderr.contains("cannot exec"), "{}", ran.stderr);
+    // The commit must not pass silently.
+    commit(&sandbox, &repo, "a.txt")
+        .status(1)
+        .stderr("fatal: cannot exec '.git/hooks/pre-commit': No such file or directory\n")
+        .run();
     let hook = fs::read_to_string(repo.path(".git/hooks/pre-commit")).unwrap();
     assert!(hook.contains("that binary is gone: reinstall enforce"), "{hook}");
 
@@ -311,43 +386,34 @@ fn a_missing_binary_fails_the_commit_loudly_in_both_forms() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let moved = sandbox.copied_binary();
-    sandbox
-        .command(&moved, &repo.root)
+    Test::new(sandbox.command(&moved, &repo.root))
         .args(["install", "--shell"])
-        .assert()
-        .success();
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stdout(first_install("[SANDBOX]/bin/enforce"))
+        .run();
     let hook = fs::read_to_string(repo.path(".git/hooks/pre-commit")).unwrap();
     assert!(hook.starts_with("#!/bin/sh\n"), "{hook}");
     fs::remove_file(&moved).unwrap();
-    let ran = commit(&sandbox, &repo, "a.txt");
-    assert_eq!(ran.code, 1, "the commit must not pass silently");
-    assert!(
-        ran.stderr.contains(&format!(
-            "enforce: cannot run the pre-commit hook: {} is missing or not executable",
-            moved.display()
-        )),
-        "{}",
-        ran.stderr
-    );
-    assert!(ran.stderr.contains("hint: reinstall enforce"), "{}", ran.stderr);
+    // The commit must not pass silently.
+    commit(&sandbox, &repo, "a.txt")
+        .status(1)
+        .stderr("enforce: cannot run the pre-commit hook: [SANDBOX]/bin/enforce is missing or not executable\nhint: reinstall enforce (./install.sh in its source checkout), then run 'enforce install' in this repository\n")
+        .run();
 }
 
 #[test]
 fn shell_hooks_work_like_direct_ones() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    sandbox
-        .enforce(&repo.root)
-        .args(["install", "--shell"])
-        .assert()
-        .success();
+    enforce(&sandbox, &repo.root, &["install", "--shell"])
+        .stdout(first_install("[ENFORCE]"))
+        .run();
     let witness = sandbox.path().join("witness");
     write_script(
         &repo.path(".git/hooks/pre-commit.pre-enforce"),
         &format!("echo ran >> '{}'", witness.display()),
     );
-    let ran = commit(&sandbox, &repo, "a.txt");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    commit(&sandbox, &repo, "a.txt").run();
     assert_eq!(
         fs::read_to_string(&witness).unwrap(),
         "ran\n",
@@ -365,17 +431,10 @@ fn refuses_to_overwrite_when_a_kept_hook_is_already_there() {
     write_script(&hooks_dir.join("post-commit"), "echo new");
     write_script(&hooks_dir.join("post-commit.pre-enforce"), "echo old");
 
-    sandbox
-        .enforce(&repo.root)
-        .arg("install")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(format!(
-            "enforce: cannot install `{}`: it is not an enforce hook, and `{}` already holds an earlier kept hook",
-            hooks_dir.join("post-commit").display(),
-            hooks_dir.join("post-commit.pre-enforce").display()
-        )))
-        .stderr(predicate::str::contains("hint: merge"));
+    enforce(&sandbox, &repo.root, &["install"])
+        .status(2)
+        .stderr("enforce: cannot install `[SANDBOX]/repo/.git/hooks/post-commit`: it is not an enforce hook, and `[SANDBOX]/repo/.git/hooks/post-commit.pre-enforce` already holds an earlier kept hook\nhint: merge `[SANDBOX]/repo/.git/hooks/post-commit` into `[SANDBOX]/repo/.git/hooks/post-commit.pre-enforce` (or move one of them away), then run `enforce install` again\n")
+        .run();
     // Nothing was changed, not even the hooks that had no conflict.
     assert!(!hooks_dir.join("pre-commit").exists());
     assert!(!repo.path(".enforce.toml").exists());
@@ -390,16 +449,19 @@ fn uninstall_leaves_foreign_hooks_alone() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let hooks_dir = repo.path(".git/hooks");
-    sandbox.enforce(&repo.root).arg("install").assert().success();
+    enforce(&sandbox, &repo.root, &["install"])
+        .stdout(first_install("[ENFORCE]"))
+        .run();
     write_script(&hooks_dir.join("commit-msg"), "exit 0");
-    sandbox
-        .enforce(&repo.root)
-        .arg("uninstall")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "commit-msg        not an enforce hook; left alone",
-        ));
+    enforce(&sandbox, &repo.root, &["uninstall"])
+        .stdout(uninstall_report([
+            "removed",
+            "removed",
+            "not an enforce hook; left alone",
+            "removed",
+            "removed",
+        ]))
+        .run();
     assert!(hooks_dir.join("commit-msg").exists());
     assert!(!hooks_dir.join("pre-commit").exists());
 }
@@ -410,29 +472,21 @@ fn refuses_a_bare_repository_and_a_plain_directory() {
     let bare = sandbox.path().join("bare.git");
     fs::create_dir_all(&bare).unwrap();
     sandbox.git(&bare, &["init", "-q", "--bare"]);
-    sandbox
-        .enforce(&bare)
-        .arg("install")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is a bare repository"))
-        .stderr(predicate::str::contains(
-            "hint: run `enforce install` inside a clone",
-        ));
+    enforce(&sandbox, &bare, &["install"])
+        .status(2)
+        .stderr(
+            "enforce: `[SANDBOX]/bare.git` is a bare repository: commits are not made there, so there is nothing for hooks to check\nhint: run `enforce install` inside a clone that has a work tree\n",
+        )
+        .run();
     assert!(!bare.join("hooks/pre-commit").exists());
 
     let plain = sandbox.path().join("plain");
     fs::create_dir_all(&plain).unwrap();
-    sandbox
-        .enforce(&plain)
+    enforce(&sandbox, &plain, &["install"])
         .env("GIT_CEILING_DIRECTORIES", sandbox.path())
-        .arg("install")
-        .assert()
-        .code(2)
-        .stderr(format!(
-            "enforce: `{}` is not inside a git repository\nhint: run it inside a git work tree, or create one with `git init`\n",
-            plain.display()
-        ));
+        .status(2)
+        .stderr("enforce: `[SANDBOX]/plain` is not inside a git repository\nhint: run it inside a git work tree, or create one with `git init`\n")
+        .run();
 }
 
 #[test]
@@ -458,26 +512,21 @@ fn committed_hook_scripts_run_enforce_from_path_and_fail_loudly_without_it() {
     std::os::unix::fs::symlink(enforce_bin(), bin_dir.join("enforce")).unwrap();
     repo.write("a.txt", "a");
     sandbox.git(&repo.root, &["add", "a.txt"]);
-    let ran = run(sandbox
-        .command("git", &repo.root)
+    sandbox
+        .test_git(&repo.root)
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .args(["commit", "-q", "-m", "a", "-m", "Agent: test"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+        .args(["commit", "-q", "-m", "a", "-m", "Agent: test"])
+        .run();
 
     // Not on PATH: the commit fails and says why.
     repo.write("b.txt", "b");
     sandbox.git(&repo.root, &["add", "b.txt"]);
-    let ran = run(sandbox
-        .command("/usr/bin/git", &repo.root)
+    Test::new(sandbox.command("/usr/bin/git", &repo.root))
         .env("PATH", "/usr/bin:/bin")
-        .args(["commit", "-q", "-m", "b"]));
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr
-            .contains("enforce: cannot run the pre-commit hook: `enforce` is not on PATH"),
-        "{}",
-        ran.stderr
-    );
+        .args(["commit", "-q", "-m", "b"])
+        .status(1)
+        .stderr("enforce: cannot run the pre-commit hook: `enforce` is not on PATH\nhint: install it with ./install.sh (or cargo install --path .) from the enforce source checkout\n")
+        .run();
 }
 
 #[test]
@@ -485,23 +534,27 @@ fn a_hooks_path_that_is_not_a_directory_is_named() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     sandbox.git(&repo.root, &["config", "core.hooksPath", "/dev/null"]);
-    let ran = run(sandbox.enforce(&repo.root).arg("install"));
-    assert_eq!(ran.code, 2);
-    assert!(
-        ran.stderr.contains("`/dev/null`, which is not a directory"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("hint: git config --unset core.hooksPath"),
-        "{}",
-        ran.stderr
-    );
-    let status = run(sandbox.enforce(&repo.root).arg("status"));
-    assert_eq!(status.code, 1);
-    assert!(
-        status.stdout.contains("which is not a directory: no hook runs"),
-        "{}",
-        status.stdout
-    );
+    enforce(&sandbox, &repo.root, &["install"])
+        .status(2)
+        .stderr(
+            "enforce: git runs hooks from `/dev/null`, which is not a directory (core.hooksPath): no hook can run there
+hint: git config --unset core.hooksPath (or point it at a directory), then run `enforce install` again
+",
+        )
+        .run();
+    enforce(&sandbox, &repo.root, &["status"])
+        .status(1)
+        .stdout(
+            "OK   binary                 enforce 0.1.0 at [ENFORCE]
+OK   core.hooksPath         set to `/dev/null`: git runs the hooks there
+FAIL hooks                  git runs hooks from /dev/null, which is not a directory: no hook runs
+                            fix: git config --unset core.hooksPath, then enforce install
+OK   config                 no .enforce.toml: the built-in defaults apply
+WARN events file            [SANDBOX]/repo/.git/enforce/events.jsonl (default: the repository's common git dir) does not exist yet: no events recorded
+                            fix: commit, or `enforce record`, to record the first event
+OK   review approvals       0 valid, 0 expired in this worktree; `enforce review status` checks what is staged
+enforcement is NOT fully in force: see FAIL above
+",
+        )
+        .run();
 }

@@ -3,7 +3,6 @@
 
 use std::fs;
 
-use assert_cmd::prelude::*;
 use serde_json::{Value, json};
 
 use crate::support::{Sandbox, lines};
@@ -17,17 +16,14 @@ fn round_trip_in_the_predecessor_line_format() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     sandbox
-        .enforce(&repo.root)
+        .test(&repo.root)
         .args(["record", "violation_detected", "--source", "violation_watcher.py"])
         .args([
             "--details",
             r#"{"rule":"web-access-policy","file":"tools/x.py","line":1}"#,
         ])
         .args(["--detail", "line:=42", "--detail", "severity=high"])
-        .assert()
-        .success()
-        .stdout("")
-        .stderr("");
+        .run();
 
     let lines = lines(&repo.events_file());
     assert_eq!(lines.len(), 1);
@@ -85,16 +81,13 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
         (&["record", "ok", "-s", " "], "enforce: the event source is empty"),
     ];
     for (args, message) in cases {
-        let out = sandbox.enforce(&repo.root).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        let mut err_lines = stderr.lines();
-        assert_eq!(err_lines.next(), Some(message), "{args:?}");
-        assert!(
-            err_lines.next().is_some_and(|l| l.starts_with("hint: ")),
-            "{args:?}: {stderr}"
-        );
-        assert!(out.stdout.is_empty());
+        // The message, then one hint line.
+        sandbox
+            .test(&repo.root)
+            .args(args)
+            .status(2)
+            .stderr_matches(&format!("{}\nhint: [^\n]+\n", regex::escape(message)))
+            .run();
     }
     assert!(
         !repo.events_file().exists(),
@@ -103,27 +96,30 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
 
     // An event too large for readers to hold is refused, not written.
     let big = format!("{{\"a\":\"{}\"}}", "x".repeat(8 * 1024 * 1024));
-    let out = assert_cmd::Command::from_std(sandbox.enforce(&repo.root))
+    sandbox
+        .test(&repo.root)
         .args(["record", "big", "-s", "x", "--details", "-"])
-        .write_stdin(big)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.starts_with(
-            "enforce: the event is 8388617 bytes; `record` takes at most 8388608 (8 MiB)\nhint: "
-        ),
-        "{stderr}"
-    );
+        .stdin(big)
+        .status(2)
+        .stderr("enforce: the event is 8388617 bytes; `record` takes at most 8388608 (8 MiB)\nhint: keep large data elsewhere and put its path or URL in the details\n")
+        .run();
     assert!(!repo.events_file().exists());
 
     // A missing --source is a usage error from the argument parser.
     sandbox
-        .enforce(&repo.root)
+        .test(&repo.root)
         .args(["record", "ok"])
-        .assert()
-        .code(2);
+        .status(2)
+        .stderr(
+            "error: the following required arguments were not provided:
+  --source <SOURCE>
+
+Usage: enforce record --source <SOURCE> <EVENT_TYPE>
+
+For more information, try '--help'.
+",
+        )
+        .run();
 }
 
 #[test]
@@ -131,13 +127,15 @@ fn events_file_location_follows_flag_env_config_default() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
     let record = |extra: &[&str], env: Option<&str>| {
-        let mut cmd = sandbox.enforce(&repo.path("sub"));
-        cmd.args(extra)
-            .args(["record", "import_blocked", "-s", "guards.py"]);
+        let mut test =
+            sandbox
+                .test(&repo.path("sub"))
+                .args(extra)
+                .args(["record", "import_blocked", "-s", "guards.py"]);
         if let Some(value) = env {
-            cmd.env("ENFORCE_EVENTS_FILE", value);
+            test = test.env("ENFORCE_EVENTS_FILE", value);
         }
-        cmd.assert().success();
+        test.run();
     };
     fs::create_dir_all(repo.path("sub")).unwrap();
 
@@ -172,11 +170,10 @@ fn events_file_location_follows_flag_env_config_default() {
     let outside = sandbox.path().join("outside");
     fs::create_dir_all(&outside).unwrap();
     sandbox
-        .enforce(&outside)
+        .test(&outside)
         .env("GIT_CEILING_DIRECTORIES", sandbox.path())
         .args(["record", "import_allowed", "-s", "guards.py"])
-        .assert()
-        .success();
+        .run();
     assert_eq!(lines(&sandbox.path().join("state/enforce/events.jsonl")).len(), 1);
 }
 
@@ -186,10 +183,9 @@ fn naive_timestamp_format_is_written_when_configured() {
     let repo = sandbox.repo("repo");
     repo.write(".enforce.toml", "[telemetry]\ntimestamp_format = \"naive\"\n");
     sandbox
-        .enforce(&repo.root)
+        .test(&repo.root)
         .args(["record", "import_allowed", "-s", "g"])
-        .assert()
-        .success();
+        .run();
     let event = parse(&lines(&repo.events_file())[0]);
     let ts = event["timestamp"].as_str().unwrap();
     assert_eq!(ts.len(), 26, "{ts}");
@@ -206,8 +202,8 @@ fn an_unwritable_events_file_is_an_error_naming_the_path() {
     let blocker = sandbox.path().join("file");
     fs::write(&blocker, "").unwrap();
     let target = blocker.join("events.jsonl");
-    let out = sandbox
-        .enforce(&repo.root)
+    sandbox
+        .test(&repo.root)
         .args([
             "--events-file",
             target.to_str().unwrap(),
@@ -216,25 +212,18 @@ fn an_unwritable_events_file_is_an_error_naming_the_path() {
             "-s",
             "y",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.starts_with(&format!(
-            "enforce: cannot create the events directory `{}`:",
-            blocker.display()
-        )),
-        "{stderr}"
-    );
+        .status(2)
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: cannot create the events directory `[SANDBOX]/file`: File exists (os error 17)\n")
+        .run();
 }
 
 #[test]
 fn the_checkpoint_type_is_reserved() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    let out = sandbox
-        .enforce(&repo.root)
+    sandbox
+        .test(&repo.root)
         .args([
             "record",
             "log_checkpoint",
@@ -243,13 +232,8 @@ fn the_checkpoint_type_is_reserved() {
             "--details",
             r#"{"last_removed_seq":100}"#,
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .starts_with("enforce: `log_checkpoint` is reserved")
-    );
+        .status(2)
+        .stderr("enforce: `log_checkpoint` is reserved: only `enforce cleanup` writes it\nhint: record your event under another name\n")
+        .run();
     assert!(!repo.events_file().exists());
 }

@@ -4,32 +4,39 @@ use crate::hookrepo::{HookRepo, find, types};
 
 const DEFAULTS: &str = "";
 
+/// The tree of `a.txt` holding "a\n", as the review messages name it.
+const TREE_A: &str = "1 file(s), tree 08585692ce06: a.txt";
+
+/// What the review rule says when it blocks a commit for `why`: `staged`
+/// names the staged tree and files, `review` is the fix's first step and
+/// `reviewer` the one to approve.
+pub fn blocked(why: &str, staged: &str, review: &str, reviewer: &str) -> String {
+    format!(
+        "enforce: commit blocked by rule `review`: {why}
+  staged: {staged}
+  fix:
+    {review}
+    approve exactly what is staged: enforce review approve --reviewer {reviewer}
+    commit again (restaging anything after approval needs a new approval)
+  escape hatch: PILOT_SKIP_REVIEW=1 PILOT_SKIP_REASON=\"<why>\" git commit … (recorded as `bypass_review`)
+"
+    )
+}
+
+pub const NOT_REVIEWED: &str = "the staged changes have not been reviewed";
+pub const DIFF: &str = "review what is staged: git diff --cached";
+
+/// What a commit says when PILOT_SKIP_REVIEW=1 lets it through.
+const SKIPPED: &str = "enforce: rule `review` skipped with PILOT_SKIP_REVIEW=1 (the staged changes have not been reviewed); recorded as `bypass_review`\n";
+
 #[test]
 fn unreviewed_commit_is_blocked_with_fix_and_escape_hatch() {
     let mut repo = HookRepo::new(DEFAULTS);
     repo.stage("a.txt", "a\n");
-    let ran = repo.commit_as_agent("add a");
-    assert_eq!(ran.code, 1, "{}", ran.stderr);
-    let lines: Vec<&str> = ran.stderr.lines().collect();
-    assert_eq!(
-        lines[0],
-        "enforce: commit blocked by rule `review`: the staged changes have not been reviewed"
-    );
-    assert!(
-        lines[1].starts_with("  staged: 1 file(s), tree "),
-        "{}",
-        ran.stderr
-    );
-    assert_eq!(lines[2], "  fix:");
-    assert_eq!(lines[3], "    review what is staged: git diff --cached");
-    assert_eq!(
-        lines[4],
-        "    approve exactly what is staged: enforce review approve --reviewer git-reviewer"
-    );
-    assert_eq!(
-        lines[6],
-        "  escape hatch: PILOT_SKIP_REVIEW=1 PILOT_SKIP_REASON=\"<why>\" git commit … (recorded as `bypass_review`)"
-    );
+    repo.commit("add a")
+        .status(1)
+        .stderr(blocked(NOT_REVIEWED, TREE_A, DIFF, "git-reviewer"))
+        .run();
     assert!(
         repo.git_in(repo.root(), &["rev-parse", "-q", "--verify", "HEAD"])
             .code
@@ -57,32 +64,26 @@ fn unreviewed_commit_is_blocked_with_fix_and_escape_hatch() {
 fn approved_commit_passes_records_and_uses_up_the_approval() {
     let mut repo = HookRepo::new(DEFAULTS);
     repo.stage("a.txt", "a\n");
-    let ran = repo.enforce(&["review", "approve", "--reviewer", "alice", "--note", "looks good"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stdout.starts_with("approved: tree "), "{}", ran.stdout);
-    assert!(
-        ran.stdout.contains("(1 file(s)) as alice, valid until "),
-        "{}",
-        ran.stdout
-    );
-    assert!(ran.stdout.contains("\n  a.txt\n"), "{}", ran.stdout);
+    repo.test()
+        .args(["review", "approve", "--reviewer", "alice", "--note", "looks good"])
+        .stdout_matches(
+            r"approved: tree 08585692ce06 \(1 file\(s\)\) as alice, valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 \(in \d+ min\)
+  a\.txt
+commit it now; restaging anything needs a new approval
+",
+        )
+        .run();
 
-    let status = repo.enforce(&["review", "status"]);
-    assert_eq!(status.code, 0);
-    assert!(
-        status.stdout.starts_with("approved: what is staged (tree "),
-        "{}",
-        status.stdout
-    );
-    assert!(
-        status.stdout.contains("was approved by alice at "),
-        "{}",
-        status.stdout
-    );
+    repo.test()
+        .args(["review", "status"])
+        .stdout_matches(
+            r"approved: what is staged \(tree 08585692ce06, 1 file\(s\)\) was approved by alice at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00; expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 \(in \d+ min\)
+",
+        )
+        .run();
 
-    let ran = repo.commit_as_agent("add a");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(ran.stderr, "", "a passing commit is quiet");
+    // A passing commit is quiet.
+    repo.commit("add a").run();
     assert_eq!(
         repo.message(),
         "add a\n\nAgent: test-agent\nReviewed-by: alice\n\n"
@@ -112,8 +113,10 @@ fn approved_commit_passes_records_and_uses_up_the_approval() {
     assert!(completed.get("hooks_skipped").is_none());
 
     // Used up: the same content staged again on top needs a new approval.
-    let status = repo.enforce(&["review", "status"]);
-    assert_eq!(status.stdout, "nothing is staged: no approval needed\n");
+    repo.test()
+        .args(["review", "status"])
+        .stdout("nothing is staged: no approval needed\n")
+        .run();
     assert!(
         std::fs::read_dir(repo.path(".git/enforce/approvals"))
             .unwrap()
@@ -129,25 +132,26 @@ fn restaging_after_approval_invalidates_it() {
     repo.approve();
     repo.stage("a.txt", "changed after review\n");
 
-    let status = repo.enforce(&["review", "status"]);
-    assert_eq!(status.code, 1);
-    assert!(
-        status
-            .stdout
-            .contains("1 approval(s) exist for other staged content"),
-        "{}",
-        status.stdout
-    );
+    repo.test()
+        .args(["review", "status"])
+        .status(1)
+        .stdout(
+            "not approved: the staged changes differ from what was approved (the approval is bound to the exact staged content) (tree 7a7785908913, 1 file(s))
+1 approval(s) exist for other staged content: the staged files changed after approval
+review what is staged (git diff --cached), then: enforce review approve
+",
+        )
+        .run();
 
-    let ran = repo.commit_as_agent("add a");
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr.starts_with(
-            "enforce: commit blocked by rule `review`: the staged changes differ from what was approved"
-        ),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("add a")
+        .status(1)
+        .stderr(blocked(
+            "the staged changes differ from what was approved (the approval is bound to the exact staged content)",
+            "1 file(s), tree 7a7785908913: a.txt",
+            DIFF,
+            "git-reviewer",
+        ))
+        .run();
     let events = repo.new_events();
     assert_eq!(find(&events, "commit_blocked").details["rule"], "review");
 }
@@ -158,16 +162,24 @@ fn expired_approval_blocks() {
     repo.stage("a.txt", "a\n");
     repo.approve();
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let status = repo.enforce(&["review", "status"]);
-    assert_eq!(status.code, 1);
-    let ran = repo.commit_as_agent("add a");
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr
-            .starts_with("enforce: commit blocked by rule `review`: the approval by git-reviewer for these staged changes has expired"),
-        "{}",
-        ran.stderr
-    );
+    repo.test()
+        .args(["review", "status"])
+        .status(1)
+        .stdout(
+            "not approved: the approval by git-reviewer for these staged changes has expired (tree 08585692ce06, 1 file(s))
+review what is staged (git diff --cached), then: enforce review approve
+",
+        )
+        .run();
+    repo.commit("add a")
+        .status(1)
+        .stderr(blocked(
+            "the approval by git-reviewer for these staged changes has expired",
+            TREE_A,
+            DIFF,
+            "git-reviewer",
+        ))
+        .run();
     assert_eq!(
         find(&repo.new_events(), "commit_blocked").details["rule"],
         "review"
@@ -179,8 +191,7 @@ fn gitignore_only_needs_no_review() {
     let mut repo = HookRepo::new(DEFAULTS);
     repo.stage(".gitignore", "target/\n");
     repo.stage("sub/dir/.gitignore", "*.log\n");
-    let ran = repo.commit_as_agent("ignore things");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.commit("ignore things").run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_gitignore_only", "commit_completed"]);
     assert_eq!(
@@ -192,26 +203,26 @@ fn gitignore_only_needs_no_review() {
     // A .gitignore together with anything else needs review.
     repo.stage(".gitignore", "target/\n*.tmp\n");
     repo.stage("a.txt", "a");
-    assert_eq!(repo.commit_as_agent("more").code, 1);
+    repo.commit("more")
+        .status(1)
+        .stderr(blocked(
+            NOT_REVIEWED,
+            "2 file(s), tree 669b287e450f: .gitignore, a.txt",
+            DIFF,
+            "git-reviewer",
+        ))
+        .run();
 }
 
 #[test]
 fn skip_variable_passes_and_records_the_bypass_with_its_reason() {
     let mut repo = HookRepo::new(DEFAULTS);
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(
-        &[
-            ("PILOT_SKIP_REVIEW", "1"),
-            ("PILOT_SKIP_REASON", "production is down"),
-        ],
-        &["commit", "-q", "-m", "hotfix", "-m", "Agent: test-agent"],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("recorded as `bypass_review`"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("hotfix")
+        .env("PILOT_SKIP_REVIEW", "1")
+        .env("PILOT_SKIP_REASON", "production is down")
+        .stderr(SKIPPED)
+        .run();
     let events = repo.new_events();
     assert_eq!(
         types(&events),
@@ -227,11 +238,10 @@ fn skip_variable_passes_and_records_the_bypass_with_its_reason() {
 
     // Without a reason, the predecessor's wording.
     repo.stage("b.txt", "b\n");
-    let ran = repo.git_env(
-        &[("PILOT_SKIP_REVIEW", "1")],
-        &["commit", "-q", "-m", "b", "-m", "Agent: test-agent"],
-    );
-    assert_eq!(ran.code, 0);
+    repo.commit("b")
+        .env("PILOT_SKIP_REVIEW", "1")
+        .stderr(SKIPPED)
+        .run();
     assert_eq!(
         find(&repo.new_events(), "bypass_review").details["reason"],
         "PILOT_SKIP_REVIEW environment variable"
@@ -242,23 +252,21 @@ fn skip_variable_passes_and_records_the_bypass_with_its_reason() {
 fn required_rule_refuses_the_skip_variable() {
     let mut repo = HookRepo::new("[review]\nrequired = true\n");
     repo.stage("a.txt", "a\n");
-    let ran = repo.git_env(
-        &[("PILOT_SKIP_REVIEW", "1")],
-        &["commit", "-q", "-m", "a", "-m", "Agent: test-agent"],
-    );
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stderr
-            .contains("PILOT_SKIP_REVIEW=1 was refused: the rule is required"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("escape hatch: none: `review` is required, so PILOT_SKIP_REVIEW is ignored"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("a")
+        .env("PILOT_SKIP_REVIEW", "1")
+        .status(1)
+        .stderr(
+            "enforce: commit blocked by rule `review`: the staged changes have not been reviewed
+  staged: 1 file(s), tree 08585692ce06: a.txt
+  PILOT_SKIP_REVIEW=1 was refused: the rule is required (`required = true` in [review])
+  fix:
+    review what is staged: git diff --cached
+    approve exactly what is staged: enforce review approve --reviewer git-reviewer
+    commit again (restaging anything after approval needs a new approval)
+  escape hatch: none: `review` is required, so PILOT_SKIP_REVIEW is ignored
+",
+        )
+        .run();
     let events = repo.new_events();
     assert_eq!(find(&events, "commit_blocked").details["bypass_refused"], true);
     assert!(events.iter().all(|e| e.event_type != "bypass_review"));
@@ -268,12 +276,9 @@ fn required_rule_refuses_the_skip_variable() {
 fn audit_mode_records_what_it_would_block_and_lets_it_through() {
     let mut repo = HookRepo::new("[review]\nmode = \"audit\"\n");
     repo.stage("a.txt", "a\n");
-    let ran = repo.commit_as_agent("a");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(
-        ran.stderr,
-        "enforce: audit: rule `review` would block this commit: the staged changes have not been reviewed\n"
-    );
+    repo.commit("a")
+        .stderr("enforce: audit: rule `review` would block this commit: the staged changes have not been reviewed\n")
+        .run();
     let events = repo.new_events();
     assert_eq!(
         types(&events),
@@ -286,7 +291,7 @@ fn audit_mode_records_what_it_would_block_and_lets_it_through() {
 fn off_mode_checks_nothing() {
     let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_completed"]);
     assert_eq!(
@@ -298,19 +303,14 @@ fn off_mode_checks_nothing() {
 #[test]
 fn nothing_staged_needs_no_review() {
     let mut repo = HookRepo::new(DEFAULTS);
-    let ran = repo.git_env(
-        &[],
-        &["commit", "-q", "--allow-empty", "-m", "empty", "-m", "Agent: a"],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["commit", "-q", "--allow-empty", "-m", "empty", "-m", "Agent: a"])
+        .run();
     assert_eq!(repo.new_types(), ["commit_completed"]);
-    let approve = repo.enforce(&["review", "approve"]);
-    assert_eq!(approve.code, 2);
-    assert!(
-        approve
-            .stderr
-            .starts_with("enforce: nothing is staged, so there is nothing to approve\n")
-    );
+    repo.test()
+        .args(["review", "approve"])
+        .status(2)
+        .stderr("enforce: nothing is staged, so there is nothing to approve\nhint: stage the changes with `git add`, review them, then run `enforce review approve`\n")
+        .run();
 }
 
 #[test]
@@ -318,9 +318,19 @@ fn review_clear_removes_approvals() {
     let repo = HookRepo::new(DEFAULTS);
     repo.stage("a.txt", "a\n");
     repo.approve();
-    let ran = repo.enforce(&["review", "clear"]);
-    assert_eq!(ran.stdout, "removed 1 approval(s)\n");
-    assert_eq!(repo.enforce(&["review", "status"]).code, 1);
+    repo.test()
+        .args(["review", "clear"])
+        .stdout("removed 1 approval(s)\n")
+        .run();
+    repo.test()
+        .args(["review", "status"])
+        .status(1)
+        .stdout(
+            "not approved: the staged changes have not been reviewed (tree 08585692ce06, 1 file(s))
+review what is staged (git diff --cached), then: enforce review approve
+",
+        )
+        .run();
 }
 
 #[test]
@@ -329,21 +339,17 @@ fn configured_reviewer_command_and_trailer() {
         "[review]\nreviewer = \"code-bot\"\ncommand = \"code-bot review --staged\"\ntrailer = \"Approved-by\"\n",
     );
     repo.stage("a.txt", "a\n");
-    let ran = repo.commit_as_agent("a");
-    assert!(
-        ran.stderr
-            .contains("    run the reviewer: code-bot review --staged\n"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("enforce review approve --reviewer code-bot\n"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("a")
+        .status(1)
+        .stderr(blocked(
+            NOT_REVIEWED,
+            TREE_A,
+            "run the reviewer: code-bot review --staged",
+            "code-bot",
+        ))
+        .run();
     repo.approve();
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     assert_eq!(
         repo.message(),
         "a\n\nAgent: test-agent\nApproved-by: code-bot\n\n"
@@ -354,12 +360,11 @@ fn configured_reviewer_command_and_trailer() {
 fn a_reviewer_name_cannot_inject_trailers() {
     let repo = HookRepo::new(DEFAULTS);
     repo.stage("a.txt", "a\n");
-    let ran = repo.enforce(&["review", "approve", "--reviewer", "evil\n\nAgent: forged"]);
-    assert_eq!(ran.code, 2);
-    assert!(
-        ran.stderr
-            .starts_with("enforce: the reviewer name contains a line break"),
-        "{}",
-        ran.stderr
-    );
+    repo.test()
+        .args(["review", "approve", "--reviewer", "evil\n\nAgent: forged"])
+        .status(2)
+        .stderr(
+            "enforce: the reviewer name contains a line break or another control character\nhint: name the reviewer on one line: --reviewer NAME (it becomes a `Reviewed-by:` trailer)\n",
+        )
+        .run();
 }

@@ -2,7 +2,16 @@
 //! commits git makes without those hooks (cherry-pick, revert, rebase,
 //! merge) are recorded, not reported as bypasses.
 
+use crate::agent_trailer::{self, NO_TRAILER};
 use crate::hookrepo::{HookRepo, find, types};
+use crate::review::{self, DIFF, NOT_REVIEWED};
+
+/// What post-commit says first about a commit that skipped the checks.
+const SKIPPED_HOOKS: &str = "enforce: warning: this commit skipped the pre-commit and commit-msg hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass\n";
+/// … when it was not reviewed.
+const NOT_REVIEWED_BYPASS: &str = "enforce: CRITICAL: this commit was not reviewed and skipped the review check; recorded as `commit_review_bypassed`\n";
+/// … when it has no agent trailer.
+const NO_TRAILER_BYPASS: &str = "enforce: warning: the commit message has no `Agent:` trailer and the check was skipped; recorded as `bypass_agent_trailer`\n";
 
 const CONTENT: &str = r#"
 [[rules.content]]
@@ -15,19 +24,12 @@ severity = "critical"
 fn no_verify_is_caught_and_recorded_as_critical() {
     let mut repo = HookRepo::new(CONTENT);
     repo.stage("a.txt", "SECRET_KEY = 1\n");
-    let ran = repo.git_env(&[], &["commit", "-q", "--no-verify", "-m", "sneak"]);
-    assert_eq!(ran.code, 0, "post-commit never fails the commit");
-    assert!(
-        ran.stderr
-            .contains("skipped the pre-commit and commit-msg hook(s)"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("recorded as `commit_review_bypassed`"),
-        "{}",
-        ran.stderr
-    );
+    // Post-commit never fails the commit.
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "sneak"])
+        .stderr(format!(
+            "{SKIPPED_HOOKS}{NOT_REVIEWED_BYPASS}enforce: warning: 1 added line(s) break rule `no-secrets` and skipped its check; recorded as `bypass_content_rule`\n{NO_TRAILER_BYPASS}"
+        ))
+        .run();
 
     let events = repo.new_events();
     assert_eq!(
@@ -63,16 +65,16 @@ fn no_verify_of_an_approved_commit_with_a_trailer_is_no_bypass() {
     repo.stage("a.txt", "a\n");
     repo.approve();
     repo.new_events();
-    let ran = repo.git_env(&[], &["commit", "-q", "-n", "-m", "a", "-m", "Agent: x"]);
-    assert_eq!(ran.code, 0);
+    repo.git_test(&["commit", "-q", "-n", "-m", "a", "-m", "Agent: x"])
+        .stderr(SKIPPED_HOOKS)
+        .run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_completed"]);
     assert_eq!(events[0].details["reviewer"], "git-reviewer");
-    assert!(
-        repo.enforce(&["review", "status"])
-            .stdout
-            .starts_with("nothing is staged")
-    );
+    repo.test()
+        .args(["review", "status"])
+        .stdout("nothing is staged: no approval needed\n")
+        .run();
 }
 
 #[test]
@@ -80,10 +82,15 @@ fn blocked_attempt_then_no_verify_of_the_same_content_is_caught() {
     let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
     // pre-commit passes, commit-msg blocks: a note for this attempt remains.
-    assert_eq!(repo.git_env(&[], &["commit", "-q", "-m", "no trailer"]).code, 1);
+    repo.git_test(&["commit", "-q", "-m", "no trailer"])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(agent_trailer::blocked(NO_TRAILER, "", "<agent name>"))
+        .run();
     repo.new_events();
-    let ran = repo.git_env(&[], &["commit", "-q", "--no-verify", "-m", "no trailer"]);
-    assert_eq!(ran.code, 0);
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "no trailer"])
+        .stderr(format!("{SKIPPED_HOOKS}{NO_TRAILER_BYPASS}"))
+        .run();
     let events = repo.new_events();
     assert_eq!(
         find(&events, "bypass_agent_trailer").details["bypass_method"],
@@ -98,11 +105,8 @@ fn amend_with_the_checks_needs_review_only_for_new_content() {
     repo.new_events();
 
     // Rewording needs no review.
-    let ran = repo.git_env(
-        &[],
-        &["commit", "-q", "--amend", "-m", "a, reworded", "-m", "Agent: x"],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["commit", "-q", "--amend", "-m", "a, reworded", "-m", "Agent: x"])
+        .run();
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_completed"]);
     assert_eq!(events[0].details["operation"], "amend");
@@ -110,27 +114,29 @@ fn amend_with_the_checks_needs_review_only_for_new_content() {
 
     // Amending in new content does.
     repo.stage("b.txt", "b\n");
-    let ran = repo.git_env(
-        &[],
-        &["commit", "-q", "--amend", "-m", "a and b", "-m", "Agent: x"],
-    );
-    assert_eq!(ran.code, 1);
+    repo.git_test(&["commit", "-q", "--amend", "-m", "a and b", "-m", "Agent: x"])
+        .status(1)
+        .stderr(review::blocked(
+            NOT_REVIEWED,
+            "1 file(s), tree f4b354863caa: b.txt",
+            DIFF,
+            "git-reviewer",
+        ))
+        .run();
 
     // And skipping the checks on an amend is caught too.
-    let ran = repo.git_env(
-        &[],
-        &[
-            "commit",
-            "-q",
-            "--amend",
-            "--no-verify",
-            "-m",
-            "a and b",
-            "-m",
-            "Agent: x",
-        ],
-    );
-    assert_eq!(ran.code, 0);
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-verify",
+        "-m",
+        "a and b",
+        "-m",
+        "Agent: x",
+    ])
+    .stderr(format!("{SKIPPED_HOOKS}{NOT_REVIEWED_BYPASS}"))
+    .run();
     let events = repo.new_events();
     let bypassed = find(&events, "commit_review_bypassed");
     assert_eq!(bypassed.details["files"], serde_json::json!(["b.txt"]));
@@ -141,14 +147,14 @@ fn amend_with_the_checks_needs_review_only_for_new_content() {
 fn cherry_pick_revert_and_rebase_are_recorded_not_reported() {
     let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     repo.git(&["checkout", "-q", "-b", "side"]);
     repo.stage("s.txt", "s\n");
-    assert_eq!(repo.commit_as_agent("s").code, 0);
+    repo.commit("s").run();
     let side = repo.head();
     repo.git(&["checkout", "-q", "main"]);
     repo.stage("m.txt", "m\n");
-    assert_eq!(repo.commit_as_agent("m").code, 0);
+    repo.commit("m").run();
     repo.new_events();
 
     repo.git(&["cherry-pick", &side]);
@@ -164,7 +170,7 @@ fn cherry_pick_revert_and_rebase_are_recorded_not_reported() {
 
     repo.git(&["checkout", "-q", "side"]);
     repo.stage("s2.txt", "s2\n");
-    assert_eq!(repo.commit_as_agent("s2").code, 0);
+    repo.commit("s2").run();
     repo.new_events();
     repo.git(&["rebase", "-q", "main"]);
     let events = repo.new_events();
@@ -186,8 +192,8 @@ fn merges_are_exempt_and_recorded_by_post_merge() {
     repo.commit_reviewed("m.txt", "m\n");
     repo.new_events();
 
-    let ran = repo.git_env(&[], &["merge", "-q", "--no-ff", "side", "-m", "Merge side"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["merge", "-q", "--no-ff", "side", "-m", "Merge side"])
+        .run();
     let events = repo.new_events();
     assert_eq!(
         types(&events),
@@ -215,8 +221,18 @@ fn merges_can_be_checked() {
     repo.commit_reviewed("s.txt", "s\n");
     repo.git(&["checkout", "-q", "main"]);
     repo.new_events();
-    let ran = repo.git_env(&[], &["merge", "-q", "--no-ff", "side", "-m", "Merge side"]);
-    assert_eq!(ran.code, 1, "the merge needs review: {}", ran.stderr);
+    // The merge needs review.
+    repo.git_test(&["merge", "-q", "--no-ff", "side", "-m", "Merge side"])
+        .status(1)
+        .stderr(
+            review::blocked(
+                NOT_REVIEWED,
+                "1 file(s), tree be8a65ddf40a: s.txt",
+                DIFF,
+                "git-reviewer",
+            ) + "Not committing merge; use 'git commit' to complete the merge.\n",
+        )
+        .run();
     assert_eq!(
         find(&repo.new_events(), "commit_blocked").source,
         "pre-merge-commit"
@@ -227,19 +243,16 @@ fn merges_can_be_checked() {
 fn reword_during_interactive_rebase_runs_the_checks() {
     let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     repo.stage("b.txt", "b\n");
-    assert_eq!(repo.commit_as_agent("b").code, 0);
+    repo.commit("b").run();
     repo.new_events();
     // The rebase spawns `git commit --amend` for the reword: all commit hooks run.
-    let ran = repo.git_env(
-        &[
-            ("GIT_SEQUENCE_EDITOR", "sed -i 's/^pick/reword/'"),
-            ("GIT_EDITOR", "sed -i 's/^b$/b, reworded/'"),
-        ],
-        &["rebase", "-q", "-i", "HEAD~1"],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["rebase", "-q", "-i", "HEAD~1"])
+        .env("GIT_SEQUENCE_EDITOR", "sed -i 's/^pick/reword/'")
+        .env("GIT_EDITOR", "sed -i 's/^b$/b, reworded/'")
+        .stdout_ignored()
+        .run();
     assert!(repo.message().starts_with("b, reworded\n"), "{}", repo.message());
     let events = repo.new_events();
     assert_eq!(types(&events), ["commit_completed"], "{events:#?}");
@@ -250,9 +263,9 @@ fn reword_during_interactive_rebase_runs_the_checks() {
 fn am_runs_no_commit_hooks_and_is_not_reported() {
     let mut repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     repo.stage("b.txt", "b\n");
-    assert_eq!(repo.commit_as_agent("b").code, 0);
+    repo.commit("b").run();
     let patches = repo.sandbox.path().join("patches");
     repo.git(&[
         "format-patch",
@@ -270,8 +283,7 @@ fn am_runs_no_commit_hooks_and_is_not_reported() {
         .unwrap()
         .unwrap()
         .path();
-    let ran = repo.git_env(&[], &["am", "-q", patch.to_str().unwrap()]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.git_test(&["am", "-q", patch.to_str().unwrap()]).run();
     assert!(
         repo.new_events().is_empty(),
         "git am runs none of the hooks enforce installs"

@@ -1,11 +1,16 @@
 //! The test harness: real temporary git repositories, the real `git`, and
 //! the built `enforce` binary, in an environment sealed from the machine's
 //! own git config and enforce settings.
+//!
+//! Tests run commands through [`Test`], which asserts the exit status,
+//! stdout and stderr of a run together, exactly unless told otherwise.
 
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use assert_fs::TempDir;
 
@@ -54,6 +59,16 @@ impl Sandbox {
     /// `enforce args…` in `cwd`.
     pub fn enforce(&self, cwd: &Path) -> Command {
         self.command(enforce_bin(), cwd)
+    }
+
+    /// A [`Test`] of `enforce` in `cwd`, in this sandbox's environment.
+    pub fn test(&self, cwd: &Path) -> Test {
+        Test::new(self.enforce(cwd))
+    }
+
+    /// A [`Test`] of `git` in `cwd` (which runs the installed hooks).
+    pub fn test_git(&self, cwd: &Path) -> Test {
+        Test::new(self.command("git", cwd))
     }
 
     /// Runs `git args…` in `cwd`, asserting success; returns stdout.
@@ -140,11 +155,15 @@ pub struct Ran {
 }
 
 pub fn run(cmd: &mut Command) -> Ran {
+    ran_of(cmd.output().expect("run command"))
+}
+
+fn ran_of(output: Output) -> Ran {
     let Output {
         status,
         stdout,
         stderr,
-    } = cmd.output().expect("run command");
+    } = output;
     Ran {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -159,4 +178,238 @@ pub fn lines(path: &Path) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// Whether the tests run under CI: `CI=true` in this test process's own
+/// environment (the sandboxed commands clear theirs).
+pub fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| v == "true")
+}
+
+/// A test that cannot run here because `what` is missing: outside CI it
+/// prints `skipped: {what}; {how}` and the caller returns; under `CI=true`
+/// it fails with the same words: `how` says how to provide what is missing.
+#[track_caller]
+pub fn unavailable(what: &str, how: &str) {
+    assert!(!under_ci(), "{what}; under CI=true this test must run: {how}");
+    eprintln!("skipped: {what}; {how}");
+}
+
+/// What a [`Test`] expects of one output stream.
+enum Expect {
+    /// Exactly this text (the default: empty).
+    Exact(String),
+    /// Each of these pieces, in any order.
+    Contains(Vec<String>),
+    /// A whole-text match of this regex.
+    Matches(regex::Regex),
+    /// Anything: the caller checks what [`Test::run`] returns itself.
+    Ignored,
+}
+
+impl Expect {
+    fn contains(&mut self, piece: &str) {
+        match self {
+            Expect::Contains(pieces) => pieces.push(piece.to_string()),
+            _ => *self = Expect::Contains(vec![piece.to_string()]),
+        }
+    }
+
+    /// Why `actual` does not meet the expectation, if it does not.
+    fn mismatch(&self, actual: &str) -> Option<String> {
+        match self {
+            Expect::Exact(expected) if expected != actual => Some(format!("expected exactly:\n{expected}")),
+            Expect::Contains(pieces) => {
+                let missing: Vec<&String> = pieces.iter().filter(|p| !actual.contains(p.as_str())).collect();
+                (!missing.is_empty()).then(|| format!("expected to contain: {missing:?}"))
+            }
+            Expect::Matches(re) if !re.is_match(actual) => Some(format!("expected to match: {re}")),
+            _ => None,
+        }
+    }
+}
+
+/// One run of a command with everything it should do: its exit status,
+/// stdout and stderr, asserted together by [`Test::run`]. Exact by default
+/// (status 0, empty stdout, empty stderr); `*_contains`, `*_matches` and
+/// `*_ignored` loosen one stream where it holds times or paths, and
+/// [`Test::redact`] replaces such text before comparing.
+#[must_use]
+pub struct Test {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+    status: Option<i32>,
+    stdout: Expect,
+    stderr: Expect,
+    redactions: Vec<(String, String)>,
+}
+
+impl Test {
+    /// A test of `command`, usually from [`Sandbox::command`] so that it
+    /// runs in the sealed environment.
+    pub fn new(command: Command) -> Test {
+        Test {
+            command,
+            stdin: None,
+            status: Some(0),
+            stdout: Expect::Exact(String::new()),
+            stderr: Expect::Exact(String::new()),
+            redactions: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Test {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Test {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Test {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Test {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// The expected exit status (default 0).
+    pub fn status(mut self, code: i32) -> Test {
+        self.status = Some(code);
+        self
+    }
+
+    /// Any exit status; the caller checks what `run` returns.
+    pub fn status_ignored(mut self) -> Test {
+        self.status = None;
+        self
+    }
+
+    /// Exactly this stdout (default: empty).
+    pub fn stdout(mut self, text: impl Into<String>) -> Test {
+        self.stdout = Expect::Exact(text.into());
+        self
+    }
+
+    /// Exactly this stderr (default: empty).
+    pub fn stderr(mut self, text: impl Into<String>) -> Test {
+        self.stderr = Expect::Exact(text.into());
+        self
+    }
+
+    /// Stdout contains `piece` (repeatable: all of them).
+    pub fn stdout_contains(mut self, piece: impl AsRef<str>) -> Test {
+        self.stdout.contains(piece.as_ref());
+        self
+    }
+
+    /// Stderr contains `piece` (repeatable: all of them).
+    pub fn stderr_contains(mut self, piece: impl AsRef<str>) -> Test {
+        self.stderr.contains(piece.as_ref());
+        self
+    }
+
+    /// Stdout matches `pattern`, anchored at both ends.
+    pub fn stdout_matches(mut self, pattern: &str) -> Test {
+        self.stdout = Expect::Matches(anchored(pattern));
+        self
+    }
+
+    /// Stderr matches `pattern`, anchored at both ends.
+    pub fn stderr_matches(mut self, pattern: &str) -> Test {
+        self.stderr = Expect::Matches(anchored(pattern));
+        self
+    }
+
+    /// Stdout is not checked here; the caller checks what `run` returns.
+    pub fn stdout_ignored(mut self) -> Test {
+        self.stdout = Expect::Ignored;
+        self
+    }
+
+    /// Stderr is not checked here; the caller checks what `run` returns.
+    pub fn stderr_ignored(mut self) -> Test {
+        self.stderr = Expect::Ignored;
+        self
+    }
+
+    /// Replaces `text` by `with` in both outputs before they are compared
+    /// (and in what `run` returns), e.g. a sandbox path by `[SANDBOX]`.
+    pub fn redact(mut self, text: impl AsRef<OsStr>, with: &str) -> Test {
+        let text = text.as_ref().to_string_lossy().into_owned();
+        self.redactions.push((text, with.to_string()));
+        self
+    }
+
+    /// Runs the command and asserts status, stdout and stderr together,
+    /// reporting all three on any mismatch. Returns the (redacted) outcome.
+    #[track_caller]
+    pub fn run(mut self) -> Ran {
+        let mut ran = match self.stdin.take() {
+            None => run(&mut self.command),
+            Some(input) => {
+                let mut child = self
+                    .command
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn command");
+                // Written from a thread, so that a child that writes before
+                // it has read all its input cannot block on a full pipe; one
+                // that exits without reading it all is no error here.
+                let mut stdin = child.stdin.take().unwrap();
+                let writer = std::thread::spawn(move || stdin.write_all(&input));
+                let output = child.wait_with_output().expect("wait for command");
+                match writer.join().unwrap() {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    written => written.expect("write stdin"),
+                }
+                ran_of(output)
+            }
+        };
+        for (text, with) in &self.redactions {
+            ran.stdout = ran.stdout.replace(text.as_str(), with);
+            ran.stderr = ran.stderr.replace(text.as_str(), with);
+        }
+        let mut problems = String::new();
+        if let Some(status) = self.status.filter(|&s| s != ran.code) {
+            let _ = writeln!(problems, "status: expected {status}, got {}", ran.code);
+        }
+        for (name, expect, actual) in [
+            ("stdout", &self.stdout, &ran.stdout),
+            ("stderr", &self.stderr, &ran.stderr),
+        ] {
+            if let Some(why) = expect.mismatch(actual) {
+                let _ = writeln!(problems, "{name}: {why}");
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{:?}\n{problems}--- status: {}\n--- stdout:\n{}--- stderr:\n{}",
+            self.command,
+            ran.code,
+            ran.stdout,
+            ran.stderr
+        );
+        ran
+    }
+}
+
+fn anchored(pattern: &str) -> regex::Regex {
+    regex::Regex::new(&format!("^(?s:{pattern})$")).unwrap_or_else(|e| panic!("bad pattern {pattern:?}: {e}"))
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::hookrepo::{HookRepo, find, types};
-use crate::support::run;
+use crate::support::Test;
 
 fn lines(repo: &HookRepo) -> Vec<Value> {
     std::fs::read_to_string(repo.repo.events_file())
@@ -14,16 +14,37 @@ fn lines(repo: &HookRepo) -> Vec<Value> {
         .collect()
 }
 
+/// `enforce verify` on an intact log: `counts` of its lines, the head at
+/// `seq` (its hash depends on the times in the log) and what the ref says.
+fn verify_intact(repo: &HookRepo, counts: &str, seq: u64, reference: &str) {
+    repo.test()
+        .arg("verify")
+        .redact(repo.sandbox.path(), "[SANDBOX]")
+        .stdout_matches(&format!(
+            r"\[SANDBOX\]/repo/\.git/enforce/events\.jsonl: {}\nhead: sequence {seq} \([0-9a-f]{{12}}\); {}\nintact: every link holds\n",
+            regex::escape(counts),
+            regex::escape(reference)
+        ))
+        .run();
+}
+
+/// Records `count` events `x`, numbered in their details.
+fn record_numbered(repo: &HookRepo, count: usize) {
+    for n in 0..count {
+        repo.test()
+            .args(["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
+            .run();
+    }
+}
+
 #[test]
 fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
     let repo = HookRepo::new("[review]\nmode = \"off\"\n");
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
-    assert_eq!(
-        repo.enforce(&["record", "import_blocked", "-s", "guards.py"])
-            .code,
-        0
-    );
+    repo.commit("a").run();
+    repo.test()
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .run();
     let all = lines(&repo);
     assert_eq!(all.len(), 2);
     assert_eq!(all[0]["seq"], 1);
@@ -44,19 +65,11 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
         )
     );
 
-    let verify = repo.enforce(&["verify"]);
-    assert_eq!(verify.code, 0, "{}", verify.stdout);
-    assert!(
-        verify
-            .stdout
-            .contains("2 line(s): 2 chained, 0 unchained, 0 unreadable"),
-        "{}",
-        verify.stdout
-    );
-    assert!(
-        verify.stdout.ends_with("intact: every link holds\n"),
-        "{}",
-        verify.stdout
+    verify_intact(
+        &repo,
+        "2 line(s): 2 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        2,
+        "refs/enforce/head records sequence 2",
     );
 }
 
@@ -66,7 +79,7 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
 fn lines_other_tools_append_in_between_do_not_break_the_sequence() {
     use std::io::Write;
     let repo = HookRepo::new("[review]\nmode = \"off\"\n");
-    assert_eq!(repo.enforce(&["record", "first", "-s", "x"]).code, 0);
+    repo.test().args(["record", "first", "-s", "x"]).run();
     let mut foreign = String::new();
     for i in 0..12_000 {
         foreign.push_str(&format!(
@@ -84,75 +97,60 @@ fn lines_other_tools_append_in_between_do_not_break_the_sequence() {
         .unwrap()
         .write_all(foreign.as_bytes())
         .unwrap();
-    assert_eq!(repo.enforce(&["record", "second", "-s", "x"]).code, 0);
+    repo.test().args(["record", "second", "-s", "x"]).run();
     assert_eq!(lines(&repo).last().unwrap()["seq"], 2);
-    let verify = repo.enforce(&["verify"]);
-    assert_eq!(verify.code, 0, "{}", verify.stdout);
-    assert!(
-        verify.stdout.contains("2 chained, 12001 unchained"),
-        "{}",
-        verify.stdout
+    verify_intact(
+        &repo,
+        "12003 line(s): 2 chained, 12001 unchained, 0 unreadable, 0 checkpoint(s)",
+        2,
+        "refs/enforce/head records sequence 2",
     );
 }
 
 #[test]
 fn a_deleted_log_started_anew_is_caught_through_the_ref() {
     let repo = HookRepo::new("");
-    for n in 0..5 {
-        assert_eq!(
-            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-                .code,
-            0
-        );
-    }
+    record_numbered(&repo, 5);
     std::fs::remove_file(repo.repo.events_file()).unwrap();
-    let status = repo.enforce(&["status"]);
-    assert_eq!(status.code, 1);
-    assert!(
-        status
-            .stdout
-            .contains("is gone, but refs/enforce/head records a log of 5 chained event(s)"),
-        "{}",
-        status.stdout
-    );
+    repo.test()
+        .arg("status")
+        .status(1)
+        .stdout_contains("is gone, but refs/enforce/head records a log of 5 chained event(s)")
+        .run();
     // More events than before: the ref does not follow the new log.
     for _ in 0..7 {
-        let ran = repo.enforce(&["record", "y", "-s", "t"]);
-        assert_eq!(ran.code, 0);
-        assert!(
-            ran.stderr
-                .contains("does not start with the line `refs/enforce/head` recorded"),
-            "{}",
-            ran.stderr
-        );
+        repo.test()
+            .args(["record", "y", "-s", "t"])
+            .redact(repo.sandbox.path(), "[SANDBOX]")
+            .stderr(
+                "enforce: warning: [SANDBOX]/repo/.git/enforce/events.jsonl does not start with the line `refs/enforce/head` recorded: the log was replaced or cut at the start
+hint: `enforce verify` shows it; if that was meant, `git update-ref -d refs/enforce/head` accepts the log as it is
+",
+            )
+            .run();
     }
-    let ran = repo.enforce(&["verify", "--json"]);
-    assert_eq!(ran.code, 1, "{}", ran.stdout);
-    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
     assert_eq!(report["problems"][0]["kind"], "replaced");
     // Accepting the new log on purpose.
     repo.git(&["update-ref", "-d", "refs/enforce/head"]);
-    assert_eq!(repo.enforce(&["record", "z", "-s", "t"]).code, 0);
-    assert_eq!(repo.enforce(&["verify"]).code, 0);
+    repo.test().args(["record", "z", "-s", "t"]).run();
+    verify_intact(
+        &repo,
+        "8 line(s): 8 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        8,
+        "refs/enforce/head records sequence 8",
+    );
 }
 
 #[test]
 fn truncating_the_tail_is_caught_through_the_ref() {
     let repo = HookRepo::new("");
-    for n in 0..4 {
-        assert_eq!(
-            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-                .code,
-            0
-        );
-    }
+    record_numbered(&repo, 4);
     let path = repo.repo.events_file();
     let text = std::fs::read_to_string(&path).unwrap();
     let kept: Vec<&str> = text.lines().take(2).collect();
     std::fs::write(&path, format!("{}\n", kept.join("\n"))).unwrap();
-    let ran = repo.enforce(&["verify", "--json"]);
-    assert_eq!(ran.code, 1);
-    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
     assert_eq!(report["problems"][0]["kind"], "truncated");
     assert_eq!(
         report["problems"][0]["message"],
@@ -165,13 +163,7 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
     let repo = HookRepo::new("");
     let path = repo.repo.events_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    for n in 0..3 {
-        assert_eq!(
-            repo.enforce(&["record", "x", "-s", "t", "--detail", &format!("n:={n}")])
-                .code,
-            0
-        );
-    }
+    record_numbered(&repo, 3);
     // Age the first two events by rewriting their timestamps through the
     // chain's own rules: rebuild the log with old stamps.
     let text = std::fs::read_to_string(&path).unwrap();
@@ -190,27 +182,34 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
     }
     std::fs::write(&path, rebuilt).unwrap();
     repo.git(&["update-ref", "-d", "refs/enforce/head"]);
-    assert_eq!(repo.enforce(&["verify"]).code, 0);
+    verify_intact(
+        &repo,
+        "3 line(s): 3 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        3,
+        "no refs/enforce/head for this file",
+    );
 
-    let cleaned = repo.enforce(&["cleanup", "--json"]);
-    let report: Value = serde_json::from_str(&cleaned.stdout).unwrap();
+    let report = repo.json(&["cleanup", "--json"]);
     assert_eq!(
         (report["removed"].as_u64(), report["checkpoints"].as_u64()),
         (Some(2), Some(1))
     );
-    let ran = repo.enforce(&["verify", "--json"]);
-    assert_eq!(ran.code, 0, "{}", ran.stdout);
-    let verified: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let verified = repo.json(&["verify", "--json"]);
     assert_eq!(verified["checkpoints"], 1);
     assert_eq!(verified["chained"], 1);
 
-    assert_eq!(repo.enforce(&["record", "x", "-s", "t"]).code, 0);
+    repo.test().args(["record", "x", "-s", "t"]).run();
     let last: Value =
         serde_json::from_str(std::fs::read_to_string(&path).unwrap().lines().last().unwrap()).unwrap();
     assert_eq!(last["seq"], 4);
-    assert_eq!(repo.enforce(&["verify"]).code, 0);
+    verify_intact(
+        &repo,
+        "3 line(s): 2 chained, 0 unchained, 0 unreadable, 1 checkpoint(s)",
+        4,
+        "refs/enforce/head records sequence 4",
+    );
     // Reports do not count the checkpoint.
-    let stats: Value = serde_json::from_str(&repo.enforce(&["stats", "--json"]).stdout).unwrap();
+    let stats = repo.json(&["stats", "--json"]);
     assert!(stats["by_type"].get("log_checkpoint").is_none(), "{stats}");
 }
 
@@ -219,8 +218,7 @@ fn status_says_what_is_in_force_and_how_to_fix_what_is_not() {
     let repo = HookRepo::new("");
     repo.git(&["add", "-f", ".enforce.toml"]);
     repo.git(&["commit", "-q", "--no-verify", "-m", "config", "-m", "Agent: x"]);
-    let ran = repo.enforce(&["status"]);
-    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let ran = repo.test().arg("status").stdout_ignored().run();
     for expected in [
         "OK   binary",
         "OK   hook pre-commit        installed, runs ",
@@ -241,9 +239,7 @@ fn status_says_what_is_in_force_and_how_to_fix_what_is_not() {
     std::fs::remove_file(repo.path(".git/hooks/commit-msg")).unwrap();
     crate::support::write_script(&repo.path(".git/hooks/post-commit"), "exit 0");
     std::fs::write(repo.path(".enforce.toml"), "[review]\nmode = \"audit\"\n").unwrap();
-    let ran = repo.enforce(&["status", "--json"]);
-    assert_eq!(ran.code, 1);
-    let status: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let status = repo.json_exiting(1, &["status", "--json"]);
     assert_eq!(status["ok"], false);
     let by_name = |name: &str| {
         status["checks"]
@@ -268,28 +264,27 @@ fn status_says_what_is_in_force_and_how_to_fix_what_is_not() {
     // A binary that moved away: commits would fail, status says so.
     let fresh = HookRepo::new("");
     let moved = fresh.sandbox.copied_binary();
-    assert_eq!(
-        run(fresh.sandbox.command(&moved, fresh.root()).arg("install")).code,
-        0
-    );
+    Test::new(fresh.sandbox.command(&moved, fresh.root()))
+        .arg("install")
+        .stdout_ignored()
+        .run();
     std::fs::remove_file(&moved).unwrap();
-    let ran = fresh.enforce(&["status"]);
-    assert_eq!(ran.code, 1);
-    assert!(
-        ran.stdout.contains("which is missing: commits fail"),
-        "{}",
-        ran.stdout
-    );
+    fresh
+        .test()
+        .arg("status")
+        .status(1)
+        .stdout_contains("which is missing: commits fail")
+        .run();
 
     // A broken config and a broken chain are failures too.
     std::fs::write(fresh.path(".enforce.toml"), "[review]\nmood = 1\n").unwrap();
-    let ran = fresh.enforce(&["status"]);
-    assert!(ran.stdout.contains("FAIL config"), "{}", ran.stdout);
-    assert!(
-        ran.stdout.contains(".enforce.toml:2:1: unknown field `mood`"),
-        "{}",
-        ran.stdout
-    );
+    fresh
+        .test()
+        .arg("status")
+        .status(1)
+        .stdout_contains("FAIL config")
+        .stdout_contains(".enforce.toml:2:1: unknown field `mood`")
+        .run();
 }
 
 #[test]
@@ -303,7 +298,7 @@ fn rule_weakening_is_recorded_and_counted_like_a_bypass() {
     );
     repo.git(&["add", ".enforce.toml"]);
     repo.approve();
-    assert_eq!(repo.commit_as_agent("rules").code, 0);
+    repo.commit("rules").run();
     let events = repo.new_events();
     let changed = find(&events, "config_changed");
     assert!(
@@ -322,14 +317,14 @@ fn rule_weakening_is_recorded_and_counted_like_a_bypass() {
     repo.write(".enforce.toml", "[review]\nmode = \"audit\"\n");
     repo.git(&["add", ".enforce.toml"]);
     repo.approve();
-    let ran = repo.commit_as_agent("relax the rules");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("this commit weakens `review` (mode: enforce → audit)"),
-        "{}",
-        ran.stderr
-    );
+    repo.commit("relax the rules")
+        .stderr(
+            "enforce: warning: this commit weakens `review` (mode: enforce → audit); recorded as `rule_weakened`
+enforce: warning: this commit weakens `review` (required: true → false); recorded as `rule_weakened`
+enforce: warning: this commit weakens `no-todo` (rule: defined → removed); recorded as `rule_weakened`
+",
+        )
+        .run();
     let events = repo.new_events();
     let weakened: Vec<(String, String)> = events
         .iter()
@@ -355,19 +350,15 @@ fn rule_weakening_is_recorded_and_counted_like_a_bypass() {
     );
     assert!(types(&events).contains(&"config_changed"));
 
-    let score: Value = serde_json::from_str(&repo.enforce(&["score", "--json"]).stdout).unwrap();
+    let score = repo.json(&["score", "--json"]);
     assert_eq!(score["breakdown"]["bypasses"]["current_week"], 3);
     assert_eq!(score["rating"], "critical");
-    let alert = repo.enforce(&["alert"]);
-    assert_eq!(alert.code, 1);
-    assert!(
-        alert
-            .stdout
-            .contains("[CRITICAL] Rules weakened 3 time(s) this week"),
-        "{}",
-        alert.stdout
-    );
-    let dashboard = repo.enforce(&["dashboard"]).stdout;
+    repo.test()
+        .arg("alert")
+        .status(1)
+        .stdout("[CRITICAL] Rules weakened 3 time(s) this week\n")
+        .run();
+    let dashboard = repo.test().arg("dashboard").stdout_ignored().run().stdout;
     assert!(
         dashboard.contains("| rule_weakened | config change |"),
         "{dashboard}"
@@ -407,8 +398,12 @@ fn audit_judges_the_commits_themselves() {
         "Agent: x",
     ]);
 
-    let ran = repo.enforce(&["audit", &format!("{base}..HEAD")]);
-    assert_eq!(ran.code, 1);
+    let ran = repo
+        .test()
+        .args(["audit", &format!("{base}..HEAD")])
+        .status(1)
+        .stdout_ignored()
+        .run();
     let rows: Vec<&str> = ran.stdout.lines().collect();
     assert_eq!(rows.len(), 4, "{}", ran.stdout);
     assert!(
@@ -434,7 +429,12 @@ fn audit_judges_the_commits_themselves() {
     assert_eq!(rows[3], format!("audit {base}..HEAD: 3 of 4 commit(s) offend"));
 
     // In CI there is no log: trailers only.
-    let ci = repo.enforce(&["audit", "--no-log", &format!("{base}..HEAD"), "--json"]);
+    let ci = repo
+        .test()
+        .args(["audit", "--no-log", &format!("{base}..HEAD"), "--json"])
+        .status_ignored()
+        .stdout_ignored()
+        .run();
     let report: Value = serde_json::from_str(&ci.stdout).unwrap();
     assert_eq!(report["commits"], 4);
     assert_eq!(report["offending_commits"], 2);
@@ -449,20 +449,13 @@ fn audit_judges_the_commits_themselves() {
     assert_eq!(recorded.len(), before + 5);
     assert_eq!(recorded.last().unwrap().event_type, "audit_offence");
 
-    let clean = repo.enforce(&["audit", &format!("{base}..{base}")]);
-    assert_eq!(
-        (clean.code, clean.stdout.as_str()),
-        (
-            0,
-            format!("audit {base}..{base}: all 0 commit(s) pass\n").as_str()
-        )
-    );
-    let bad = repo.enforce(&["audit", "nosuchref..HEAD"]);
-    assert_eq!(bad.code, 2);
-    assert!(
-        bad.stderr
-            .starts_with("enforce: git failed while listing the commits of `nosuchref..HEAD`"),
-        "{}",
-        bad.stderr
-    );
+    repo.test()
+        .args(["audit", &format!("{base}..{base}")])
+        .stdout(format!("audit {base}..{base}: all 0 commit(s) pass\n"))
+        .run();
+    repo.test()
+        .args(["audit", "nosuchref..HEAD"])
+        .status(2)
+        .stderr("enforce: git failed while listing the commits of `nosuchref..HEAD`: fatal: bad revision 'nosuchref..HEAD'\n")
+        .run();
 }
