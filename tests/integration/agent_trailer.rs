@@ -141,7 +141,7 @@ fn skip_variable_lets_a_manual_commit_through_and_records_it() {
         .env("PILOT_SKIP_AGENT_TRAILER", "1")
         .env("PILOT_SKIP_REASON", "manual release commit")
         .stderr(
-            "enforce: rule `agent-trailer` skipped with PILOT_SKIP_AGENT_TRAILER=1 (the commit message has no `Agent:` trailer); recorded as `bypass_agent_trailer`\n",
+            "enforce: bypass: rule `agent-trailer` skipped with PILOT_SKIP_AGENT_TRAILER=1 (the commit message has no `Agent:` trailer); recorded as `bypass_agent_trailer`\n",
         )
         .run();
     let events = repo.new_events();

@@ -218,7 +218,7 @@ fn odd_file_names_are_recorded_and_scanned() {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn a_commit_of_100000_files_writes_bounded_events() {
     let mut repo = HookRepo::new("");
     let dir = repo.path("many");
@@ -291,7 +291,7 @@ fn telemetry_failure_never_decides_the_commit() {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn large_repositories_are_diffed_by_git_with_the_same_results() {
     // Over 256 KB of index: the commit path asks `git write-tree` and
     // `git diff-tree` instead of libgit2.

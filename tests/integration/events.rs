@@ -84,7 +84,7 @@ fn predecessor_naive_timestamps_are_read() {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn concurrent_records_never_interleave_or_lose_a_line() {
     const PROCESSES: usize = 8;
     const EACH: usize = 200;

@@ -123,7 +123,7 @@ fn count_by_source(lines: &[(String, Value)]) -> BTreeMap<String, usize> {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn concurrent_commits_and_records_keep_one_chain() {
     // 8 processes at once: 4 committers, each in its own worktree of one
     // repository, and 4 recorders. With review off, a commit appends exactly
@@ -705,7 +705,7 @@ fn assert_no_panic(what: &str, ran: &Ran) {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn hostile_input_gets_clear_errors_or_correct_results_fast() {
     huge_commit_message();
     undecodable_commit_message();

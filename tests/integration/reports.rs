@@ -680,7 +680,7 @@ fn demo_tells_the_story() {
 }
 
 #[test]
-#[ignore = "scale tier: .ci/run runs it with --release"]
+#[ignore = "scale tier: .ci/run runs it optimized (--profile scale)"]
 fn large_logs_read_in_parallel_give_the_same_reports() {
     // Over the size from which reports split the log between threads.
     let sandbox = Sandbox::new();

@@ -27,7 +27,7 @@ pub const NOT_REVIEWED: &str = "the staged changes have not been reviewed";
 pub const DIFF: &str = "review what is staged: git diff --cached";
 
 /// What a commit says when PILOT_SKIP_REVIEW=1 lets it through.
-const SKIPPED: &str = "enforce: rule `review` skipped with PILOT_SKIP_REVIEW=1 (the staged changes have not been reviewed); recorded as `bypass_review`\n";
+const SKIPPED: &str = "enforce: bypass: rule `review` skipped with PILOT_SKIP_REVIEW=1 (the staged changes have not been reviewed); recorded as `bypass_review`\n";
 
 #[test]
 fn unreviewed_commit_is_blocked_with_fix_and_escape_hatch() {
