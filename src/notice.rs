@@ -55,28 +55,14 @@ pub fn emit(level: Level, message: impl Display) {
     raw(&format!("{}\n", render(level, message)));
 }
 
+/// A plain notice (a file written).
 pub fn info(message: impl Display) {
     emit(Level::Info, message);
 }
 
-pub fn note(message: impl Display) {
-    emit(Level::Note, message);
-}
-
+/// Something went wrong, and the run goes on.
 pub fn warning(message: impl Display) {
     emit(Level::Warning, message);
-}
-
-pub fn audit(message: impl Display) {
-    emit(Level::Audit, message);
-}
-
-pub fn bypass(message: impl Display) {
-    emit(Level::Bypass, message);
-}
-
-pub fn critical(message: impl Display) {
-    emit(Level::Critical, message);
 }
 
 /// A `hint:` line under the notice before it.

@@ -112,86 +112,73 @@ impl BypassCategory {
     }
 }
 
-/// One known event type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kind {
-    pub name: &'static str,
-    pub origin: Origin,
-    /// `Some` when the event records a bypass.
-    pub bypass: Option<BypassCategory>,
-}
-
-const fn kind(name: &'static str, origin: Origin, bypass: Option<BypassCategory>) -> Kind {
-    Kind { name, origin, bypass }
-}
-
-/// Every type enforce knows: the predecessor's nine first, in its order.
-pub const KINDS: [Kind; 18] = [
-    kind(IMPORT_BLOCKED, Origin::Predecessor, None),
-    kind(IMPORT_ALLOWED, Origin::Predecessor, None),
-    kind(VIOLATION_DETECTED, Origin::Predecessor, None),
-    kind(COMMIT_REVIEW_REQUIRED, Origin::Predecessor, None),
-    kind(
-        COMMIT_REVIEW_BYPASSED,
-        Origin::Predecessor,
-        Some(BypassCategory::SkippedHooks),
-    ),
-    kind(COMMIT_GITIGNORE_ONLY, Origin::Predecessor, None),
-    kind(BYPASS_REVIEW, Origin::Predecessor, Some(BypassCategory::EnvSkip)),
-    kind(
-        BYPASS_AGENT_TRAILER,
-        Origin::Predecessor,
-        Some(BypassCategory::EnvSkip),
-    ),
-    kind(COMMIT_COMPLETED, Origin::Predecessor, None),
-    kind(COMMIT_BLOCKED, Origin::Enforce, None),
-    kind(AUDIT_WOULD_BLOCK, Origin::Enforce, None),
-    kind(COMMIT_MERGE_EXEMPT, Origin::Enforce, None),
-    kind(
-        BYPASS_CONTENT_RULE,
-        Origin::Enforce,
-        Some(BypassCategory::ContentRule),
-    ),
-    kind(REVIEW_APPROVED, Origin::Enforce, None),
-    kind(AUDIT_OFFENCE, Origin::Enforce, None),
-    kind(CONFIG_CHANGED, Origin::Enforce, None),
-    kind(RULE_WEAKENED, Origin::Enforce, Some(BypassCategory::RuleWeakened)),
-    kind(CONFIG_INVALID, Origin::Enforce, None),
+/// The predecessor's nine types, in its order.
+pub const PREDECESSOR: [&str; 9] = [
+    IMPORT_BLOCKED,
+    IMPORT_ALLOWED,
+    VIOLATION_DETECTED,
+    COMMIT_REVIEW_REQUIRED,
+    COMMIT_REVIEW_BYPASSED,
+    COMMIT_GITIGNORE_ONLY,
+    BYPASS_REVIEW,
+    BYPASS_AGENT_TRAILER,
+    COMMIT_COMPLETED,
 ];
 
-/// The known type called `name` (exact spelling).
-pub fn lookup(name: &str) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| k.name == name)
+/// The types enforce added.
+pub const ENFORCE: [&str; 9] = [
+    COMMIT_BLOCKED,
+    AUDIT_WOULD_BLOCK,
+    COMMIT_MERGE_EXEMPT,
+    BYPASS_CONTENT_RULE,
+    REVIEW_APPROVED,
+    AUDIT_OFFENCE,
+    CONFIG_CHANGED,
+    RULE_WEAKENED,
+    CONFIG_INVALID,
+];
+
+/// Every type enforce knows: the predecessor's nine first.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    PREDECESSOR.into_iter().chain(ENFORCE)
 }
 
-/// The known type called `name` in any case (`--type VIOLATION_DETECTED`).
-pub fn lookup_ignore_case(name: &str) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| k.name.eq_ignore_ascii_case(name))
+/// Who defined `name`, when it is a known type.
+pub fn origin(name: &str) -> Option<Origin> {
+    if PREDECESSOR.contains(&name) {
+        Some(Origin::Predecessor)
+    } else if ENFORCE.contains(&name) {
+        Some(Origin::Enforce)
+    } else {
+        None
+    }
 }
 
-/// The predecessor's nine types, in its order.
-pub fn predecessor_types() -> impl Iterator<Item = &'static str> {
-    KINDS
-        .iter()
-        .filter(|k| k.origin == Origin::Predecessor)
-        .map(|k| k.name)
+/// The known type spelled `name` in any case (`--type VIOLATION_DETECTED`).
+pub fn lookup_ignore_case(name: &str) -> Option<&'static str> {
+    all().find(|k| k.eq_ignore_ascii_case(name))
+}
+
+/// The category of bypass a known type records, if it records one.
+fn known_bypass(name: &str) -> Option<BypassCategory> {
+    match name {
+        COMMIT_REVIEW_BYPASSED => Some(BypassCategory::SkippedHooks),
+        BYPASS_REVIEW | BYPASS_AGENT_TRAILER => Some(BypassCategory::EnvSkip),
+        BYPASS_CONTENT_RULE => Some(BypassCategory::ContentRule),
+        RULE_WEAKENED => Some(BypassCategory::RuleWeakened),
+        _ => None,
+    }
 }
 
 /// The bypass category of an event type, if it records one: the
 /// vocabulary's category for a known type; for any other type, `Other` when
 /// it is named `bypass_*` or listed in `extra` (`[score] bypass_types`).
 pub fn bypass_category(event_type: &str, extra: &[String]) -> Option<BypassCategory> {
-    match lookup(event_type) {
-        Some(Kind {
-            bypass: Some(category),
-            ..
-        }) => Some(*category),
-        Some(_) if extra.iter().any(|t| t == event_type) => Some(BypassCategory::Other),
-        Some(_) => None,
-        None if event_type.starts_with("bypass_") || extra.iter().any(|t| t == event_type) => {
-            Some(BypassCategory::Other)
-        }
-        None => None,
+    let listed = extra.iter().any(|t| t == event_type);
+    match (known_bypass(event_type), origin(event_type)) {
+        (Some(category), _) => Some(category),
+        (None, Some(_)) => listed.then_some(BypassCategory::Other),
+        (None, None) => (listed || event_type.starts_with("bypass_")).then_some(BypassCategory::Other),
     }
 }
 
@@ -201,15 +188,15 @@ mod tests {
 
     #[test]
     fn the_vocabulary_is_well_formed() {
-        assert_eq!(predecessor_types().count(), 9);
-        for (i, k) in KINDS.iter().enumerate() {
-            assert!(super::super::is_valid_event_type(k.name), "{}", k.name);
-            assert!(KINDS[..i].iter().all(|o| o.name != k.name), "{} twice", k.name);
+        let names: Vec<&str> = all().collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(super::super::is_valid_event_type(name), "{name}");
+            assert!(!names[..i].contains(name), "{name} twice");
         }
         // Every category but `Other` has a type.
         for category in BypassCategory::ALL {
             assert_eq!(
-                KINDS.iter().any(|k| k.bypass == Some(category)),
+                names.iter().any(|n| known_bypass(n) == Some(category)),
                 category != BypassCategory::Other,
                 "{category:?}"
             );

@@ -12,7 +12,7 @@ use super::context::{HookContext, skip_reason, with};
 use crate::error::{EXIT_OK, EXIT_POLICY};
 use crate::event::types;
 use crate::judge::{Exemption, Failure, Outcome, Rule, RuleVerdict, Verdict};
-use crate::notice;
+use crate::notice::{self, Level};
 use crate::rules::content;
 use crate::rules::{Enforcement, SKIP_AGENT_TRAILER, SKIP_REVIEW};
 
@@ -62,10 +62,13 @@ pub fn apply(ctx: &HookContext, target: &Target, verdict: &Verdict) -> i32 {
 fn note_unscanned(ctx: &HookContext, verdict: &Verdict) {
     let oversized = verdict.unscanned.oversized;
     if oversized > 0 {
-        notice::note(format!(
-            "{oversized} file(s) with more than {} bytes of added text were not scanned by the content rules",
-            ctx.config.rules.max_file_bytes
-        ));
+        notice::emit(
+            Level::Note,
+            format!(
+                "{oversized} file(s) with more than {} bytes of added text were not scanned by the content rules",
+                ctx.config.rules.max_file_bytes
+            ),
+        );
     }
 }
 
@@ -138,10 +141,13 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
                     "tree": tree,
                 }),
             );
-            notice::bypass(format!(
-                "rule `{rule}` skipped with {SKIP_REVIEW}=1 ({reason}); recorded as `{}`",
-                types::BYPASS_REVIEW
-            ));
+            notice::emit(
+                Level::Bypass,
+                format!(
+                    "rule `{rule}` skipped with {SKIP_REVIEW}=1 ({reason}); recorded as `{}`",
+                    types::BYPASS_REVIEW
+                ),
+            );
         }
         Enforcement::Audit | Enforcement::Block | Enforcement::BlockRefusingBypass => {
             audit_or_block(&event, rule, reason, failure.action, json!({ "tree": tree }))
@@ -158,10 +164,13 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
                     "mode": verdict.mode.as_str(),
                 }),
             );
-            notice::critical(format!(
-                "this commit was not reviewed and skipped the review check; recorded as `{}`",
-                types::COMMIT_REVIEW_BYPASSED
-            ));
+            notice::emit(
+                Level::Critical,
+                format!(
+                    "this commit was not reviewed and skipped the review check; recorded as `{}`",
+                    types::COMMIT_REVIEW_BYPASSED
+                ),
+            );
         }
     }
 }
@@ -183,10 +192,13 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
                     "bypass_method": format!("{SKIP_AGENT_TRAILER}=1"),
                 }),
             );
-            notice::bypass(format!(
-                "rule `{rule}` skipped with {SKIP_AGENT_TRAILER}=1 ({reason}); recorded as `{}`",
-                types::BYPASS_AGENT_TRAILER
-            ));
+            notice::emit(
+                Level::Bypass,
+                format!(
+                    "rule `{rule}` skipped with {SKIP_AGENT_TRAILER}=1 ({reason}); recorded as `{}`",
+                    types::BYPASS_AGENT_TRAILER
+                ),
+            );
         }
         Enforcement::Audit | Enforcement::Block | Enforcement::BlockRefusingBypass => {
             audit_or_block(&event, rule, reason, failure.action, json!({}))
@@ -219,7 +231,10 @@ fn audit_or_block(event: &impl Fn(&str, Value), rule: &str, reason: &str, action
     }
     if action == Enforcement::Audit {
         event(types::AUDIT_WOULD_BLOCK, fields);
-        notice::audit(format!("rule `{rule}` would block this commit: {reason}"));
+        notice::emit(
+            Level::Audit,
+            format!("rule `{rule}` would block this commit: {reason}"),
+        );
     } else {
         fields["bypass_refused"] = Value::from(action == Enforcement::BlockRefusingBypass);
         event(types::COMMIT_BLOCKED, fields);
@@ -270,10 +285,10 @@ fn record_content(
     match failure.action {
         Enforcement::Audit => {
             event(types::AUDIT_WOULD_BLOCK, fields);
-            notice::audit(format!(
-                "rule `{name}` would block this commit: {}",
-                failure.reason
-            ));
+            notice::emit(
+                Level::Audit,
+                format!("rule `{name}` would block this commit: {}", failure.reason),
+            );
             for line in &failure.context {
                 notice::detail(line);
             }

@@ -152,23 +152,18 @@ fn trailer_outcomes() {
 
 #[test]
 fn content_rules_judge_added_lines_in_order() {
-    let policy = policy(
-        r#"
-[[rules.content]]
-name = "no-todo"
-pattern = "TODO"
-mode = "audit"
-
-[[rules.content]]
-name = "no-secret"
-pattern = "SECRET"
-
-[[rules.content]]
-name = "never"
-pattern = "."
-mode = "off"
-"#,
-    );
+    let rules = [
+        ("no-todo", "TODO", "audit"),
+        ("no-secret", "SECRET", "enforce"),
+        ("never", ".", "off"),
+    ];
+    let text: String = rules
+        .iter()
+        .map(|(name, pattern, mode)| {
+            format!("[[rules.content]]\nname = \"{name}\"\npattern = \"{pattern}\"\nmode = \"{mode}\"\n")
+        })
+        .collect();
+    let policy = policy(&text);
     let paths = vec![PathBuf::from("a.txt")];
     let patch = Patch {
         files: vec![AddedFile {

@@ -169,37 +169,30 @@ fn event(at: &str, event_type: &str, details: Value) -> String {
 fn every_report_counts_the_same_bypasses() {
     let log = Log::new();
     let at = "2026-11-21T10:00:00+00:00";
-    let lines = [
-        event(
-            at,
+    let events = [
+        (
             "commit_review_bypassed",
             json!({"bypass_method": "git commit --no-verify"}),
         ),
-        event(
-            at,
-            "bypass_review",
-            json!({"bypass_method": "PILOT_SKIP_REVIEW=1"}),
-        ),
-        event(
-            at,
-            "bypass_review",
-            json!({"bypass_method": "PILOT_SKIP_REVIEW=1"}),
-        ),
-        event(
-            at,
+        ("bypass_review", json!({"bypass_method": "PILOT_SKIP_REVIEW=1"})),
+        ("bypass_review", json!({"bypass_method": "PILOT_SKIP_REVIEW=1"})),
+        (
             "bypass_agent_trailer",
             json!({"bypass_method": "PILOT_SKIP_AGENT_TRAILER=1"}),
         ),
-        event(at, "bypass_content_rule", json!({"rule": "no-secrets"})),
-        event(
-            at,
+        ("bypass_content_rule", json!({"rule": "no-secrets"})),
+        (
             "rule_weakened",
             json!({"rule": "review", "bypass_method": "config change"}),
         ),
-        event(at, "bypass_import_guard", json!({})),
-        event(at, "violation_detected", json!({"rule": "no-secrets"})),
-        event(at, "commit_completed", json!({})),
+        ("bypass_import_guard", json!({})),
+        ("violation_detected", json!({"rule": "no-secrets"})),
+        ("commit_completed", json!({})),
     ];
+    let lines: Vec<String> = events
+        .into_iter()
+        .map(|(event_type, details)| event(at, event_type, details))
+        .collect();
     fs::write(&log.path, lines.join("\n") + "\n").unwrap();
     let expected = json!({
         "total": 7,
@@ -287,20 +280,16 @@ fn commands_refuse_formats_they_do_not_have() {
         if command == "audit" {
             args.insert(1, "HEAD");
         }
-        let ran = log.run(NOW, &args);
-        assert_eq!(ran.code, 2, "{command}: {}", ran.stderr);
-        assert!(
-            ran.stderr
-                .starts_with("error: invalid value 'csv' for '--format <FORMAT>'"),
+        let (refused, help) = (log.run(NOW, &args), log.run(NOW, &[command, "--help"]));
+        let refusal = "error: invalid value 'csv' for '--format <FORMAT>'";
+        assert_eq!(
+            (refused.code, refused.stderr.starts_with(refusal)),
+            (2, true),
             "{command}: {}",
-            ran.stderr
+            refused.stderr
         );
-        let help = log.run(NOW, &[command, "--help"]);
-        assert!(
-            help.stdout.contains("[possible values: text, json]"),
-            "{command}: {}",
-            help.stdout
-        );
+        let listed = help.stdout.contains("[possible values: text, json]");
+        assert!(listed, "{command}: {}", help.stdout);
     }
     for command in ["stats", "events"] {
         assert_eq!(log.run(NOW, &[command, "--format", "csv"]).code, 0, "{command}");
