@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use log::{EventLog, MAX_LINE_BYTES};
+pub use log::EventLog;
 pub use recorder::Recorder;
 pub use timestamp::TimestampFormat;
 

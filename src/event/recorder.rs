@@ -61,9 +61,4 @@ impl Recorder {
     pub fn log(&self) -> &EventLog {
         &self.log
     }
-
-    /// How many events could not be recorded.
-    pub fn failures(&self) -> u32 {
-        self.failures.get()
-    }
 }
