@@ -30,6 +30,10 @@ use crate::error::{Error, Result};
 /// [`MAX_LINE_BYTES`] is mapped whole once, when it does not fit.
 const WINDOW: u64 = 8 * 1024 * 1024;
 
+/// Whitespace a line may carry around a full-size event and still be
+/// handed over whole ([`MAX_LINE_BYTES`] applies to the trimmed line).
+const TRIM_MARGIN: u64 = 64;
+
 /// Logs smaller than this are read in one thread.
 const PARALLEL_FROM: u64 = 16 * 1024 * 1024;
 
@@ -432,7 +436,10 @@ fn each_line(
         let line_end = newline.unwrap_or(end);
         let len = line_end - line_start;
         let whole;
-        let bytes = if len <= MAX_LINE_BYTES as u64 {
+        // The limit applies to the line without its surrounding whitespace
+        // (as `parse_line` sees it): a full-size event ending in `\r` or
+        // spaces is still read.
+        let bytes = if len <= MAX_LINE_BYTES as u64 + TRIM_MARGIN {
             whole = load(file, line_start, line_end)?;
             Some(&whole[..])
         } else {

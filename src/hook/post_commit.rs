@@ -157,7 +157,7 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
             "this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
             skipped.join(" and ")
         ));
-        judge_skipped(ctx, made)?;
+        judge_skipped(ctx, made);
     }
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
@@ -169,18 +169,29 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
 
 /// Judges the rules of the hooks this commit skipped, and records every
 /// failure as a bypass.
-fn judge_skipped(ctx: &HookContext, made: &Made) -> Result<()> {
+fn judge_skipped(ctx: &HookContext, made: &Made) {
     let commit = &made.commit;
     let paths = made.paths.clone().unwrap_or_default();
     let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
         approval: Approvals::new(&ctx.git.repo().git_dir).state(&commit.tree, Local::now().fixed_offset()),
         skip: false,
     });
+    // The lines are read for the content rules only; failing to read them
+    // (a blob missing from a partial clone) must not cost the review and
+    // trailer verdicts, least of all the critical bypass.
     let added = match &review {
-        Some(_) if content::any_active(&ctx.config.rules.content) && !paths.is_empty() => Some(
-            ctx.git
-                .added_lines(&made.base, &commit.tree, ctx.config.rules.max_file_bytes)?,
-        ),
+        Some(_) if content::any_active(&ctx.config.rules.content) && !paths.is_empty() => {
+            match ctx
+                .git
+                .added_lines(&made.base, &commit.tree, ctx.config.rules.max_file_bytes)
+            {
+                Ok(patch) => Some(patch),
+                Err(err) => {
+                    notice::warning(format!("the content rules were not checked: {err}"));
+                    None
+                }
+            }
+        }
         _ => None,
     };
     let found = trailers::parse(&commit.message, &ctx.git.comment_string());
@@ -207,7 +218,6 @@ fn judge_skipped(ctx: &HookContext, made: &Made) -> Result<()> {
         after_the_fact: true,
     };
     apply::apply(ctx, &target, &verdict);
-    Ok(())
 }
 
 /// `commit_completed`: the commit, the rules in force, who reviewed it,

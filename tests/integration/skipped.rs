@@ -60,6 +60,39 @@ fn no_verify_is_caught_and_recorded_as_critical() {
 }
 
 #[test]
+fn a_no_verify_commit_whose_lines_cannot_be_read_is_still_caught() {
+    let mut repo = HookRepo::new(CONTENT);
+    repo.commit_reviewed("a.txt", "one\n");
+    // The parent's blob is missing (a partial clone, a damaged store): the
+    // added lines cannot be read, but the bypass must still be recorded.
+    let blob = repo.git(&["rev-parse", "HEAD:a.txt"]);
+    let blob = blob.trim();
+    std::fs::remove_file(repo.path(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]))).unwrap();
+    repo.new_events();
+    repo.stage("a.txt", "one\nSECRET_KEY = 2\n");
+    let ran = repo
+        .git_test(&["commit", "-q", "--no-verify", "-m", "sneak"])
+        .stderr_ignored()
+        .run();
+    assert!(ran.stderr.starts_with(SKIPPED_HOOKS), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("enforce: warning: the content rules were not checked: "),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains(NOT_REVIEWED_BYPASS), "{}", ran.stderr);
+    assert_eq!(
+        types(&repo.new_events()),
+        [
+            "commit_review_bypassed",
+            "bypass_agent_trailer",
+            "commit_completed"
+        ]
+    );
+}
+
+#[test]
 fn no_verify_of_an_approved_commit_with_a_trailer_is_no_bypass() {
     let mut repo = HookRepo::new("");
     repo.stage("a.txt", "a\n");
