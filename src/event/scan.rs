@@ -501,14 +501,20 @@ mod tests {
     #[test]
     fn an_oversized_line_comes_without_its_bytes() {
         let mut text = b"{}\n".to_vec();
-        text.extend(std::iter::repeat_n(b'y', MAX_LINE_BYTES + 5));
-        text.extend_from_slice(b"\nlast\n");
+        let over = MAX_LINE_BYTES + TRIM_MARGIN as usize + 1;
+        text.extend(std::iter::repeat_n(b'y', over));
+        // A full-size line with a carriage return still comes whole.
+        text.extend_from_slice(b"\n");
+        text.extend(std::iter::repeat_n(b'z', MAX_LINE_BYTES));
+        text.extend_from_slice(b"\r\nlast\n");
         let seen = walk(&text);
-        assert_eq!(seen.len(), 3);
+        assert_eq!(seen.len(), 4);
         assert_eq!(
             (seen[1].0, seen[1].1, seen[1].3.is_none()),
-            (3, MAX_LINE_BYTES as u64 + 5, true)
+            (3, over as u64, true)
         );
-        assert_eq!(seen[2].3.as_deref(), Some(&b"last"[..]));
+        assert_eq!(seen[2].1, MAX_LINE_BYTES as u64 + 1);
+        assert!(seen[2].3.is_some());
+        assert_eq!(seen[3].3.as_deref(), Some(&b"last"[..]));
     }
 }
