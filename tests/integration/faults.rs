@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::hookrepo::{HookRepo, find, types};
+use crate::review::{DIFF, NOT_REVIEWED, approved, blocked};
 use crate::support::{Ran, Sandbox, TestRepo, enforce_bin, run};
 
 const REVIEW_OFF: &str = "[review]\nmode = \"off\"\n";
@@ -405,15 +406,59 @@ fn a_crash_mid_append_leaves_one_torn_line_that_verify_names() {
     assert_eq!(report["anchored_head"], report["head"]);
 }
 
-/// Asserts that `stderr` carries the recorder's warning, naming `path`.
-fn assert_warns(events_file: &str, stderr: &str, path: &str) {
-    let warning = stderr
-        .lines()
-        .find(|l| l.starts_with("enforce: warning: could not record `"))
-        .unwrap_or_else(|| panic!("{events_file}: no warning that an event was not recorded:\n{stderr}"));
-    assert!(
-        warning.contains(&format!("`{path}`")),
-        "{events_file}: the warning names `{path}`: {warning}"
+/// The warning that an event of `event_type` was not recorded, and `why`.
+pub fn not_recorded(event_type: &str, why: &str) -> String {
+    format!(
+        "enforce: warning: could not record `{event_type}`: {why}
+hint: the events are lost but the rules were applied as usual; `enforce config show` says where events go
+"
+    )
+}
+
+/// Stages a change and commits it with `events_file`, which cannot be
+/// written for `why`: blocked for review as usual, approved, committed,
+/// each step warning that its events are lost.
+pub fn commit_unrecorded(repo: &HookRepo, events_file: &Path, why: &str) {
+    repo.stage("a.txt", &format!("{}\n", events_file.display()));
+    let tree = repo.git(&["write-tree"])[..12].to_string();
+    let commit = || {
+        repo.git_test(&["commit", "-q", "-m", "a", "-m", "Agent: x"])
+            .env("ENFORCE_EVENTS_FILE", events_file)
+    };
+
+    // Blocked stays blocked…
+    let head = || {
+        repo.git_in(repo.root(), &["rev-parse", "-q", "--verify", "HEAD"])
+            .stdout
+    };
+    let before = head();
+    commit()
+        .status(1)
+        .stderr(
+            not_recorded("commit_review_required", why)
+                + &blocked(
+                    NOT_REVIEWED,
+                    &format!("1 file(s), tree {tree}: a.txt"),
+                    DIFF,
+                    "git-reviewer",
+                ),
+        )
+        .run();
+    assert_eq!(head(), before, "{why}: no commit was made");
+
+    // …and approved goes through.
+    repo.test()
+        .env("ENFORCE_EVENTS_FILE", events_file)
+        .args(["review", "approve"])
+        .stdout_matches(&approved(&tree, "git-reviewer", &["a.txt"]))
+        .stderr(not_recorded("review_approved", why))
+        .run();
+    commit()
+        .stderr(not_recorded("commit_review_required", why) + &not_recorded("commit_completed", why))
+        .run();
+    assert_eq!(
+        repo.message().trim_end(),
+        "a\n\nAgent: x\nReviewed-by: git-reviewer"
     );
 }
 
@@ -432,51 +477,41 @@ fn telemetry_failures_never_decide_a_commit() {
     fs::create_dir_all(&read_only).unwrap();
     fs::set_permissions(&read_only, fs::Permissions::from_mode(0o555)).unwrap();
     let probe = read_only.join("probe");
-    let uncreatable_dir = if fs::write(&probe, "").is_ok() {
+    let (uncreatable_dir, refused) = if fs::write(&probe, "").is_ok() {
         fs::remove_file(&probe).unwrap();
-        PathBuf::from("/sys/enforce-test")
+        (
+            PathBuf::from("/sys/enforce-test"),
+            "Operation not permitted (os error 1)",
+        )
     } else {
-        read_only.join("logs")
+        (read_only.join("logs"), "Permission denied (os error 13)")
     };
     assert!(!uncreatable_dir.exists(), "{}", uncreatable_dir.display());
     let uncreatable = uncreatable_dir.join("events.jsonl");
 
-    // Each events file, and the path its warning names.
+    // Each events file, and why it cannot be written.
     let cases = [
-        (PathBuf::from("/dev/full"), PathBuf::from("/dev/full")),
-        (dir_as_file.clone(), dir_as_file),
-        (uncreatable, uncreatable_dir.clone()),
+        (
+            PathBuf::from("/dev/full"),
+            "cannot append to the events file `/dev/full`: No space left on device (os error 28)".to_string(),
+        ),
+        (
+            dir_as_file.clone(),
+            format!(
+                "cannot open the events file `{}`: Is a directory (os error 21)",
+                dir_as_file.display()
+            ),
+        ),
+        (
+            uncreatable,
+            format!(
+                "cannot create the events directory `{}`: {refused}",
+                uncreatable_dir.display()
+            ),
+        ),
     ];
-    for (events_file, named) in &cases {
-        let events_file = events_file.to_str().unwrap();
-        let named = named.display().to_string();
-        let env = [("ENFORCE_EVENTS_FILE", events_file)];
-        repo.stage("a.txt", &format!("{events_file}\n"));
-
-        // Blocked stays blocked…
-        let head = repo.head();
-        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
-        assert_eq!(ran.code, 1, "{events_file}: {}", ran.stderr);
-        assert_eq!(repo.head(), head, "{events_file}: no commit was made");
-        assert!(
-            ran.stderr.contains("enforce: commit blocked by rule `review`"),
-            "{events_file}: {}",
-            ran.stderr
-        );
-        assert_warns(events_file, &ran.stderr, &named);
-
-        // …and approved goes through.
-        let approve = enforce_in(&repo.sandbox, repo.root(), &env, &["review", "approve"]);
-        assert_eq!(approve.code, 0, "{events_file}: {}", approve.stderr);
-        assert_warns(events_file, &approve.stderr, &named);
-        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
-        assert_eq!(ran.code, 0, "{events_file}: {}", ran.stderr);
-        assert_warns(events_file, &ran.stderr, &named);
-        assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
-        assert_eq!(
-            repo.message().trim_end(),
-            "a\n\nAgent: x\nReviewed-by: git-reviewer"
-        );
+    for (events_file, why) in &cases {
+        commit_unrecorded(&repo, events_file, why);
     }
     assert!(!uncreatable_dir.exists(), "{}", uncreatable_dir.display());
     assert_eq!(
