@@ -2,7 +2,6 @@
 //! events each step recorded.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -120,10 +119,6 @@ impl HookRepo {
     /// `enforce args…` in the repository.
     pub fn enforce(&self, args: &[&str]) -> Ran {
         run(self.sandbox.enforce(self.root()).args(args))
-    }
-
-    pub fn enforce_cmd(&self, dir: &Path) -> Command {
-        self.sandbox.enforce(dir)
     }
 
     /// Stages `rel` with `content`.
