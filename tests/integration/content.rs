@@ -20,6 +20,19 @@ pattern = "TODO"
 mode = "audit"
 "#;
 
+/// What a content rule says when it blocks a commit: `rule`, the summary
+/// after its name, and the `hits` lines (`file:line: rule: message`).
+pub fn blocked(rule: &str, summary: &str, hits: &[&str]) -> String {
+    let hits: String = hits.iter().map(|hit| format!("  {hit}\n")).collect();
+    format!(
+        "enforce: commit blocked by rule `{rule}`: {summary}
+{hits}  fix:
+    change or remove those lines, stage the result with `git add`, and commit again
+  escape hatch: none that is silent: `git commit --no-verify` skips every check and is recorded as `bypass_content_rule`
+"
+    )
+}
+
 #[test]
 fn a_hit_blocks_and_lists_every_hit() {
     let mut repo = HookRepo::new(RULES);
@@ -30,15 +43,14 @@ fn a_hit_blocks_and_lists_every_hit() {
     repo.stage("tests/test_scrape.py", "requests.get(fake)\n");
     repo.commit("scraper")
         .status(1)
-        .stderr(
-            "enforce: commit blocked by rule `no-direct-http`: 2 added line(s) match (high severity)
-  tools/scrape.py:3: no-direct-http: Use the web_fetch tool instead of requests
-  tools/scrape.py:4: no-direct-http: Use the web_fetch tool instead of requests
-  fix:
-    change or remove those lines, stage the result with `git add`, and commit again
-  escape hatch: none that is silent: `git commit --no-verify` skips every check and is recorded as `bypass_content_rule`
-",
-        )
+        .stderr(blocked(
+            "no-direct-http",
+            "2 added line(s) match (high severity)",
+            &[
+                "tools/scrape.py:3: no-direct-http: Use the web_fetch tool instead of requests",
+                "tools/scrape.py:4: no-direct-http: Use the web_fetch tool instead of requests",
+            ],
+        ))
         .run();
 
     let events = repo.new_events();

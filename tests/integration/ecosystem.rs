@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::hookrepo::HookRepo;
 use crate::reports::{NOW, Reports};
-use crate::support::{Ran, run, unavailable};
+use crate::support::{Test, unavailable};
 
 /// The tool on PATH, or `None` with a printed reason; under `CI=true` a
 /// missing tool fails the test instead (see [`unavailable`]).
@@ -92,9 +92,7 @@ impl Drop for Killed {
 #[test]
 fn metrics_pass_promtool_and_never_go_down() {
     let reports = Reports::new(&[]);
-    let ran = reports.run(&["metrics"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    let text = ran.stdout;
+    let text = reports.test(&["metrics"]).stdout_ignored().run().stdout;
     for expected in [
         "# TYPE enforce_events_total counter",
         "enforce_events_total{event_type=\"violation_detected\",source=\"violation_watcher.py\",rule=\"web-access-policy\"} 8",
@@ -136,8 +134,14 @@ fn metrics_pass_promtool_and_never_go_down() {
 
     // cleanup removes old events; the counters keep counting them.
     let before = counters(&text);
-    assert_eq!(reports.run(&["cleanup", "--days", "14"]).code, 0);
-    let after = counters(&reports.run(&["metrics"]).stdout);
+    reports
+        .test(&["cleanup", "--days", "14"])
+        .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stdout(
+            "Removed 5 event(s) older than 14 days (before 2026-11-07T12:00:00+00:00); kept 27 line(s) (3 unreadable, kept verbatim) in [SANDBOX]/data/enforcement_events.jsonl\n",
+        )
+        .run();
+    let after = counters(&reports.test(&["metrics"]).stdout_ignored().run().stdout);
     for (series, value) in &before {
         assert!(
             after.get(series).is_some_and(|v| v >= value),
@@ -181,7 +185,7 @@ fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
     )
     .unwrap();
     repo.stage("a.txt", "a\n");
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     wait_for(
         "post-commit to write the textfile",
         Duration::from_secs(20),
@@ -221,7 +225,7 @@ fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
 
     // The next commit refreshes the file, and the exporter serves the new count.
     repo.stage("b.txt", "b\n");
-    assert_eq!(repo.commit_as_agent("b").code, 0);
+    repo.commit("b").run();
     wait_for("the refreshed count", Duration::from_secs(20), || {
         http_get(port, "/metrics").is_some_and(|m| {
             m.contains(
@@ -297,17 +301,28 @@ fn attribute<'a>(record: &'a Value, key: &str) -> Option<&'a Value> {
         .map(|a| &a["value"])
 }
 
-fn export(reports: &Reports, env: &[(&str, &str)], args: &[&str]) -> Ran {
-    let mut cmd = reports.sandbox.enforce(reports.sandbox.path());
-    cmd.env("GIT_CEILING_DIRECTORIES", reports.sandbox.path())
+/// A [`Test`] of `enforce --events-file <fixture> export otlp` in `dir`,
+/// whose config applies.
+fn export_in(reports: &Reports, dir: &Path) -> Test {
+    reports
+        .sandbox
+        .test(dir)
         .arg("--events-file")
         .arg(&reports.log)
         .args(["export", "otlp"])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run(&mut cmd)
+}
+
+/// The same outside any repository.
+fn export(reports: &Reports) -> Test {
+    export_in(reports, reports.sandbox.path()).env("GIT_CEILING_DIRECTORIES", reports.sandbox.path())
+}
+
+/// What `export otlp` prints when it sent `events` in `requests` to `receiver`.
+fn sent(events: usize, requests: usize, receiver: &Receiver) -> String {
+    format!(
+        "sent {events} event(s) in {requests} request(s) to {}/v1/logs\n",
+        receiver.url()
+    )
 }
 
 #[test]
@@ -317,24 +332,16 @@ fn otlp_payloads_validate_against_the_official_schema() {
     }
     let reports = Reports::new(&[]);
     let receiver = Receiver::start(&reports.sandbox.path().join("rx"), &[]);
-    let ran = export(
-        &reports,
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.url()),
-            (
-                "OTEL_EXPORTER_OTLP_HEADERS",
-                "x-api-key=secret%20token,x-team=agents",
-            ),
-            ("OTEL_SERVICE_NAME", "enforce-ci"),
-            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test"),
-        ],
-        &[],
-    );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(
-        ran.stdout,
-        format!("sent 29 event(s) in 1 request(s) to {}/v1/logs\n", receiver.url())
-    );
+    export(&reports)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url())
+        .env(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "x-api-key=secret%20token,x-team=agents",
+        )
+        .env("OTEL_SERVICE_NAME", "enforce-ci")
+        .env("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")
+        .stdout(sent(29, 1, &receiver))
+        .run();
     let requests = receiver.requests();
     assert!(
         requests.iter().all(|r| r["status"] == 200),
@@ -401,11 +408,10 @@ fn otlp_payloads_validate_against_the_official_schema() {
     assert!(newest.is_some(), "no record with the commit's time");
 
     // Shipped once: a second run sends nothing.
-    let again = export(&reports, &[("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.url())], &[]);
-    assert_eq!(
-        again.stdout,
-        format!("sent 0 event(s) in 0 request(s) to {}/v1/logs\n", receiver.url())
-    );
+    export(&reports)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url())
+        .stdout(sent(0, 0, &receiver))
+        .run();
     assert_eq!(receiver.records().len(), 29);
 }
 
@@ -417,14 +423,15 @@ fn otlp_survives_a_flapping_and_a_missing_collector_without_loss_or_duplicates()
     let reports = Reports::new(&[]);
     // Nobody listening: the run fails, says so, and keeps everything.
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let ran = export(&reports, &[], &["--endpoint", &closed]);
-    assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("could not send events to"), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("the rest are kept for the next run"),
-        "{}",
-        ran.stderr
-    );
+    export(&reports)
+        .args(["--endpoint", &closed])
+        .status(2)
+        .stderr(format!(
+            "enforce: could not send events to {closed}/v1/logs: the request failed: io: Connection refused (os error 111) (0 event(s) sent before; the rest are kept for the next run)
+hint: check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending
+"
+        ))
+        .run();
 
     // A collector that answers 503 twice, then accepts; batches of 10.
     let repo_config = reports.sandbox.path().join("cfg");
@@ -438,16 +445,10 @@ fn otlp_survives_a_flapping_and_a_missing_collector_without_loss_or_duplicates()
         ".enforce.toml",
         "[export.otlp]\nbatch_size = 10\ntimeout_seconds = 2\n",
     );
-    let mut cmd = reports.sandbox.enforce(&config_repo.root);
-    cmd.arg("--events-file")
-        .arg(&reports.log)
-        .args(["export", "otlp", "--endpoint", &receiver.url()]);
-    let ran = run(&mut cmd);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(
-        ran.stdout,
-        format!("sent 29 event(s) in 3 request(s) to {}/v1/logs\n", receiver.url())
-    );
+    export_in(&reports, &config_repo.root)
+        .args(["--endpoint", &receiver.url()])
+        .stdout(sent(29, 3, &receiver))
+        .run();
     let statuses: Vec<i64> = receiver
         .requests()
         .iter()
@@ -465,21 +466,17 @@ fn otlp_survives_a_flapping_and_a_missing_collector_without_loss_or_duplicates()
     assert_eq!(keys.len(), records.len(), "nothing sent twice");
 
     // New events after the cursor are sent next time, and only they.
-    let recorded = run(reports
+    reports
         .sandbox
-        .enforce(reports.sandbox.path())
+        .test(reports.sandbox.path())
         .arg("--events-file")
         .arg(&reports.log)
-        .args(["record", "bypass_agent_trailer", "-s", "commit-msg"]));
-    assert_eq!(recorded.code, 0);
-    let mut cmd = reports.sandbox.enforce(&config_repo.root);
-    cmd.arg("--events-file")
-        .arg(&reports.log)
-        .args(["export", "otlp", "--endpoint", &receiver.url()]);
-    assert_eq!(
-        run(&mut cmd).stdout,
-        format!("sent 1 event(s) in 1 request(s) to {}/v1/logs\n", receiver.url())
-    );
+        .args(["record", "bypass_agent_trailer", "-s", "commit-msg"])
+        .run();
+    export_in(&reports, &config_repo.root)
+        .args(["--endpoint", &receiver.url()])
+        .stdout(sent(1, 1, &receiver))
+        .run();
     assert_eq!(receiver.records().len(), 30);
 }
 
@@ -492,12 +489,10 @@ fn otlp_retries_a_collector_that_times_out() {
     let receiver = Receiver::start(&reports.sandbox.path().join("rx"), &["--hang", "1"]);
     let config_repo = reports.sandbox.repo("repo");
     config_repo.write(".enforce.toml", "[export.otlp]\ntimeout_seconds = 1\n");
-    let mut cmd = reports.sandbox.enforce(&config_repo.root);
-    cmd.arg("--events-file")
-        .arg(&reports.log)
-        .args(["export", "otlp", "--endpoint", &receiver.url()]);
-    let ran = run(&mut cmd);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    export_in(&reports, &config_repo.root)
+        .args(["--endpoint", &receiver.url()])
+        .stdout(sent(29, 1, &receiver))
+        .run();
     // The first request timed out on our side; the retry was accepted. The
     // receiver may still have processed the slow one: OTLP is at-least-once
     // across a timeout, so only count what the retry delivered.
@@ -527,7 +522,7 @@ fn post_commit_starts_the_otlp_export_in_the_background() {
     ]);
     repo.stage("a.txt", "a\n");
     let started = Instant::now();
-    assert_eq!(repo.commit_as_agent("a").code, 0);
+    repo.commit("a").run();
     assert!(started.elapsed() < Duration::from_secs(10));
     wait_for("the background export", Duration::from_secs(30), || {
         receiver
@@ -614,14 +609,17 @@ fn csv_and_jsonl_exports() {
 fn html_dashboard_renders_in_chromium() {
     let reports = Reports::new(&[]);
     let page = reports.sandbox.path().join("dashboard.html");
-    let ran = reports.run(&[
-        "dashboard",
-        "--format",
-        "html",
-        "--output",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    reports
+        .test(&[
+            "dashboard",
+            "--format",
+            "html",
+            "--output",
+            page.to_str().unwrap(),
+        ])
+        .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: dashboard written to [SANDBOX]/dashboard.html\n")
+        .run();
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(

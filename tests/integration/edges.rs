@@ -4,7 +4,10 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
+use crate::content;
+use crate::faults::commit_unrecorded;
 use crate::hookrepo::{HookRepo, find, types};
 use crate::review::{DIFF, NOT_REVIEWED, blocked};
 
@@ -191,8 +194,19 @@ fn odd_file_names_are_recorded_and_scanned() {
         std::fs::write(&path, "FIXME\n").unwrap();
     }
     repo.git(&["add", "-A", "--", "."]);
-    let ran = repo.commit_as_agent("odd");
-    assert_eq!(ran.code, 1);
+    repo.commit("odd")
+        .status(1)
+        .stderr(content::blocked(
+            "no-fixme",
+            "4 added line(s) match (medium severity)",
+            &[
+                "caf\u{fffd}.txt:1: no-fixme: matches `FIXME`",
+                "new\nline.txt:1: no-fixme: matches `FIXME`",
+                "tab\there.txt:1: no-fixme: matches `FIXME`",
+                "with space.txt:1: no-fixme: matches `FIXME`",
+            ],
+        ))
+        .run();
     let events = repo.new_events();
     let files: Vec<&str> = events
         .iter()
@@ -214,7 +228,7 @@ fn odd_file_names_are_recorded_and_scanned() {
         std::fs::write(repo.root().join(OsStr::from_bytes(name)), "fine\n").unwrap();
     }
     repo.git(&["add", "-A", "--", "."]);
-    assert_eq!(repo.commit_as_agent("odd").code, 0);
+    repo.commit("odd").run();
 }
 
 #[test]
@@ -230,12 +244,17 @@ fn a_commit_of_100000_files_writes_bounded_events() {
         }
     }
     repo.git(&["add", "many"]);
-    let ran = repo.commit_as_agent("many");
-    assert_eq!(ran.code, 1);
-    assert!(ran.stderr.contains("staged: 100000 file(s)"), "{}", ran.stderr);
+    repo.commit("many")
+        .status(1)
+        .stderr(blocked(
+            NOT_REVIEWED,
+            "100000 file(s), tree e82e92d03a06: many/d000/f0000.txt, many/d000/f0001.txt, many/d000/f0002.txt, many/d000/f0003.txt, many/d000/f0004.txt, … (99995 more)",
+            DIFF,
+            "git-reviewer",
+        ))
+        .run();
     repo.approve();
-    let ran = repo.commit_as_agent("many");
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    repo.commit("many").run();
     let events = repo.new_events();
     for event in &events {
         if let Some(files) = event.details.get("files") {
@@ -259,33 +278,18 @@ fn a_commit_of_100000_files_writes_bounded_events() {
 #[test]
 fn telemetry_failure_never_decides_the_commit() {
     let repo = HookRepo::new("");
-    for events_file in ["/dev/full", "/dev/null/not-a-dir/events.jsonl"] {
-        let env = [("ENFORCE_EVENTS_FILE", events_file)];
-        repo.stage("a.txt", &format!("{events_file}\n"));
-        // Blocked stays blocked…
-        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
-        assert_eq!(ran.code, 1, "{events_file}: {}", ran.stderr);
-        assert!(
-            ran.stderr
-                .contains("enforce: warning: could not record `commit_review_required`"),
-            "{}",
-            ran.stderr
-        );
-        assert!(
-            ran.stderr.contains("commit blocked by rule `review`"),
-            "{}",
-            ran.stderr
-        );
-        // …and allowed stays allowed.
-        let approve = crate::support::run(
-            repo.enforce_cmd(repo.root())
-                .env("ENFORCE_EVENTS_FILE", events_file)
-                .args(["review", "approve"]),
-        );
-        assert_eq!(approve.code, 0, "{}", approve.stderr);
-        let ran = repo.git_env(&env, &["commit", "-q", "-m", "a", "-m", "Agent: x"]);
-        assert_eq!(ran.code, 0, "{events_file}: {}", ran.stderr);
-        assert!(ran.stderr.contains("could not record"), "{}", ran.stderr);
+    let cases = [
+        (
+            "/dev/full",
+            "cannot append to the events file `/dev/full`: No space left on device (os error 28)",
+        ),
+        (
+            "/dev/null/not-a-dir/events.jsonl",
+            "cannot create the events directory `/dev/null/not-a-dir`: Not a directory (os error 20)",
+        ),
+    ];
+    for (events_file, why) in cases {
+        commit_unrecorded(&repo, Path::new(events_file), why);
     }
     assert!(types(&repo.all_events()).is_empty());
 }
@@ -314,8 +318,18 @@ fn large_repositories_are_diffed_by_git_with_the_same_results() {
     }
     std::fs::write(repo.path("bin.dat"), b"\x00\x01FIXME").unwrap();
     repo.git(&["add", "-A", "--", "."]);
-    let ran = repo.commit_as_agent("odd");
-    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    repo.commit("odd")
+        .status(1)
+        .stderr(content::blocked(
+            "no-fixme",
+            "3 added line(s) match (medium severity)",
+            &[
+                "caf\u{fffd}.txt:2: no-fixme: matches `FIXME`",
+                "new\nline.txt:2: no-fixme: matches `FIXME`",
+                "with space.txt:2: no-fixme: matches `FIXME`",
+            ],
+        ))
+        .run();
     let events = repo.new_events();
     let hits: Vec<(String, u64)> = events
         .iter()

@@ -2,7 +2,6 @@
 //! events each step recorded.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -73,23 +72,7 @@ impl HookRepo {
         run(self.sandbox.command("git", dir).args(args))
     }
 
-    /// `git args…` with extra environment variables.
-    pub fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> Ran {
-        let mut cmd = self.sandbox.command("git", self.root());
-        cmd.args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(&mut cmd)
-    }
-
-    /// `git commit -m <subject> [-m <body>]` with the Agent trailer.
-    pub fn commit_as_agent(&self, subject: &str) -> Ran {
-        self.git_env(&[], &["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
-    }
-
-    /// A [`Test`] of `git commit -m <subject>` with the Agent trailer, as
-    /// [`HookRepo::commit_as_agent`] runs it.
+    /// A [`Test`] of `git commit -m <subject>` with the Agent trailer.
     pub fn commit(&self, subject: &str) -> Test {
         self.git_test(&["commit", "-q", "-m", subject, "-m", "Agent: test-agent"])
     }
@@ -120,10 +103,6 @@ impl HookRepo {
     /// `enforce args…` in the repository.
     pub fn enforce(&self, args: &[&str]) -> Ran {
         run(self.sandbox.enforce(self.root()).args(args))
-    }
-
-    pub fn enforce_cmd(&self, dir: &Path) -> Command {
-        self.sandbox.enforce(dir)
     }
 
     /// Stages `rel` with `content`.

@@ -26,6 +26,21 @@ pub fn blocked(why: &str, staged: &str, review: &str, reviewer: &str) -> String 
 pub const NOT_REVIEWED: &str = "the staged changes have not been reviewed";
 pub const DIFF: &str = "review what is staged: git diff --cached";
 
+/// A pattern for what `enforce review approve` prints when `reviewer`
+/// approves the staged `files` as `tree`; the expiry is a time of day.
+pub fn approved(tree: &str, reviewer: &str, files: &[&str]) -> String {
+    let listed: String = files
+        .iter()
+        .map(|f| format!("  {}\n", regex::escape(f)))
+        .collect();
+    format!(
+        r"approved: tree {tree} \({} file\(s\)\) as {reviewer}, valid until \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 \(in \d+ min\)
+{listed}commit it now; restaging anything needs a new approval
+",
+        files.len()
+    )
+}
+
 /// What a commit says when PILOT_SKIP_REVIEW=1 lets it through.
 const SKIPPED: &str = "enforce: bypass: rule `review` skipped with PILOT_SKIP_REVIEW=1 (the staged changes have not been reviewed); recorded as `bypass_review`\n";
 
@@ -66,12 +81,7 @@ fn approved_commit_passes_records_and_uses_up_the_approval() {
     repo.stage("a.txt", "a\n");
     repo.test()
         .args(["review", "approve", "--reviewer", "alice", "--note", "looks good"])
-        .stdout_matches(
-            r"approved: tree 08585692ce06 \(1 file\(s\)\) as alice, valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 \(in \d+ min\)
-  a\.txt
-commit it now; restaging anything needs a new approval
-",
-        )
+        .stdout_matches(&approved("08585692ce06", "alice", &["a.txt"]))
         .run();
 
     repo.test()

@@ -1,9 +1,6 @@
 //! `enforce::git::trailers::parse` against `git interpret-trailers --parse`
 //! on a table of tricky commit messages, with the default comment string.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use enforce::git::trailers;
 
 use crate::support::Sandbox;
@@ -174,25 +171,13 @@ fn long_cases() -> Vec<String> {
 
 /// What `git interpret-trailers --parse` prints for `message`.
 fn git_parse(sandbox: &Sandbox, message: &str) -> String {
-    let mut child = sandbox
-        .command("git", sandbox.path())
+    sandbox
+        .test_git(sandbox.path())
         .args(["interpret-trailers", "--parse"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run git interpret-trailers");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let out = std::thread::scope(|scope| {
-        scope.spawn(move || stdin.write_all(message.as_bytes()).expect("write stdin"));
-        child.wait_with_output().expect("wait for git")
-    });
-    assert!(
-        out.status.success(),
-        "git interpret-trailers failed on {message:?}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("git output is UTF-8")
+        .stdin(message)
+        .stdout_ignored()
+        .run()
+        .stdout
 }
 
 /// Our trailers, printed the way `--parse` prints them.
