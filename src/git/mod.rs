@@ -590,6 +590,37 @@ impl ReflogEntry {
     }
 }
 
+/// A path as git prints it (`core.quotePath`, on by default): as it is when
+/// every byte is printable ASCII other than `"` and `\\`, else in double
+/// quotes with C escapes and octal for other bytes. A name with a line
+/// break then cannot pass for another line of a message.
+pub fn quote_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    if bytes.iter().all(|&b| plain(b)) {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut out = String::from("\"");
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            b if plain(b) => out.push(b as char),
+            b => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Drops the trailing slash libgit2 puts on directories.
 fn clean(path: &Path) -> PathBuf {
     path.components().collect()
@@ -598,6 +629,18 @@ fn clean(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_quoted_as_git_quotes_them() {
+        use std::os::unix::ffi::OsStrExt;
+        let quote = |bytes: &[u8]| quote_path(Path::new(std::ffi::OsStr::from_bytes(bytes)));
+        assert_eq!(quote(b"with space.txt"), "with space.txt");
+        assert_eq!(quote(b"new\nline.txt"), "\"new\\nline.txt\"");
+        assert_eq!(quote(b"tab\there"), "\"tab\\there\"");
+        assert_eq!(quote(b"caf\xe9.txt"), "\"caf\\351.txt\"");
+        assert_eq!(quote("日本".as_bytes()), "\"\\346\\227\\245\\346\\234\\254\"");
+        assert_eq!(quote(b"a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
 
     #[test]
     fn reflog_lines() {

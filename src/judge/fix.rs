@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::Facts;
 use crate::config::{AgentTrailer, ContentRule, Review};
+use crate::git::quote_path;
 use crate::rules::agent_trailer::Problem;
 use crate::rules::content::{self, Hit};
 use crate::rules::{Enforcement, SKIP_AGENT_TRAILER, SKIP_REVIEW};
@@ -41,7 +42,7 @@ pub fn review_context(facts: &Facts, action: Enforcement) -> Vec<String> {
         .paths
         .iter()
         .take(SHOWN_FILES)
-        .map(|p| p.to_string_lossy().into_owned())
+        .map(|p| quote_path(p))
         .collect();
     let count = facts.paths.len();
     let more = if count > shown.len() {
@@ -122,7 +123,7 @@ pub fn hit_lines(rule: &ContentRule, hits: &[Hit]) -> Vec<String> {
     let mut lines: Vec<String> = hits
         .iter()
         .take(SHOWN_HITS)
-        .map(|h| format!("{}:{}: {name}: {description}", h.file.to_string_lossy(), h.line))
+        .map(|h| format!("{}:{}: {name}: {description}", quote_path(&h.file), h.line))
         .collect();
     if hits.len() > SHOWN_HITS {
         lines.push(format!("… and {} more", hits.len() - SHOWN_HITS));
