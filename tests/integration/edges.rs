@@ -346,8 +346,8 @@ fn large_repositories_are_diffed_by_git_with_the_same_results() {
             "no-fixme",
             "3 added line(s) match (medium severity)",
             &[
-                "caf\u{fffd}.txt:2: no-fixme: matches `FIXME`",
-                "new\nline.txt:2: no-fixme: matches `FIXME`",
+                r#""caf\351.txt":2: no-fixme: matches `FIXME`"#,
+                r#""new\nline.txt":2: no-fixme: matches `FIXME`"#,
                 "with space.txt:2: no-fixme: matches `FIXME`",
             ],
         ))
