@@ -178,6 +178,29 @@ fn submodule_commits_are_checked_in_the_submodule() {
     );
 }
 
+/// Writes `content` to each of `names`, stages everything and commits,
+/// expecting the `no-fixme` rule to block with one hit at each of `at`
+/// (`file:line`, as the message shows it).
+fn commit_blocked_by_fixme(repo: &HookRepo, names: &[&[u8]], content: &str, at: &[&str]) {
+    for name in names {
+        std::fs::write(repo.root().join(OsStr::from_bytes(name)), content).unwrap();
+    }
+    repo.git(&["add", "-A", "--", "."]);
+    let hits: Vec<String> = at
+        .iter()
+        .map(|at| format!("{at}: no-fixme: matches `FIXME`"))
+        .collect();
+    let hits: Vec<&str> = hits.iter().map(String::as_str).collect();
+    repo.commit("odd")
+        .status(1)
+        .stderr(content::blocked(
+            "no-fixme",
+            &format!("{} added line(s) match (medium severity)", at.len()),
+            &hits,
+        ))
+        .run();
+}
+
 #[test]
 fn odd_file_names_are_recorded_and_scanned() {
     let mut repo = HookRepo::new(
@@ -189,26 +212,19 @@ fn odd_file_names_are_recorded_and_scanned() {
         b"caf\xe9.txt",
         b"tab\there.txt",
     ];
-    for name in names {
-        let path = repo.root().join(OsStr::from_bytes(name));
-        std::fs::write(&path, "FIXME\n").unwrap();
-    }
-    repo.git(&["add", "-A", "--", "."]);
-    repo.commit("odd")
-        .status(1)
-        .stderr(content::blocked(
-            "no-fixme",
-            "4 added line(s) match (medium severity)",
-            // Quoted as git quotes them: a line break in a name cannot
-            // pass for another line of the message.
-            &[
-                r#""caf\351.txt":1: no-fixme: matches `FIXME`"#,
-                r#""new\nline.txt":1: no-fixme: matches `FIXME`"#,
-                r#""tab\there.txt":1: no-fixme: matches `FIXME`"#,
-                "with space.txt:1: no-fixme: matches `FIXME`",
-            ],
-        ))
-        .run();
+    // Quoted as git quotes them: a line break in a name cannot pass for
+    // another line of the message.
+    commit_blocked_by_fixme(
+        &repo,
+        &names,
+        "FIXME\n",
+        &[
+            r#""caf\351.txt":1"#,
+            r#""new\nline.txt":1"#,
+            r#""tab\there.txt":1"#,
+            "with space.txt:1",
+        ],
+    );
     let events = repo.new_events();
     let files: Vec<&str> = events
         .iter()
@@ -335,23 +351,13 @@ fn large_repositories_are_diffed_by_git_with_the_same_results() {
     repo.new_events();
 
     let names: [&[u8]; 3] = [b"with space.txt", b"new\nline.txt", b"caf\xe9.txt"];
-    for name in names {
-        std::fs::write(repo.root().join(OsStr::from_bytes(name)), "ok\nFIXME here\n").unwrap();
-    }
     std::fs::write(repo.path("bin.dat"), b"\x00\x01FIXME").unwrap();
-    repo.git(&["add", "-A", "--", "."]);
-    repo.commit("odd")
-        .status(1)
-        .stderr(content::blocked(
-            "no-fixme",
-            "3 added line(s) match (medium severity)",
-            &[
-                r#""caf\351.txt":2: no-fixme: matches `FIXME`"#,
-                r#""new\nline.txt":2: no-fixme: matches `FIXME`"#,
-                "with space.txt:2: no-fixme: matches `FIXME`",
-            ],
-        ))
-        .run();
+    commit_blocked_by_fixme(
+        &repo,
+        &names,
+        "ok\nFIXME here\n",
+        &[r#""caf\351.txt":2"#, r#""new\nline.txt":2"#, "with space.txt:2"],
+    );
     let events = repo.new_events();
     let hits: Vec<(String, u64)> = events
         .iter()
