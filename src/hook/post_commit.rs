@@ -25,7 +25,8 @@ use crate::approval::Approvals;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
 use crate::git::git_process_id;
-use crate::git::{CommitInfo, Operation, trailers};
+use crate::git::trailers::{self, Trailers};
+use crate::git::{CommitInfo, Operation};
 use crate::judge::{self, Facts, MessageFacts, ReviewFacts};
 use crate::notice;
 use crate::rules::{active_rules, agent_trailer, content};
@@ -64,6 +65,8 @@ struct Made {
     base: String,
     /// The paths it changes, unless pre-commit noted them already.
     paths: Option<Vec<PathBuf>>,
+    /// The message's trailers, as git parses them.
+    trailers: Trailers,
     /// `branch`, `user`, `files`, `file_count`, `commit_sha`.
     details: Map<String, Value>,
     file_count: usize,
@@ -111,7 +114,9 @@ impl Made {
         };
         let mut details = ctx.file_details(&files, file_count);
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
+        let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
         Ok(Some(Made {
+            trailers,
             commit,
             operation,
             attempt,
@@ -194,9 +199,8 @@ fn judge_skipped(ctx: &HookContext, made: &Made) {
         }
         _ => None,
     };
-    let found = trailers::parse(&commit.message, &ctx.git.comment_string());
     let message = (!made.commit_msg_ran()).then_some(MessageFacts {
-        trailers: &found,
+        trailers: &made.trailers,
         skip: false,
         file: None,
     });
@@ -224,12 +228,9 @@ fn judge_skipped(ctx: &HookContext, made: &Made) {
 /// which agent made it, and which checks it skipped.
 fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
     let note = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
-    let agent = agent_trailer::named_agent(
-        &trailers::parse(&made.commit.message, &ctx.git.comment_string()),
-        &ctx.config.agent_trailer,
-    )
-    .map(|(_, agent)| agent)
-    .filter(|a| !a.is_empty());
+    let agent = agent_trailer::named_agent(&made.trailers, &ctx.config.agent_trailer)
+        .map(|(_, agent)| agent)
+        .filter(|a| !a.is_empty());
     let reviewer = note.and_then(|n| n.approved_by.clone()).or_else(|| {
         Approvals::new(&ctx.git.repo().git_dir)
             .get(&made.commit.tree)
