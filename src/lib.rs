@@ -20,6 +20,7 @@ mod install;
 mod judge;
 mod notice;
 mod output;
+mod receipt;
 mod report;
 mod rules;
 mod view;

@@ -459,6 +459,15 @@ pub fn load(root: &Path) -> Result<Loaded> {
     })
 }
 
+/// The policy a commit records in its `.enforce.toml` (`bytes`, `None`
+/// when it has none: the built-in defaults).
+pub fn committed(bytes: Option<&[u8]>) -> Result<Config> {
+    match bytes {
+        None => Ok(Config::default()),
+        Some(bytes) => parse(&String::from_utf8_lossy(bytes), Path::new(FILE_NAME)),
+    }
+}
+
 /// Parses and validates config text; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Config> {
     let config: Config = toml::from_str(text).map_err(|e| {

@@ -12,6 +12,7 @@
 
 mod diff;
 mod diff_text;
+pub mod notes;
 pub mod operation;
 mod process;
 pub mod state;

@@ -18,6 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::receipt::{ApprovalUsed, Decision};
+
 /// What pre-commit (or pre-merge-commit) decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreCommitNote {
@@ -36,6 +38,12 @@ pub struct PreCommitNote {
     /// Files over the content rules' size limit.
     #[serde(default)]
     pub scan_skipped_oversized: usize,
+    /// The review and content rules' decisions, for the receipt.
+    #[serde(default)]
+    pub rules: Vec<Decision>,
+    /// The approval the commit uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalUsed>,
 }
 
 /// What commit-msg decided.
@@ -43,11 +51,18 @@ pub struct PreCommitNote {
 pub struct CommitMsgNote {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// The agent-trailer rule's decision, for the receipt.
+    #[serde(default)]
+    pub rules: Vec<Decision>,
 }
 
 /// The note for one commit attempt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
+    /// The attempt id every event of this attempt and the commit's receipt
+    /// carry.
+    #[serde(default)]
+    pub id: String,
     pub git_pid: u32,
     /// The tree being committed, as the index wrote it.
     pub tree: String,
@@ -65,6 +80,18 @@ pub struct Attempts {
 }
 
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// A new attempt id: unique per attempt on this machine (the git process,
+/// the time), short enough to read in an event.
+pub fn new_id(git_pid: u32) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let seed = format!("{git_pid}:{}:{nanos}", std::process::id());
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(seed.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 impl Attempts {
     pub fn new(git_dir: &Path) -> Attempts {
@@ -125,6 +152,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("enforce-attempts-{}", std::process::id()));
         let store = Attempts::new(&dir);
         let attempt = Attempt {
+            id: "a".into(),
             git_pid: 42,
             tree: "t".into(),
             head: None,

@@ -17,6 +17,7 @@ use crate::git::git_process_id;
 use crate::git::trailers::{self, Trailers};
 use crate::judge::{self, Facts, MessageFacts};
 use crate::notice;
+use crate::receipt::Decision;
 use crate::rules::SKIP_AGENT_TRAILER;
 
 pub fn run(args: &[OsString]) -> Result<i32> {
@@ -36,6 +37,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
         None => Some(ctx.git.staged(&ctx.head, None)?),
     };
     let mut attempt = known.unwrap_or_else(|| Attempt {
+        id: ctx.attempt.clone(),
         git_pid,
         tree: staged.as_ref().map(|s| s.tree.clone()).unwrap_or_default(),
         head: ctx.head.commit.clone(),
@@ -62,7 +64,8 @@ pub fn run(args: &[OsString]) -> Result<i32> {
         added: None,
         checks_skipped: false,
     };
-    let verdict = judge::judge(&facts, &ctx.config);
+    let policy = ctx.policy_for(ctx.head.tree.as_deref(), &attempt.tree);
+    let verdict = judge::judge(&facts, &policy);
     let target = Target {
         details: ctx.file_details(&files, file_count),
         tree: &attempt.tree,
@@ -80,6 +83,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     }
     attempt.commit_msg = Some(CommitMsgNote {
         agent: verdict.agent().map(str::to_string),
+        rules: verdict.rules.iter().map(Decision::of).collect(),
     });
     if let Err(e) = attempts.put(&attempt) {
         notice::warning(format!(

@@ -1,6 +1,9 @@
 //! What every hook needs: the repository, the config, the recorder, and the
 //! facts that go into every event (branch, user).
 
+use std::borrow::Cow;
+use std::path::Path;
+
 use serde_json::{Map, Value};
 
 use super::HookName;
@@ -18,6 +21,8 @@ pub struct HookContext {
     pub head: Head,
     /// `Name <email>` of who commits.
     pub user: String,
+    /// The id of this commit attempt, shared by its events and receipt.
+    pub attempt: String,
 }
 
 impl HookContext {
@@ -44,7 +49,19 @@ impl HookContext {
         let git = git.ok_or(Error::NotARepository { path: cwd })?;
         let head = git.head()?;
         let user = git.user();
+        let git_pid = crate::git::git_process_id();
+        // pre-commit starts an attempt; the later hooks of the same `git
+        // commit` find its note.
+        let attempt = match hook {
+            HookName::PreCommit | HookName::PreMergeCommit => None,
+            _ => super::attempt::Attempts::new(&git.repo().git_dir)
+                .get(git_pid)
+                .map(|a| a.id)
+                .filter(|id| !id.is_empty()),
+        }
+        .unwrap_or_else(|| super::attempt::new_id(git_pid));
         Ok(HookContext {
+            attempt,
             git,
             config: config.config,
             recorder,
@@ -58,6 +75,7 @@ impl HookContext {
         let mut map = Map::new();
         map.insert("branch".into(), Value::from(self.head.branch.as_str()));
         map.insert("user".into(), Value::from(self.user.as_str()));
+        map.insert("attempt".into(), Value::from(self.attempt.as_str()));
         map
     }
 
@@ -71,6 +89,28 @@ impl HookContext {
 }
 
 impl HookContext {
+    /// The policy a change from tree `base` (`None`: the first commit) to
+    /// `tree` is judged under: the config in effect, unless the change
+    /// edits `.enforce.toml` itself, which is judged under the policy
+    /// committed in `base`. A commit cannot switch off the rules that
+    /// judge it.
+    pub fn policy_for(&self, base: Option<&str>, tree: &str) -> Cow<'_, Config> {
+        let path = Path::new(crate::config::FILE_NAME);
+        let committed = base.and_then(|t| self.git.blob_at(t, path));
+        if self.git.blob_at(tree, path) == committed {
+            return Cow::Borrowed(&self.config);
+        }
+        match crate::config::committed(committed.as_deref()) {
+            Ok(config) => Cow::Owned(config),
+            Err(err) => {
+                crate::notice::warning(format!(
+                    "the .enforce.toml committed before this change does not validate ({err}); judging this change of it under the built-in defaults"
+                ));
+                Cow::Owned(Config::default())
+            }
+        }
+    }
+
     /// Publishes the log's new head to `refs/enforce/head`: once per
     /// commit, by the commit's last hook (post-commit, or a hook that
     /// blocks it). Moving the ref costs a blob and a ref write; the last

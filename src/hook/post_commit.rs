@@ -22,6 +22,7 @@ use super::attempt::{Attempt, Attempts};
 use super::config_change;
 use super::context::HookContext;
 use crate::approval::Approvals;
+use crate::config::Config;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
 use crate::git::git_process_id;
@@ -29,7 +30,8 @@ use crate::git::trailers::{self, Trailers};
 use crate::git::{CommitInfo, Operation};
 use crate::judge::{self, Facts, MessageFacts, ReviewFacts};
 use crate::notice;
-use crate::rules::{active_rules, agent_trailer, content};
+use crate::receipt::{self, ApprovalUsed, Decision, Receipt};
+use crate::rules::{AGENT_TRAILER, REVIEW, active_rules, agent_trailer, content};
 
 pub fn run(hook: HookName, args: &[OsString]) -> Result<i32> {
     // `git merge --squash` runs post-merge but makes no commit.
@@ -56,6 +58,8 @@ fn load_and_record(hook: HookName) -> Result<()> {
 
 /// The commit post-commit found, and what is known of how it was made.
 struct Made {
+    /// post-commit or post-merge.
+    hook: HookName,
     commit: CommitInfo,
     operation: Operation,
     /// The notes pre-commit and commit-msg left for this commit.
@@ -116,6 +120,7 @@ impl Made {
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
         let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
         Ok(Some(Made {
+            hook,
             trailers,
             commit,
             operation,
@@ -157,24 +162,35 @@ impl Made {
 
 fn record(ctx: &HookContext, made: &Made) -> Result<()> {
     let skipped = made.hooks_skipped();
-    if !skipped.is_empty() {
+    let policy = ctx.policy_for(Some(&made.base), &made.commit.tree);
+    let judged_here = if !skipped.is_empty() {
         notice::warning(format!(
             "this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
             skipped.join(" and ")
         ));
-        judge_skipped(ctx, made);
-    }
+        judge_after(ctx, made, &policy, true)
+    } else if !made.operation.runs_checks() {
+        // A pick runs no checks: its receipt says how its rules stand, and
+        // nothing is recorded as a bypass (post-rewrite may carry the
+        // approval of the commit it rewrites).
+        judge_after(ctx, made, &policy, false)
+    } else {
+        Vec::new()
+    };
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
+    write_receipt(ctx, made, &policy, judged_here);
     // The approval is used up by the commit that recorded its tree.
     Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
     start_exports(ctx);
     Ok(())
 }
 
-/// Judges the rules of the hooks this commit skipped, and records every
-/// failure as a bypass.
-fn judge_skipped(ctx: &HookContext, made: &Made) {
+/// Judges the rules the hooks did not judge for this commit: those of the
+/// hooks it skipped (`skipped`: every failure is recorded as a bypass), or
+/// all of them for a commit git made without running checks (recorded in
+/// its receipt only). Returns the decisions for the receipt.
+fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -> Vec<Decision> {
     let commit = &made.commit;
     let paths = made.paths.clone().unwrap_or_default();
     let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
@@ -185,10 +201,10 @@ fn judge_skipped(ctx: &HookContext, made: &Made) {
     // (a blob missing from a partial clone) must not cost the review and
     // trailer verdicts, least of all the critical bypass.
     let added = match &review {
-        Some(_) if content::any_active(&ctx.config.rules.content) && !paths.is_empty() => {
+        Some(_) if content::any_active(&policy.rules.content) && !paths.is_empty() => {
             match ctx
                 .git
-                .added_lines(&made.base, &commit.tree, ctx.config.rules.max_file_bytes)
+                .added_lines(&made.base, &commit.tree, policy.rules.max_file_bytes)
             {
                 Ok(patch) => Some(patch),
                 Err(err) => {
@@ -211,17 +227,95 @@ fn judge_skipped(ctx: &HookContext, made: &Made) {
         review,
         message,
         added: added.as_ref(),
-        checks_skipped: true,
+        checks_skipped: skipped,
     };
-    let verdict = judge::judge(&facts, &ctx.config);
-    let target = Target {
-        details: made.details.clone(),
-        tree: &commit.tree,
-        paths: paths.len(),
-        violation_extra: json!({ "commit_sha": commit.sha }),
-        after_the_fact: true,
+    let verdict = judge::judge(&facts, policy);
+    if skipped {
+        let target = Target {
+            details: made.details.clone(),
+            tree: &commit.tree,
+            paths: paths.len(),
+            violation_extra: json!({ "commit_sha": commit.sha }),
+            after_the_fact: true,
+        };
+        apply::apply(ctx, &target, &verdict);
+    }
+    verdict.rules.iter().map(Decision::of).collect()
+}
+
+/// Writes the commit's receipt to `refs/notes/enforce`. A receipt that
+/// cannot be written is reported: the commit exists, and `enforce audit`
+/// will count it as made around the hooks until it gets one.
+fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: Vec<Decision>) {
+    let commit = &made.commit;
+    let pre = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
+    let msg = made.attempt.as_ref().and_then(|a| a.commit_msg.as_ref());
+    let mut rules: Vec<Decision> = pre.map(|n| n.rules.clone()).unwrap_or_default();
+    rules.extend(msg.map(|n| n.rules.clone()).unwrap_or_default());
+    rules.extend(judged_here);
+    // The judge's order: review, content rules, agent trailer.
+    rules.sort_by_key(|d| match d.rule.as_str() {
+        REVIEW => 0,
+        AGENT_TRAILER => 2,
+        _ => 1,
+    });
+    let review_passed = rules.iter().any(|d| d.rule == REVIEW && d.outcome == "passed");
+    let mut approval = pre.and_then(|n| n.approval.clone());
+    if approval.is_none() && review_passed {
+        approval = Approvals::new(&ctx.git.repo().git_dir)
+            .get(&commit.tree)
+            .map(|a| ApprovalUsed {
+                reviewer: a.reviewer,
+                approved_at: a.approved_at,
+                tree: a.tree,
+                patch_id: None,
+                carried_from: None,
+            });
+    }
+    let mut hooks = Vec::new();
+    if made.pre_commit_ran() {
+        hooks.push(if made.operation == Operation::Merge {
+            "pre-merge-commit"
+        } else {
+            "pre-commit"
+        });
+    }
+    if made.commit_msg_ran() {
+        hooks.push("commit-msg");
+    }
+    hooks.push(made.hook.as_str());
+    let agent = msg
+        .and_then(|n| n.agent.clone())
+        .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|(_, a)| a))
+        .filter(|a| !a.is_empty());
+    let receipt = Receipt {
+        enforce_receipt: receipt::VERSION,
+        tree: commit.tree.clone(),
+        parents: commit.parents.clone(),
+        policy: receipt::Policy {
+            config_blob: commit
+                .parents
+                .first()
+                .and_then(|p| ctx.git.blob_id_at(p, crate::config::FILE_NAME)),
+            digest: receipt::policy_digest(policy),
+        },
+        rules,
+        approval,
+        agent,
+        hooks: hooks.into_iter().map(str::to_string).collect(),
+        operation: made.operation.name().to_string(),
+        attempt: ctx.attempt.clone(),
+        enforce_version: env!("CARGO_PKG_VERSION").to_string(),
+        written_at: Local::now().fixed_offset().to_rfc3339(),
     };
-    apply::apply(ctx, &target, &verdict);
+    if let Err(err) = ctx
+        .git
+        .write_note(&commit.sha, &receipt.to_json(), receipt::NOTE_MESSAGE)
+    {
+        notice::warning(format!(
+            "could not write this commit's receipt ({err}); `enforce audit` will count it as made without the hooks"
+        ));
+    }
 }
 
 /// `commit_completed`: the commit, the rules in force, who reviewed it,

@@ -16,6 +16,7 @@ use crate::event::files_fields;
 use crate::git::git_process_id;
 use crate::judge::{self, Facts, ReviewFacts};
 use crate::notice;
+use crate::receipt::{ApprovalUsed, Decision};
 use crate::rules::review::ApprovalState;
 use crate::rules::{SKIP_REVIEW, content};
 
@@ -24,8 +25,16 @@ pub fn run(hook: HookName) -> Result<i32> {
     // With content rules, the names and the added lines come from one diff;
     // without, only the names are asked for.
     let lines = content::any_active(&ctx.config.rules.content).then_some(ctx.config.rules.max_file_bytes);
-    let staged = ctx.git.staged(&ctx.head, lines)?;
-    let review = &ctx.config.review;
+    let mut staged = ctx.git.staged(&ctx.head, lines)?;
+    let policy = ctx.policy_for(ctx.head.tree.as_deref(), &staged.tree);
+    if staged.patch.is_none() && content::any_active(&policy.rules.content) {
+        let base = ctx.head.tree.as_deref().unwrap_or(ctx.git.empty_tree());
+        staged.patch = Some(
+            ctx.git
+                .added_lines(base, &staged.tree, policy.rules.max_file_bytes)?,
+        );
+    }
+    let review = &policy.review;
     let approval = if review.mode != Mode::Off && !staged.paths.is_empty() {
         Approvals::new(&ctx.git.repo().git_dir).state(&staged.tree, Local::now().fixed_offset())
     } else {
@@ -43,7 +52,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         added: staged.patch.as_ref(),
         checks_skipped: false,
     };
-    let verdict = judge::judge(&facts, &ctx.config);
+    let verdict = judge::judge(&facts, &policy);
 
     let (files, file_count) = files_fields(&staged.paths);
     let target = Target {
@@ -59,7 +68,18 @@ pub fn run(hook: HookName) -> Result<i32> {
     }
 
     // Leave the note that tells post-commit these checks ran.
+    let approval = verdict.approved_by().and_then(|_| {
+        let approval = Approvals::new(&ctx.git.repo().git_dir).get(&staged.tree)?;
+        Some(ApprovalUsed {
+            reviewer: approval.reviewer,
+            approved_at: approval.approved_at,
+            tree: approval.tree,
+            patch_id: None,
+            carried_from: None,
+        })
+    });
     let note = Attempt {
+        id: ctx.attempt.clone(),
         git_pid: git_process_id(),
         tree: staged.tree.clone(),
         head: ctx.head.commit.clone(),
@@ -70,6 +90,8 @@ pub fn run(hook: HookName) -> Result<i32> {
             file_count,
             scan_skipped_binary: verdict.unscanned.binary,
             scan_skipped_oversized: verdict.unscanned.oversized,
+            rules: verdict.rules.iter().map(Decision::of).collect(),
+            approval,
         }),
         commit_msg: None,
     };
