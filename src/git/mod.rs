@@ -8,12 +8,13 @@
 //! Anything that must be exactly what git itself computes goes to the `git`
 //! program: the tree the index will commit (`write-tree`, honouring
 //! `GIT_INDEX_FILE`), tree diffs (`diff-tree`, which skips unchanged subtrees
-//! and is far faster than libgit2 on large trees), and the hooks directory.
-//! Patch ids are libgit2's where it hashes what `git patch-id` hashes, and
-//! git's elsewhere.
+//! and is far faster than libgit2 on large trees), automatic merges
+//! (`merge-tree`), and the hooks directory. Patch ids are libgit2's where
+//! it hashes what `git patch-id` hashes, and git's elsewhere.
 
 mod diff;
 mod diff_text;
+mod merge;
 pub mod operation;
 mod patch_id;
 mod process;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use diff::{AddedFile, Change, Patch};
+pub use merge::AutoMerge;
 pub use operation::Operation;
 pub(crate) use operation::git_process_id;
 pub use state::short_id;

@@ -75,13 +75,35 @@ fn spawn_error(action: &str, e: std::io::Error) -> Error {
     }
 }
 
-/// Runs `command` to the end and returns its standard output.
-fn finish(mut command: Command, action: &str) -> Result<Vec<u8>> {
-    let output = command.output().map_err(|e| spawn_error(action, e))?;
-    if !output.status.success() {
-        return Err(failed(action, output.status, &output.stderr));
+/// A git that ended with an exit code its caller reads as an answer.
+pub struct Ended {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    status: ExitStatus,
+    stderr: Vec<u8>,
+}
+
+impl Ended {
+    /// This run as an error, with what git said on stderr, for an answer
+    /// the caller cannot read.
+    pub fn error(&self, action: &str) -> Error {
+        failed(action, self.status, &self.stderr)
     }
-    Ok(output.stdout)
+}
+
+/// Runs `command` to the end, when its exit code is 0 or one of
+/// `allowed`; any other code is an error.
+fn finish(mut command: Command, action: &str, allowed: &[i32]) -> Result<Ended> {
+    let output = command.output().map_err(|e| spawn_error(action, e))?;
+    match output.status.code() {
+        Some(code) if code == 0 || allowed.contains(&code) => Ok(Ended {
+            code,
+            stdout: output.stdout,
+            status: output.status,
+            stderr: output.stderr,
+        }),
+        _ => Err(failed(action, output.status, &output.stderr)),
+    }
 }
 
 /// Runs `git args…` and returns its standard output.
@@ -90,7 +112,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    finish(command(args)?, action)
+    Ok(finish(command(args)?, action, &[])?.stdout)
+}
+
+/// Runs `git args…` in `repo`, for commands whose exit code is an answer:
+/// codes in `allowed` (besides 0) come back with the output, any other is
+/// an error.
+pub fn run_in_allowing<I, S>(repo: &Repo, args: I, action: &str, allowed: &[i32]) -> Result<Ended>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    finish(command_in(repo, args)?, action, allowed)
 }
 
 /// Runs `git first… | git second…` in `repo` and returns the standard
