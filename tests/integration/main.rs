@@ -14,6 +14,7 @@ mod merge_tree;
 mod record;
 mod reports;
 mod review;
+mod sarif_schema;
 mod scanner;
 mod skipped;
 mod support;
