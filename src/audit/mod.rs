@@ -1,6 +1,7 @@
 //! Temporary stand-in for the audit engine: the contract's types, and an
-//! `audit` that finds only commits without a valid receipt. The real
-//! engine (every rule, each commit under its parent's policy) replaces it.
+//! `audit` that finds only commits without a valid receipt, or whose
+//! receipt records a bypass. The real engine (every rule, each commit
+//! under its parent's policy) replaces it.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -60,7 +61,7 @@ pub struct Unjudged {
 }
 
 /// Judges `commits` (oldest first): here, only whether each has a valid
-/// receipt.
+/// receipt that records no bypass.
 pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Report> {
     let mut findings = Vec::new();
     for sha in commits {
@@ -69,10 +70,16 @@ pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Repor
             None => Some("made without enforce's hooks: it has no receipt".to_string()),
             Some(blob) => match Receipt::parse(&git.blob(blob)?) {
                 Err(invalid) => Some(invalid.to_string()),
-                Ok(receipt) => receipt
-                    .check(&commit.tree, &commit.parents)
-                    .err()
-                    .map(|invalid| invalid.to_string()),
+                Ok(receipt) => match receipt.check(&commit.tree, &commit.parents) {
+                    Err(invalid) => Some(invalid.to_string()),
+                    Ok(()) => ["review", "agent-trailer"].into_iter().find_map(|rule| {
+                        let decision = receipt.decision(rule).filter(|d| d.is_bypass())?;
+                        Some(format!(
+                            "its receipt records that `{rule}` was bypassed with {}",
+                            decision.method.as_deref().unwrap_or("an unknown method")
+                        ))
+                    }),
+                },
             },
         };
         if let Some(problem) = problem {
