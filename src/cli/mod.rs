@@ -37,6 +37,7 @@ pub enum Command {
 
     /// Remove enforce's hooks and restore the hooks they replaced.
     ///
+    /// In a bare repository, removes the server's `pre-receive` hook.
     /// Leaves .enforce.toml and the events file in place.
     Uninstall,
 
@@ -375,6 +376,12 @@ pub struct InstallArgs {
     /// for every hook (the default starts enforce directly).
     #[arg(long)]
     pub shell: bool,
+
+    /// In the bare repository a server receives pushes in: install the
+    /// `pre-receive` hook that audits what each push adds to the protected
+    /// branches, and write a commented enforce.toml there ([server]).
+    #[arg(long)]
+    pub server: bool,
 }
 
 #[derive(Debug, Args)]
@@ -384,8 +391,8 @@ pub struct HookArgs {
     #[arg(long, value_name = "DIR")]
     pub hooks_dir: Option<PathBuf>,
 
-    /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit or
-    /// post-merge.
+    /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit,
+    /// post-merge, or pre-receive (on a server).
     pub name: String,
 
     /// The arguments git passed to the hook.

@@ -555,7 +555,7 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn error_at(text: &str, path: &Path, offset: usize, message: &str) -> Error {
+pub(crate) fn error_at(text: &str, path: &Path, offset: usize, message: &str) -> Error {
     let (line, column) = line_column(text, offset);
     Error::Config {
         path: path.to_path_buf(),

@@ -15,6 +15,7 @@ mod diff_text;
 pub mod notes;
 pub mod operation;
 mod process;
+mod receive;
 pub mod state;
 pub mod trailers;
 
@@ -27,6 +28,7 @@ use crate::error::{Error, Result};
 pub use diff::{AddedFile, Change, Patch};
 pub use operation::Operation;
 pub(crate) use operation::git_process_id;
+pub use receive::is_zero_id;
 pub use state::short_id;
 
 /// Where a repository lives on disk.
