@@ -14,6 +14,7 @@ mod record;
 mod reports;
 mod review;
 mod scanner;
+mod server;
 mod skipped;
 mod support;
 mod trailers;
