@@ -56,6 +56,7 @@ pub fn offences(
         tree: commit.tree,
         paths: commit.paths,
         merging: commit.parents > 1,
+        merge_resolved: false,
         review: Some(ReviewFacts {
             approval,
             skip: false,
