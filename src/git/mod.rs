@@ -14,6 +14,7 @@
 
 mod diff;
 mod diff_text;
+mod history;
 mod merge;
 pub mod notes;
 pub mod operation;
