@@ -7,6 +7,7 @@
 
 mod approval;
 mod atomic;
+mod audit;
 mod cli;
 mod cmd;
 mod config;

@@ -1,6 +1,7 @@
 //! Integration tests: the built binary against real git repositories.
 
 mod agent_trailer;
+mod audit;
 mod config;
 mod content;
 mod dispatch;
