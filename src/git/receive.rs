@@ -27,7 +27,8 @@ impl Git {
             input.push_str(id);
             input.push('\n');
         }
-        let out = process::run_with_input(
+        let out = process::run_with_input_in(
+            &self.repo,
             ["rev-list", "--reverse", "--topo-order", "--stdin"],
             input.into_bytes(),
             &format!("listing the commits `{new}` adds"),

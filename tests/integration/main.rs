@@ -1,6 +1,7 @@
 //! Integration tests: the built binary against real git repositories.
 
 mod agent_trailer;
+mod audit;
 mod config;
 mod content;
 mod dispatch;
@@ -10,9 +11,11 @@ mod events;
 mod faults;
 mod hookrepo;
 mod install;
+mod merge_tree;
 mod record;
 mod reports;
 mod review;
+mod sarif_schema;
 mod scanner;
 mod server;
 mod skipped;
