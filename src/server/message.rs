@@ -13,6 +13,8 @@ use crate::notice;
 pub enum Line {
     /// `enforce: …`
     Notice(String),
+    /// `enforce: note: …`
+    Note(String),
     /// `  …` under the notice before it.
     Detail(String),
     /// `hint: …`
@@ -72,14 +74,12 @@ pub fn render(git: &Git, verdict: &Verdict) -> Vec<Line> {
         for commit in offending.iter().take(MAX_COMMITS_SHOWN) {
             let mut problems: Vec<String> = Vec::new();
             for finding in findings.get(commit).into_iter().flatten() {
-                let at = match (&finding.file, finding.line) {
-                    (Some(file), Some(line)) => format!(" ({}:{line})", crate::git::quote_path(file)),
-                    (Some(file), None) => format!(" ({})", crate::git::quote_path(file)),
-                    _ => String::new(),
-                };
-                problems.push(format!("{}: {}{at}", finding.rule, finding.problem));
-                if let Some(text) = finding.fix.as_ref().filter(|t| !fixes.contains(t)) {
-                    fixes.push(text.clone());
+                problems.push(format!("{}: {}", finding.rule, finding.problem));
+                if let Some(text) = &finding.fix {
+                    let fix = format!("{}: {text}", finding.rule);
+                    if !fixes.contains(&fix) {
+                        fixes.push(fix);
+                    }
                 }
             }
             if let Some(report) = &verdict.report {
@@ -102,6 +102,18 @@ pub fn render(git: &Git, verdict: &Verdict) -> Vec<Line> {
         }
     }
     lines.extend(fixes.into_iter().map(Line::Hint));
+    // What the audit found worth saying that is no offence (a reviewed
+    // weakening, a bypass the policy lets land).
+    if let Some(report) = &verdict.report {
+        for info in &report.info {
+            lines.push(Line::Note(format!(
+                "{} {}: {}",
+                short_id(&info.commit),
+                subject(git, &info.commit),
+                info.message
+            )));
+        }
+    }
     let commits_refused = rejected && verdict.report.as_ref().is_some_and(|r| !r.passed());
     if commits_refused && verdict.no_receipts {
         lines.push(Line::Notice(format!(
@@ -110,10 +122,6 @@ pub fn render(git: &Git, verdict: &Verdict) -> Vec<Line> {
         )));
         lines.push(Line::Hint(format!(
             "push the receipts first: {PUSH_NOTES}, then push again"
-        )));
-    } else if commits_refused && !verdict.notes_pushed {
-        lines.push(Line::Hint(format!(
-            "commits made through enforce's hooks have their receipts in `refs/notes/enforce`; if they were not pushed yet: {PUSH_NOTES}, then push again"
         )));
     }
     lines
@@ -140,6 +148,7 @@ pub fn print(lines: &[Line]) {
     for line in lines {
         match line {
             Line::Notice(text) => notice::info(text),
+            Line::Note(text) => notice::emit(notice::Level::Note, text),
             Line::Detail(text) => notice::detail(text),
             Line::Hint(text) => notice::hint(text),
         }

@@ -86,8 +86,6 @@ pub struct Verdict {
     /// The audit of every commit the push adds to protected refs (`None`
     /// when it adds none).
     pub report: Option<Report>,
-    /// The push updates `refs/notes/enforce`.
-    pub notes_pushed: bool,
     /// The server has no `refs/notes/enforce` and the push sends none.
     pub no_receipts: bool,
 }
@@ -232,7 +230,6 @@ pub fn judge(git: &Git, config: &ServerConfig, updates: Vec<Update>) -> Result<V
         Some(audit::audit(git, &commits, &receipts)?)
     };
     Ok(Verdict {
-        notes_pushed: !pushed_notes.is_empty(),
         no_receipts: pushed_notes.is_empty() && git.ref_target(NOTES_REF).is_none(),
         refs,
         report,

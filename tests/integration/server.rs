@@ -216,9 +216,7 @@ fn no_receipts_anywhere_says_how_to_push_them() {
         .push(&["main"])
         .status(1)
         .stderr(format!(
-            "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {short} \"add a.txt\": {}\n{}remote: enforce: no receipts: this repository has no `refs/notes/enforce` and the push sends none\nremote: hint: push the receipts first: {PUSH_NOTES}, then push again\n{}",
-            no_receipt_finding(),
-            no_receipt_fix(),
+            "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {short} \"add a.txt\": {NO_RECEIPT_TYPED}\n{FIX_NO_RECEIPT}remote: enforce: no receipts: this repository has no `refs/notes/enforce` and the push sends none\nremote: hint: push the receipts first: {PUSH_NOTES}, then push again\n{}",
             declined(&["main"])
         ))
         .run();
@@ -231,27 +229,21 @@ fn no_receipts_anywhere_says_how_to_push_them() {
     assert_eq!(events[0].1["findings"][0]["commit"], server.id("HEAD"));
 }
 
-/// What the audit says of a commit without a receipt, as a commit's line
-/// shows it.
-fn no_receipt_finding() -> &'static str {
-    "receipt: made without enforce's hooks: it has no receipt"
-}
+/// What the audit engine says of a commit made around the hooks with
+/// typed trailers, as the commit's line shows it.
+const NO_RECEIPT_TYPED: &str = "receipt: made without enforce's hooks (no receipt); review: not reviewed: without a receipt there is no approval; its `Reviewed-by:` trailer is typed text, not proof";
 
-/// The hint lines of the audit's fix for a commit without a receipt.
-fn no_receipt_fix() -> &'static str {
-    "remote: hint: make the commit again through enforce's hooks (`enforce install` in the clone), then push it with `refs/notes/enforce`\n"
-}
-
-/// The hint of a refused push that sent no receipts.
-fn notes_hint() -> String {
-    format!(
-        "remote: hint: commits made through enforce's hooks have their receipts in `refs/notes/enforce`; if they were not pushed yet: {PUSH_NOTES}, then push again\n"
-    )
-}
+/// The fixes of such a commit, as `hint:` lines.
+const FIX_NO_RECEIPT: &str = "remote: hint: receipt: install enforce where the commit is made (enforce install), make the commit again through its hooks, and push its receipt (git push <remote> refs/notes/enforce)\nremote: hint: review: have exactly this change approved (enforce review approve) and make the commit again through the hooks\n";
 
 /// Pushes the receipts of a first reviewed commit, then `bad`'s commit
 /// with them: rejected, naming the commit and what it lacks.
-fn rejected_on_top_of_a_reviewed_commit(make: impl FnOnce(&Server), finding: &str, fixes: &str) {
+fn rejected_on_top_of_a_reviewed_commit(
+    make: impl FnOnce(&Server),
+    finding: &str,
+    fixes: &str,
+    refused: &[&str],
+) {
     let server = Server::new();
     server.commit_reviewed("a.txt");
     server
@@ -267,13 +259,18 @@ fn rejected_on_top_of_a_reviewed_commit(make: impl FnOnce(&Server), finding: &st
         .stderr(format!(
             "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {short} \"{}\": {finding}\n{fixes}{}",
             subject.trim(),
-            declined(&["main"])
+            declined(refused)
         ))
         .run();
     assert_ne!(server.server_ref("refs/heads/main"), Some(server.id("HEAD")));
-    let (event, details) = server.events().pop().unwrap();
+    let events = server.events();
+    let (event, details) = events
+        .iter()
+        .rev()
+        .find(|(_, d)| d["ref"] == "refs/heads/main")
+        .unwrap();
     assert_eq!(event, "push_rejected");
-    assert_eq!(details["ref"], "refs/heads/main");
+    assert_eq!(details["offending"], 1);
 }
 
 #[test]
@@ -292,8 +289,9 @@ fn a_commit_with_hooks_off_and_typed_trailers_is_rejected() {
                 "Agent: test-agent\nReviewed-by: git-reviewer",
             ]);
         },
-        no_receipt_finding(),
-        &format!("{}{}", no_receipt_fix(), notes_hint()),
+        NO_RECEIPT_TYPED,
+        FIX_NO_RECEIPT,
+        &["main"],
     );
 }
 
@@ -313,13 +311,13 @@ fn a_commit_made_with_commit_tree_and_update_ref_is_rejected() {
             ]);
             server.git(&["update-ref", "refs/heads/main", commit.trim()]);
         },
-        no_receipt_finding(),
-        &format!("{}{}", no_receipt_fix(), notes_hint()),
+        NO_RECEIPT_TYPED,
+        FIX_NO_RECEIPT,
+        &["main"],
     );
 }
 
 #[test]
-#[ignore = "needs the audit engine of branch `audit`: the stub judges receipts only"]
 fn a_no_verify_commit_with_typed_trailers_is_rejected() {
     rejected_on_top_of_a_reviewed_commit(
         |server| {
@@ -338,35 +336,159 @@ fn a_no_verify_commit_with_typed_trailers_is_rejected() {
                 .stderr_ignored()
                 .run();
         },
-        "review: bypassed",
-        "",
+        "review: bypassed with git commit --no-verify: the staged changes have not been reviewed",
+        "remote: hint: review: make the commit again through the hooks without skipping `review`\n",
+        // Its receipt came with it, and is refused with the rest.
+        &["main", "refs/notes/enforce"],
     );
 }
 
 #[test]
-#[ignore = "needs the audit engine of branch `audit`: the stub judges receipts only"]
 fn turning_the_rules_off_then_committing_unreviewed_is_rejected() {
+    let server = Server::new();
+    fs::write(server.client.path(".git/info/exclude"), "").unwrap();
+    server.commit_reviewed("a.txt");
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr_ignored()
+        .run();
+    server.client.stage(
+        ".enforce.toml",
+        "[review]\nmode = \"off\"\n[agent_trailer]\nmode = \"off\"\n",
+    );
+    server
+        .client
+        .git_test(&["commit", "-q", "--no-verify", "-m", "relax"])
+        .stderr_ignored()
+        .run();
+    let relax = server.short("HEAD");
+    server.client.stage("b.txt", "b\n");
+    server.git(&["commit", "-q", "-m", "add b.txt"]);
+    // The switch is judged under the rules before it; the commit after it
+    // passes under the rules it set, but the push is refused whole.
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .status(1)
+        .stderr(format!(
+            "remote: enforce: push rejected: 1 of 2 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {relax} \"relax\": review: bypassed with git commit --no-verify: the staged changes have not been reviewed; agent-trailer: bypassed with git commit --no-verify: the commit message has no `Agent:` trailer; policy: weakens `review` (mode: enforce → off) without review; policy: weakens `agent-trailer` (mode: enforce → off) without review\nremote: hint: review: make the commit again through the hooks without skipping `review`\nremote: hint: agent-trailer: make the commit again through the hooks without skipping `agent-trailer`\nremote: hint: policy: have the change to .enforce.toml reviewed (enforce review approve) and make the commit again through the hooks\n{}",
+            declined(&["main", "refs/notes/enforce"])
+        ))
+        .run();
+    assert_eq!(server.server_ref("refs/heads/main"), Some(server.id("HEAD~2")));
+}
+
+/// What the audit says of a merge that adds a file beyond the automatic
+/// merge of its parents, and its fix.
+const BEYOND: &str = "review: the merge adds changes beyond the automatic merge of its parents (1 file(s): evil.txt): not reviewed: its receipt records no approval";
+const FIX_REVIEW: &str = "remote: hint: review: have exactly this change approved (enforce review approve) and make the commit again through the hooks\n";
+
+#[test]
+fn a_merge_made_by_writing_merge_head_by_hand_is_rejected() {
     let server = Server::new();
     server.commit_reviewed("a.txt");
     server
         .push(&["main", "refs/notes/enforce"])
         .stderr_ignored()
         .run();
-    server.client.write(
-        ".enforce.toml",
-        "[review]\nmode = \"off\"\n\n[agent_trailer]\nmode = \"off\"\n",
-    );
-    server.git(&["add", "-f", ".enforce.toml"]);
-    server.client.approve();
-    server.client.commit("turn the rules off").run();
-    server.client.stage("b.txt", "b\n");
-    server.git(&["commit", "-q", "-m", "add b.txt"]);
+    let base = server.id("HEAD");
+    server.commit_reviewed("b.txt");
+    // A "merge" of an ancestor: the hooks see a merge in progress and
+    // exempt it.
+    fs::write(server.client.path(".git/MERGE_HEAD"), format!("{base}\n")).unwrap();
+    fs::write(server.client.path(".git/MERGE_MODE"), "no-ff").unwrap();
+    server.client.stage("evil.txt", "unreviewed\n");
+    server.client.commit("merge").run();
     server
         .push(&["main", "refs/notes/enforce"])
         .status(1)
-        .stderr_contains("push rejected: 2 of 2 new commit(s) on `refs/heads/main` do not pass the audit")
-        .stderr_contains(server.short("HEAD~1"))
-        .stderr_contains(server.short("HEAD"))
+        .stderr(format!(
+            "remote: enforce: push rejected: 1 of 2 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"merge\": {BEYOND}\n{FIX_REVIEW}{}",
+            server.short("HEAD"),
+            declined(&["main", "refs/notes/enforce"])
+        ))
+        .run();
+}
+
+#[test]
+fn merge_no_commit_plus_an_added_file_is_rejected_and_a_clean_merge_passes() {
+    let server = Server::new();
+    server.commit_reviewed("a.txt");
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr_ignored()
+        .run();
+    server.git(&["checkout", "-q", "-b", "side"]);
+    server.commit_reviewed("side.txt");
+    server.git(&["checkout", "-q", "main"]);
+    server.commit_reviewed("main.txt");
+    let before = server.id("HEAD");
+
+    server
+        .client
+        .git_test(&["merge", "-q", "--no-commit", "--no-ff", "side"])
+        .stderr("Automatic merge went well; stopped before committing as requested\n")
+        .run();
+    server.client.stage("evil.txt", "unreviewed\n");
+    server
+        .client
+        .git_test(&["commit", "-q", "-m", "Merge side"])
+        .run();
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .status(1)
+        .stderr(format!(
+            "remote: enforce: push rejected: 1 of 3 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"Merge side\": {BEYOND}\n{FIX_REVIEW}{}",
+            server.short("HEAD"),
+            declined(&["main", "refs/notes/enforce"])
+        ))
+        .run();
+
+    // The same merge, clean, through the hooks.
+    server.git(&["reset", "-q", "--hard", &before]);
+    server
+        .client
+        .git_test(&["merge", "-q", "--no-ff", "side", "-m", "Merge side"])
+        .run();
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr("remote: enforce: `refs/heads/main`: 3 new commit(s) pass the audit\n")
+        .run();
+}
+
+#[test]
+fn an_added_line_that_breaks_a_content_rule_with_hooks_disabled_is_rejected() {
+    let server = Server::new();
+    fs::write(server.client.path(".git/info/exclude"), "").unwrap();
+    server.client.write(
+        ".enforce.toml",
+        "[[rules.content]]\nname = \"no-todo\"\npattern = \"TO[D]O\"\n",
+    );
+    server.git(&["add", ".enforce.toml"]);
+    server.client.approve();
+    server.client.commit("adopt enforce").run();
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr_ignored()
+        .run();
+    server.client.stage("notes.md", "fine\nTODO: later\n");
+    server.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "sneak",
+        "-m",
+        "Agent: test-agent\nReviewed-by: git-reviewer",
+    ]);
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .status(1)
+        .stderr(format!(
+            "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"sneak\": {NO_RECEIPT_TYPED}; no-todo: notes.md:2: matches `TO[D]O`\n{FIX_NO_RECEIPT}remote: hint: no-todo: change or remove the line and make the commit again through the hooks\n{}",
+            server.short("HEAD"),
+            declined(&["main"])
+        ))
         .run();
 }
 
@@ -411,10 +533,7 @@ fn a_branch_outside_server_branches_is_not_checked_until_it_reaches_one() {
         .push(&["wip:main"])
         .status(1)
         .stderr(format!(
-            "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {short} \"add b.txt\": {}\n{}{}To [SANDBOX]/server.git\n ! [remote rejected] wip -> main (pre-receive hook declined)\nerror: failed to push some refs to '[SANDBOX]/server.git'\n",
-            no_receipt_finding(),
-            no_receipt_fix(),
-            notes_hint(),
+            "remote: enforce: push rejected: 1 of 1 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {short} \"add b.txt\": receipt: made without enforce's hooks (no receipt); review: not reviewed: without a receipt there is no approval; agent-trailer: the commit message has no `Agent:` trailer\n{FIX_NO_RECEIPT}remote: hint: agent-trailer: name the agent in a trailer (Agent: <agent name>) and make the commit again through the hooks (git commit --amend)\nTo [SANDBOX]/server.git\n ! [remote rejected] wip -> main (pre-receive hook declined)\nerror: failed to push some refs to '[SANDBOX]/server.git'\n",
         ))
         .run();
 }
