@@ -47,6 +47,15 @@ pub enum Error {
         message: String,
     },
 
+    /// The server's `enforce.toml` does not parse or does not validate.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    ServerConfig {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
     /// A file or directory could not be read or written.
     #[error("cannot {action} `{}`: {source}", path.display())]
     Io {
@@ -63,6 +72,14 @@ pub enum Error {
     #[error("`{}` is a bare repository: commits are not made there, so there is nothing for hooks to check", path.display())]
     BareRepository { path: PathBuf },
 
+    /// `enforce install --server` in a repository with a work tree.
+    #[error("`{}` has a work tree: `enforce install --server` is for the bare repository a server receives pushes in", path.display())]
+    ServerNeedsBare { path: PathBuf },
+
+    /// pre-receive was given a line that is not `<old> <new> <ref>`.
+    #[error("pre-receive got a line that is not `<old> <new> <ref>`: `{line}`")]
+    PushInput { line: String },
+
     /// Git's `safe.directory` protection: the repository belongs to another
     /// user, and git (like libgit2) will not read its config or hooks.
     #[error("git refuses to open `{}`: it is owned by another user", path.display())]
@@ -78,7 +95,7 @@ pub enum Error {
 
     /// A hook name that enforce does not implement.
     #[error(
-        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`"
+        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`, and `pre-receive` on a server"
     )]
     UnknownHook { name: String },
 
@@ -188,6 +205,9 @@ impl Error {
                 "fix the file (removing a key restores its default), then check it with `enforce config check`"
                     .into(),
             ),
+            Error::ServerConfig { .. } => Some(
+                "fix the file (removing a key restores its default); until then every push is refused".into(),
+            ),
             Error::Io { .. } => None,
             Error::NotARepository { .. } => {
                 Some("run it inside a git work tree, or create one with `git init`".into())
@@ -195,6 +215,14 @@ impl Error {
             Error::BareRepository { .. } => {
                 Some("run `enforce install` inside a clone that has a work tree".into())
             }
+            Error::ServerNeedsBare { .. } => Some(
+                "run it in the server's bare repository (`git init --bare`); in a clone, `enforce install` installs the commit hooks"
+                    .into(),
+            ),
+            Error::PushInput { .. } => Some(
+                "git passes these lines; to run the hook by hand: echo \"<old> <new> refs/heads/main\" | enforce hook pre-receive"
+                    .into(),
+            ),
             Error::UnsafeRepository { path } => Some(format!(
                 "if you trust it, run `git config --global --add safe.directory {}`",
                 path.display()

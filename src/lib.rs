@@ -7,6 +7,7 @@
 
 mod approval;
 mod atomic;
+mod audit;
 mod cli;
 mod cmd;
 mod config;
@@ -23,6 +24,7 @@ mod output;
 mod receipt;
 mod report;
 mod rules;
+mod server;
 mod view;
 mod workspace;
 

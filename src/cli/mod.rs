@@ -37,6 +37,7 @@ pub enum Command {
 
     /// Remove enforce's hooks and restore the hooks they replaced.
     ///
+    /// In a bare repository, removes the server's `pre-receive` hook.
     /// Leaves .enforce.toml and the events file in place.
     Uninstall,
 
@@ -85,8 +86,10 @@ pub enum Command {
     /// Remove events older than the retention; unreadable lines are kept.
     Cleanup(CleanupArgs),
 
-    /// Judge the commits of a range (for CI): agent trailer, review
-    /// trailer, and their records in the log. Exits 1 on any offence.
+    /// Judge the commits of a range from git objects alone (for CI and
+    /// servers): each under the policy committed at its parent, with its
+    /// receipt as the only proof of review. Exits 1 on any offence, 2 when a
+    /// commit cannot be judged.
     Audit(AuditArgs),
 
     /// Is enforcement in force here? Hooks, binary, config, events file,
@@ -278,16 +281,38 @@ pub struct AuditArgs {
     /// The commits to judge, e.g. origin/main..HEAD.
     pub range: String,
 
-    /// Record each offence as an `audit_offence` event.
+    /// Record each finding as an `audit_offence` event.
     #[arg(long)]
     pub record: bool,
 
-    /// Do not check the events file even when there is one.
+    /// No effect, kept for older CI scripts: audit never reads the events
+    /// log (receipts in git notes are its evidence).
     #[arg(long)]
     pub no_log: bool,
 
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Print JSON (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format: text, JSON, or SARIF 2.1.0 for code-scanning pages.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AuditFormat,
+}
+
+/// The formats of `enforce audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuditFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+}
+
+impl AuditArgs {
+    /// The format chosen, `--json` included.
+    pub fn chosen(&self) -> AuditFormat {
+        if self.json { AuditFormat::Json } else { self.format }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +400,12 @@ pub struct InstallArgs {
     /// for every hook (the default starts enforce directly).
     #[arg(long)]
     pub shell: bool,
+
+    /// In the bare repository a server receives pushes in: install the
+    /// `pre-receive` hook that audits what each push adds to the protected
+    /// branches, and write a commented enforce.toml there ([server]).
+    #[arg(long)]
+    pub server: bool,
 }
 
 #[derive(Debug, Args)]
@@ -384,8 +415,8 @@ pub struct HookArgs {
     #[arg(long, value_name = "DIR")]
     pub hooks_dir: Option<PathBuf>,
 
-    /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit or
-    /// post-merge.
+    /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit,
+    /// post-merge, or pre-receive (on a server).
     pub name: String,
 
     /// The arguments git passed to the hook.

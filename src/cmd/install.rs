@@ -10,6 +10,9 @@ use crate::output;
 use crate::workspace::Workspace;
 
 pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Result<i32> {
+    if args.server {
+        return crate::server::install(cwd, events_flag, args);
+    }
     let binary = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| Error::io("find the enforce binary", "current executable", e))?;
@@ -69,6 +72,9 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
 }
 
 pub fn uninstall(cwd: &Path) -> Result<i32> {
+    if let Some(code) = crate::server::uninstall_if_bare(cwd)? {
+        return Ok(code);
+    }
     let report = install::uninstall(cwd)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for (name, action) in &report.hooks {

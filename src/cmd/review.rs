@@ -126,6 +126,7 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
         tree: &tree,
         paths: &paths,
         merging: git.merging(),
+        merge_resolved: false,
         review: Some(ReviewFacts {
             approval,
             skip: false,

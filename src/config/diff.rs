@@ -4,7 +4,8 @@
 //! code. Each change of a setting that enforcement depends on is listed;
 //! those that let more through (a lower mode, a dropped requirement, a
 //! removed or altered content rule, more accepted trailers or agents, a
-//! longer approval life, a moved events file) are weakenings.
+//! longer approval life, a moved events file, recorded bypasses allowed to
+//! land, history exempted from `enforce audit`) are weakenings.
 
 use serde::Serialize;
 
@@ -197,6 +198,22 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
             .map_or("(default)".to_string(), |f| f.get_ref().display().to_string())
     };
     d.add(
+        "audit",
+        "allow_bypasses",
+        old.audit.allow_bypasses,
+        new.audit.allow_bypasses,
+        !old.audit.allow_bypasses && new.audit.allow_bypasses,
+    );
+    // Whether a moved `since` exempts more depends on history, which a
+    // config alone cannot tell: setting or moving it counts as weakening.
+    d.add(
+        "audit",
+        "since",
+        old.audit.since().unwrap_or("(none)"),
+        new.audit.since().unwrap_or("(none)"),
+        new.audit.since().is_some(),
+    );
+    d.add(
         "telemetry",
         "events_file",
         events_file(old),
@@ -304,6 +321,24 @@ mod tests {
             ]
         );
         assert!(weakened("", rule).is_empty(), "adding a rule is stronger");
+        let since = |id: char| format!("[audit]\nsince = \"{}\"\n", id.to_string().repeat(40));
+        assert_eq!(
+            weakened("", &since('a')),
+            [s("audit", "since", "(none)", &"a".repeat(40))]
+        );
+        assert_eq!(
+            weakened(&since('a'), &since('b')),
+            [s("audit", "since", &"a".repeat(40), &"b".repeat(40))]
+        );
+        assert!(
+            weakened(&since('a'), "").is_empty(),
+            "judging all history is stronger"
+        );
+        assert_eq!(
+            weakened("", "[audit]\nallow_bypasses = true\n"),
+            [s("audit", "allow_bypasses", "false", "true")]
+        );
+        assert!(weakened("[audit]\nallow_bypasses = true\n", "").is_empty());
         let changes = diff(&parse(""), &parse("[review]\nreviewer = \"bob\"\n"));
         assert_eq!(changes.len(), 1);
         assert!(!changes[0].weakens);

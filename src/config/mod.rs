@@ -38,6 +38,30 @@ pub struct Config {
     /// `[[alerts]]`: when present, replaces the default alerts.
     pub alerts: Vec<Spanned<AlertRule>>,
     pub export: Export,
+    pub audit: Audit,
+}
+
+/// `[audit]`: how `enforce audit` (and a server's `pre-receive`) judges
+/// commits that already exist. Read, like every rule, from the policy
+/// committed in history, never from the work tree.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Audit {
+    /// A bypass the hooks recorded in a commit's receipt (a skip variable,
+    /// `--no-verify`) lets the commit land, unless the rule is `required`.
+    /// By default every recorded bypass is an offence.
+    pub allow_bypasses: bool,
+    /// The full id of the last commit made before enforce was adopted:
+    /// it and its ancestors are not judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Spanned<String>>,
+}
+
+impl Audit {
+    /// The `since` commit id, if set.
+    pub fn since(&self) -> Option<&str> {
+        self.since.as_ref().map(|s| s.get_ref().as_str())
+    }
 }
 
 /// `[export]`: feeding the tools a team already runs.
@@ -98,6 +122,7 @@ impl Default for Config {
             score: Score::default(),
             alerts: default_alerts(),
             export: Export::default(),
+            audit: Audit::default(),
         }
     }
 }
@@ -542,6 +567,19 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
         let at = text.find("[score]").unwrap_or(0);
         return Err(error_at(text, path, at, &problem));
     }
+    if let Some(since) = &config.audit.since {
+        let id = since.get_ref();
+        if !matches!(id.len(), 40 | 64) || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(error_at(
+                text,
+                path,
+                since.span().start,
+                &format!(
+                    "`since` in [audit] must be a full commit id (40 hex digits, 64 in a SHA-256 repository), got `{id}`: `git rev-parse <commit>` prints it"
+                ),
+            ));
+        }
+    }
     if let Some(file) = &config.telemetry.events_file
         && file.get_ref().as_os_str().is_empty()
     {
@@ -555,7 +593,7 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn error_at(text: &str, path: &Path, offset: usize, message: &str) -> Error {
+pub(crate) fn error_at(text: &str, path: &Path, offset: usize, message: &str) -> Error {
     let (line, column) = line_column(text, offset);
     Error::Config {
         path: path.to_path_buf(),
@@ -636,6 +674,18 @@ mod tests {
         let (line, column, message) = error("[telemetry]\n  events_file = \"\"\n");
         assert_eq!((line, column), (2, 17));
         assert!(message.contains("empty"), "{message}");
+
+        let (line, column, message) = error("[audit]\nsince = \"HEAD~3\"\n");
+        assert_eq!((line, column), (2, 9));
+        assert!(message.contains("must be a full commit id"), "{message}");
+        let id = "0123456789abcdef0123456789abcdef01234567";
+        let parsed = parse(
+            &format!("[audit]\nsince = \"{id}\"\nallow_bypasses = true\n"),
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(parsed.audit.since(), Some(id));
+        assert!(parsed.audit.allow_bypasses);
     }
 
     #[test]

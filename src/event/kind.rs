@@ -40,6 +40,10 @@ pub mod types {
     pub const RULE_WEAKENED: &str = "rule_weakened";
     /// post-commit found `.enforce.toml` invalid and applied the defaults.
     pub const CONFIG_INVALID: &str = "config_invalid";
+    /// A server's pre-receive accepted a ref of a push.
+    pub const PUSH_ACCEPTED: &str = "push_accepted";
+    /// A server's pre-receive refused a push; one per ref.
+    pub const PUSH_REJECTED: &str = "push_rejected";
 }
 
 use types::*;
@@ -126,7 +130,7 @@ pub const PREDECESSOR: [&str; 9] = [
 ];
 
 /// The types enforce added.
-pub const ENFORCE: [&str; 9] = [
+pub const ENFORCE: [&str; 11] = [
     COMMIT_BLOCKED,
     AUDIT_WOULD_BLOCK,
     COMMIT_MERGE_EXEMPT,
@@ -136,6 +140,8 @@ pub const ENFORCE: [&str; 9] = [
     CONFIG_CHANGED,
     RULE_WEAKENED,
     CONFIG_INVALID,
+    PUSH_ACCEPTED,
+    PUSH_REJECTED,
 ];
 
 /// Every type enforce knows: the predecessor's nine first.

@@ -14,11 +14,13 @@
 
 mod diff;
 mod diff_text;
+mod history;
 mod merge;
 pub mod notes;
 pub mod operation;
 mod patch_id;
 mod process;
+mod receive;
 pub mod state;
 pub mod trailers;
 
@@ -32,6 +34,7 @@ pub use diff::{AddedFile, Change, Patch};
 pub use merge::AutoMerge;
 pub use operation::Operation;
 pub(crate) use operation::git_process_id;
+pub use receive::is_zero_id;
 pub use state::short_id;
 
 /// Where a repository lives on disk.

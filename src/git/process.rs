@@ -212,3 +212,29 @@ pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
     }
     Ok(PathBuf::from(OsString::from_vec(out)))
 }
+
+/// Runs `git args…` in `repo` with `input` on its standard input and
+/// returns its standard output (the input is written from a thread, so a
+/// large output cannot block it).
+pub fn run_with_input_in<I, S>(repo: &Repo, args: I, input: Vec<u8>, action: &str) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    use std::io::Write;
+    let mut child = command_in(repo, args)?
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(action, e))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().map_err(|e| spawn_error(action, e))?;
+    // git stops reading when it fails; its own message says why.
+    let _ = writer.join();
+    if !output.status.success() {
+        return Err(failed(action, output.status, &output.stderr));
+    }
+    Ok(output.stdout)
+}

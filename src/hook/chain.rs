@@ -6,10 +6,11 @@
 //! through, so if it fails, the commit fails exactly as before.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use super::HookName;
 use crate::error::{EXIT_OK, Error, Result};
@@ -21,6 +22,16 @@ pub const KEPT_SUFFIX: &str = ".pre-enforce";
 /// returns its exit code (0 when there is none). Like git, a kept hook that
 /// is not executable is not run.
 pub fn run_kept(dir: &Path, name: HookName, args: &[OsString]) -> Result<i32> {
+    run_kept_with(dir, name, args, None)
+}
+
+/// Like [`run_kept`], for a hook that reads its standard input (pre-receive):
+/// the kept hook reads `input`, which the caller has already read.
+pub fn run_kept_with_input(dir: &Path, name: HookName, args: &[OsString], input: &[u8]) -> Result<i32> {
+    run_kept_with(dir, name, args, Some(input))
+}
+
+fn run_kept_with(dir: &Path, name: HookName, args: &[OsString], input: Option<&[u8]>) -> Result<i32> {
     let path = dir.join(format!("{name}{KEPT_SUFFIX}"));
     let Ok(meta) = path.metadata() else {
         return Ok(EXIT_OK);
@@ -28,10 +39,23 @@ pub fn run_kept(dir: &Path, name: HookName, args: &[OsString]) -> Result<i32> {
     if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
         return Ok(EXIT_OK);
     }
-    let status = Command::new(&path)
-        .args(args)
-        .status()
-        .map_err(|e| Error::io("run the kept hook", &path, e))?;
+    let error = |e| Error::io("run the kept hook", &path, e);
+    let mut command = Command::new(&path);
+    command.args(args);
+    let status = match input {
+        None => command.status().map_err(error)?,
+        Some(input) => {
+            let mut child = command.stdin(Stdio::piped()).spawn().map_err(error)?;
+            // A hook that exits without reading all of its input is no error.
+            if let Some(mut stdin) = child.stdin.take() {
+                match stdin.write_all(input) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(error(e)),
+                    _ => {}
+                }
+            }
+            child.wait().map_err(error)?
+        }
+    };
     match status.code() {
         Some(code) => {
             if code != EXIT_OK {

@@ -55,6 +55,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
         tree: &attempt.tree,
         paths,
         merging: ctx.git.merging(),
+        merge_resolved: false,
         review: None,
         message: Some(MessageFacts {
             trailers: &found,

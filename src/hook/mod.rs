@@ -7,6 +7,7 @@
 //! | `commit-msg` | agent-trailer rule; adds `Reviewed-by` |
 //! | `post-commit` | records the commit; catches skipped checks |
 //! | `post-merge` | records merge commits (git runs no post-commit for them) |
+//! | `pre-receive` | on a server (`enforce install --server`): judges what a push adds ([`crate::server`]) |
 //!
 //! A hook first runs the hook that was in its place before `enforce
 //! install` (kept as `<name>.pre-enforce`), so installing enforce never
@@ -30,7 +31,7 @@ use std::path::Path;
 
 use crate::error::{EXIT_OK, Error, Result};
 
-pub use chain::KEPT_SUFFIX;
+pub use chain::{KEPT_SUFFIX, run_kept_with_input};
 
 /// A hook enforce implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub enum HookName {
     CommitMsg,
     PostCommit,
     PostMerge,
+    /// Installed only by `enforce install --server`, in a bare repository.
+    PreReceive,
 }
 
 impl HookName {
@@ -51,6 +54,10 @@ impl HookName {
         HookName::PostMerge,
     ];
 
+    /// The hooks a server runs: `enforce install --server` installs these,
+    /// and a plain `enforce install` never does.
+    pub const SERVER: [HookName; 1] = [HookName::PreReceive];
+
     /// The file name git looks for in the hooks directory.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,12 +66,16 @@ impl HookName {
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
             HookName::PostMerge => "post-merge",
+            HookName::PreReceive => "pre-receive",
         }
     }
 
     /// The hook with file name `name`, if enforce implements it.
     pub fn from_name(name: &str) -> Option<HookName> {
-        HookName::ALL.into_iter().find(|h| h.as_str() == name)
+        HookName::ALL
+            .into_iter()
+            .chain(HookName::SERVER)
+            .find(|h| h.as_str() == name)
     }
 
     /// Like [`HookName::from_name`], but an unknown name is an error.
@@ -83,7 +94,9 @@ impl fmt::Display for HookName {
 /// hook was started from, where a kept earlier hook may wait to be chained.
 /// Returns the exit code git should see.
 pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Result<i32> {
-    if let Some(dir) = hooks_dir {
+    // pre-receive chains itself: it reads its input first, and the kept
+    // hook gets a copy.
+    if let Some(dir) = hooks_dir.filter(|_| name != HookName::PreReceive) {
         let code = chain::run_kept(dir, name, args)?;
         if code != EXIT_OK {
             return Ok(code);
@@ -93,5 +106,6 @@ pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Resul
         HookName::PreCommit | HookName::PreMergeCommit => pre_commit::run(name),
         HookName::CommitMsg => commit_msg::run(args),
         HookName::PostCommit | HookName::PostMerge => post_commit::run(name, args),
+        HookName::PreReceive => crate::server::pre_receive::run(hooks_dir),
     }
 }

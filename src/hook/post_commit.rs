@@ -224,6 +224,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
         tree: &commit.tree,
         paths: &paths,
         merging: commit.parents.len() > 1,
+        merge_resolved: false,
         review,
         message,
         added: added.as_ref(),

@@ -44,6 +44,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         tree: &staged.tree,
         paths: &staged.paths,
         merging: hook == HookName::PreMergeCommit || ctx.git.merging(),
+        merge_resolved: false,
         review: Some(ReviewFacts {
             approval,
             skip: env_flag(SKIP_REVIEW),

@@ -35,6 +35,12 @@ pub struct Facts<'a> {
     pub paths: &'a [PathBuf],
     /// A merge is being concluded (or the commit has several parents).
     pub merging: bool,
+    /// For a merge: `paths` and `added` are what it adds beyond the
+    /// automatic merge of its parents, not what it brings from them. The
+    /// merge exemption of the review rule covers only what git merged by
+    /// itself, so it does not apply to these (the agent trailer's still
+    /// does).
+    pub merge_resolved: bool,
     /// For the review rule.
     pub review: Option<ReviewFacts>,
     /// For the agent-trailer rule.
@@ -251,7 +257,7 @@ fn judge_review<'p>(facts: &Facts, review_facts: &ReviewFacts, policy: &'p Confi
     let decision = review::decide(
         &review::Facts {
             files: facts.paths,
-            merging: facts.merging,
+            merging: facts.merging && !facts.merge_resolved,
             approval: review_facts.approval.clone(),
             skip: review_facts.skip && !facts.checks_skipped,
         },

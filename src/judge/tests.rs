@@ -15,6 +15,7 @@ fn facts<'a>(paths: &'a [PathBuf], review: Option<ReviewFacts>) -> Facts<'a> {
         tree: "0123456789abcdef",
         paths,
         merging: false,
+        merge_resolved: false,
         review,
         message: None,
         added: None,
@@ -111,6 +112,51 @@ fn merges_and_gitignore_are_exempt() {
         verdict.rules[0].outcome,
         Outcome::Exempt(Exemption::Merge)
     ));
+}
+
+/// What a merge adds beyond the automatic merge of its parents is judged
+/// like any change: the merge exemption covers only what git merged itself.
+#[test]
+fn merge_exemption_covers_only_the_automatic_merge() {
+    let some = vec![PathBuf::from("evil.txt")];
+    let none: Vec<PathBuf> = Vec::new();
+    let defaults = Config::default();
+    let checked = policy("[review]\nmerges = \"check\"\n");
+    let approved = || {
+        Some(ReviewFacts {
+            approval: ApprovalState::Approved { reviewer: "r".into() },
+            skip: false,
+        })
+    };
+    type Case<'a> = (&'a Config, &'a [PathBuf], bool, Option<ReviewFacts>, &'a str);
+    let cases: [Case; 7] = [
+        // A merge as the hooks see it: what it brings, exempt.
+        (&defaults, &some, false, missing(false), "exempt"),
+        // What it adds beyond the automatic merge: nothing, or reviewed.
+        (&defaults, &none, true, missing(false), "not-needed"),
+        (&defaults, &some, true, missing(false), "blocked"),
+        (&defaults, &some, true, approved(), "approved"),
+        (&checked, &some, true, missing(false), "blocked"),
+        (&checked, &none, true, missing(false), "not-needed"),
+        (&checked, &some, false, missing(false), "blocked"),
+    ];
+    let trailers = parse("Merge branch 'x'\n", "#");
+    for (policy, paths, resolved, review, expected) in cases {
+        let facts = Facts {
+            merging: true,
+            merge_resolved: resolved,
+            message: Some(MessageFacts {
+                trailers: &trailers,
+                skip: false,
+                file: None,
+            }),
+            ..facts(paths, review)
+        };
+        let verdict = judge(&facts, policy);
+        let names: Vec<&str> = verdict.rules.iter().map(|r| r.outcome_name()).collect();
+        // The agent trailer's merge exemption stays.
+        assert_eq!(names, [expected, "exempt"], "{expected} {resolved}");
+    }
 }
 
 #[test]

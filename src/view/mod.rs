@@ -1,12 +1,15 @@
-//! Views: the report structures rendered as text, JSON, CSV and Markdown.
+//! Views: the report structures rendered as text, JSON, CSV, Markdown and
+//! SARIF.
 //!
 //! Text follows the layouts the Python predecessor printed, so people who
 //! read those reports find them again. JSON is the report structure itself
 //! (`serde`), a stable shape scripts can rely on.
 
+pub mod audit;
 pub mod csv;
 pub mod html;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use serde::Serialize;

@@ -78,7 +78,7 @@ fn hook_subcommand_runs_hooks_and_rejects_unknown_names() {
         .args(["hook", "pre-push", "origin"])
         .status(2)
         .stderr(
-            "enforce: unknown hook `pre-push`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`\n",
+            "enforce: unknown hook `pre-push`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`, and `pre-receive` on a server\n",
         )
         .run();
 }

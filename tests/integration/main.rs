@@ -1,6 +1,7 @@
 //! Integration tests: the built binary against real git repositories.
 
 mod agent_trailer;
+mod audit;
 mod config;
 mod content;
 mod dispatch;
@@ -16,6 +17,7 @@ mod reports;
 mod review;
 mod sarif_schema;
 mod scanner;
+mod server;
 mod skipped;
 mod support;
 mod trailers;

@@ -288,7 +288,12 @@ fn commands_refuse_formats_they_do_not_have() {
             "{command}: {}",
             refused.stderr
         );
-        let listed = help.stdout.contains("[possible values: text, json]");
+        let formats = if command == "audit" {
+            "[possible values: text, json, sarif]"
+        } else {
+            "[possible values: text, json]"
+        };
+        let listed = help.stdout.contains(formats);
         assert!(listed, "{command}: {}", help.stdout);
     }
     for command in ["stats", "events"] {

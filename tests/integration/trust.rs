@@ -365,15 +365,17 @@ enforce: warning: this commit weakens `no-todo` (rule: defined → removed); rec
     );
 }
 
+/// The log is no evidence for audit: a commit the log records as reviewed
+/// still offends when its receipt holds no approval, and deleting the log
+/// changes nothing. (tests/integration/audit.rs has the rest.)
 #[test]
-fn audit_judges_the_commits_themselves() {
+fn audit_takes_nothing_from_the_log() {
     let repo = HookRepo::new("");
     repo.commit_reviewed("a.txt", "a\n");
     let base = repo.head();
     repo.commit_reviewed("b.txt", "b\n");
-    // Sneaked past every hook, then a commit from a clone without enforce.
     repo.stage("c.txt", "c\n");
-    repo.git(&["commit", "-q", "--no-verify", "-m", "sneak"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "sneak", "-m", "Agent: x"]);
     repo.stage("d.txt", "d\n");
     repo.git(&[
         "-c",
@@ -385,7 +387,7 @@ fn audit_judges_the_commits_themselves() {
         "-m",
         "Agent: x",
     ]);
-    // Only a .gitignore: no review needed.
+    // Only a .gitignore: no review needed, but still a receipt.
     repo.stage(".gitignore", "*.log\n");
     repo.git(&[
         "-c",
@@ -397,57 +399,47 @@ fn audit_judges_the_commits_themselves() {
         "-m",
         "Agent: x",
     ]);
-
+    let range = format!("{base}..HEAD");
     let ran = repo
         .test()
-        .args(["audit", &format!("{base}..HEAD")])
+        .args(["audit", &range])
         .status(1)
         .stdout_ignored()
         .run();
     let rows: Vec<&str> = ran.stdout.lines().collect();
-    assert_eq!(rows.len(), 4, "{}", ran.stdout);
     assert!(
         rows[0].ends_with(
-            " sneak: agent-trailer: the commit message has no `Agent:` trailer; review: no `Reviewed-by:` trailer: the log records that its checks were skipped (--no-verify)"
+            " sneak: review: bypassed with git commit --no-verify: the staged changes have not been reviewed"
         ),
         "{}",
         ran.stdout
     );
     assert!(
-        rows[1].ends_with(
-            " no hooks: review: no `Reviewed-by:` trailer: it has no approval; record: the log has no commit_completed for it: its hooks did not run here"
-        ),
+        rows[1].ends_with(" no hooks: receipt: made without enforce's hooks (no receipt); review: not reviewed: without a receipt there is no approval"),
         "{}",
         ran.stdout
     );
     assert!(
-        rows[2]
-            .ends_with(" ignore: record: the log has no commit_completed for it: its hooks did not run here"),
+        rows[2].ends_with(" ignore: receipt: made without enforce's hooks (no receipt)"),
         "{}",
         ran.stdout
     );
-    assert_eq!(rows[3], format!("audit {base}..HEAD: 3 of 4 commit(s) offend"));
+    assert_eq!(rows[3], format!("audit {range}: 3 of 4 commit(s) offend"));
 
-    // In CI there is no log: trailers only.
-    let ci = repo
-        .test()
-        .args(["audit", "--no-log", &format!("{base}..HEAD"), "--json"])
-        .status_ignored()
-        .stdout_ignored()
+    // Without the log, and with the old --no-log: the same.
+    std::fs::remove_file(repo.repo.events_file()).unwrap();
+    repo.test()
+        .args(["audit", "--no-log", &range])
+        .status(1)
+        .stdout(ran.stdout.clone())
         .run();
-    let report: Value = serde_json::from_str(&ci.stdout).unwrap();
-    assert_eq!(report["commits"], 4);
-    assert_eq!(report["offending_commits"], 2);
-    assert_eq!(report["log_checked"], false);
 
     // Records nothing unless asked.
-    let before = repo.all_events().len();
-    repo.enforce(&["audit", &format!("{base}..HEAD")]);
-    assert_eq!(repo.all_events().len(), before);
-    repo.enforce(&["audit", "--record", &format!("{base}..HEAD")]);
+    assert!(!repo.repo.events_file().exists());
+    repo.enforce(&["audit", "--record", &range]);
     let recorded = repo.all_events();
-    assert_eq!(recorded.len(), before + 5);
-    assert_eq!(recorded.last().unwrap().event_type, "audit_offence");
+    assert_eq!(recorded.len(), 4);
+    assert!(recorded.iter().all(|e| e.event_type == "audit_offence"));
 
     repo.test()
         .args(["audit", &format!("{base}..{base}")])
