@@ -16,6 +16,7 @@ pub mod notes;
 pub mod operation;
 mod process;
 pub mod state;
+pub mod sync;
 pub mod trailers;
 
 use std::ffi::OsStr;

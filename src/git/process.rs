@@ -104,3 +104,24 @@ pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
     }
     Ok(PathBuf::from(OsString::from_vec(out)))
 }
+
+/// Runs `git args…` in `repo` (named by `GIT_DIR`, whatever the current
+/// directory) and returns its whole output, whatever its exit code: for
+/// commands whose failure is an answer to read (a push the remote
+/// refuses). Only a git that cannot be started is an error.
+pub fn output_in<I, S>(repo: &super::Repo, args: I, action: &str) -> Result<std::process::Output>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = command(args)?;
+    cmd.env("GIT_DIR", &repo.git_dir).stdin(Stdio::null());
+    match &repo.root {
+        Some(root) => cmd.env("GIT_WORK_TREE", root),
+        None => cmd.env_remove("GIT_WORK_TREE"),
+    };
+    cmd.output().map_err(|e| Error::Git {
+        action: action.into(),
+        message: e.to_string(),
+    })
+}

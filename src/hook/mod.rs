@@ -7,6 +7,8 @@
 //! | `commit-msg` | agent-trailer rule; adds `Reviewed-by` |
 //! | `post-commit` | records the commit; catches skipped checks |
 //! | `post-merge` | records merge commits (git runs no post-commit for them) |
+//! | `post-rewrite` | receipts for the commits an amend or a rebase made; carries an approval over an unchanged diff |
+//! | `pre-push` | sends the receipts (`refs/notes/enforce`) and the log head to the remote |
 //!
 //! A hook first runs the hook that was in its place before `enforce
 //! install` (kept as `<name>.pre-enforce`), so installing enforce never
@@ -22,7 +24,9 @@ mod commit_msg;
 mod config_change;
 mod context;
 mod post_commit;
+mod post_rewrite;
 mod pre_commit;
+mod pre_push;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -40,15 +44,19 @@ pub enum HookName {
     CommitMsg,
     PostCommit,
     PostMerge,
+    PostRewrite,
+    PrePush,
 }
 
 impl HookName {
-    pub const ALL: [HookName; 5] = [
+    pub const ALL: [HookName; 7] = [
         HookName::PreCommit,
         HookName::PreMergeCommit,
         HookName::CommitMsg,
         HookName::PostCommit,
         HookName::PostMerge,
+        HookName::PostRewrite,
+        HookName::PrePush,
     ];
 
     /// The file name git looks for in the hooks directory.
@@ -59,7 +67,15 @@ impl HookName {
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
             HookName::PostMerge => "post-merge",
+            HookName::PostRewrite => "post-rewrite",
+            HookName::PrePush => "pre-push",
         }
+    }
+
+    /// Whether git gives the hook input on standard input (the rewritten
+    /// commits, the refs being pushed).
+    pub fn reads_stdin(self) -> bool {
+        matches!(self, HookName::PostRewrite | HookName::PrePush)
     }
 
     /// The hook with file name `name`, if enforce implements it.
@@ -83,15 +99,27 @@ impl fmt::Display for HookName {
 /// hook was started from, where a kept earlier hook may wait to be chained.
 /// Returns the exit code git should see.
 pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Result<i32> {
+    // Read before a kept hook runs, which gets the same input.
+    let input = if name.reads_stdin() {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)
+            .map_err(|e| Error::io("read the hook's input from", "standard input", e))?;
+        Some(input)
+    } else {
+        None
+    };
     if let Some(dir) = hooks_dir {
-        let code = chain::run_kept(dir, name, args)?;
+        let code = chain::run_kept(dir, name, args, input.as_deref())?;
         if code != EXIT_OK {
             return Ok(code);
         }
     }
+    let input = input.unwrap_or_default();
     match name {
         HookName::PreCommit | HookName::PreMergeCommit => pre_commit::run(name),
         HookName::CommitMsg => commit_msg::run(args),
         HookName::PostCommit | HookName::PostMerge => post_commit::run(name, args),
+        HookName::PostRewrite => post_rewrite::run(args, &input),
+        HookName::PrePush => pre_push::run(args, &input),
     }
 }

@@ -10,6 +10,7 @@ mod events;
 mod faults;
 mod hookrepo;
 mod install;
+mod push;
 mod record;
 mod reports;
 mod review;
