@@ -8,12 +8,16 @@
 //! Anything that must be exactly what git itself computes goes to the `git`
 //! program: the tree the index will commit (`write-tree`, honouring
 //! `GIT_INDEX_FILE`), tree diffs (`diff-tree`, which skips unchanged subtrees
-//! and is far faster than libgit2 on large trees), and the hooks directory.
+//! and is far faster than libgit2 on large trees), automatic merges
+//! (`merge-tree`), and the hooks directory. Patch ids are libgit2's where
+//! it hashes what `git patch-id` hashes, and git's elsewhere.
 
 mod diff;
 mod diff_text;
+mod merge;
 pub mod notes;
 pub mod operation;
+mod patch_id;
 mod process;
 pub mod state;
 pub mod sync;
@@ -26,6 +30,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use diff::{AddedFile, Change, Patch};
+pub use merge::AutoMerge;
 pub use operation::Operation;
 pub(crate) use operation::git_process_id;
 pub use state::short_id;
@@ -526,7 +531,24 @@ impl Git {
     }
 
     fn tree_diff(&self, from: &str, to: &str, lines: bool) -> Result<git2::Diff<'_>> {
-        let error = |e| git2_error("comparing the trees", e);
+        let mut options = git2::DiffOptions::new();
+        options.context_lines(0).ignore_submodules(false);
+        if !lines {
+            options.skip_binary_check(true);
+        }
+        self.diff_trees(from, to, &mut options, "comparing the trees")
+    }
+
+    /// The diff between two trees by id (`from` may be the empty tree,
+    /// which need not be stored).
+    fn diff_trees(
+        &self,
+        from: &str,
+        to: &str,
+        options: &mut git2::DiffOptions,
+        action: &str,
+    ) -> Result<git2::Diff<'_>> {
+        let error = |e| git2_error(action, e);
         let tree = |id: &str| -> Result<Option<git2::Tree<'_>>> {
             if id == self.empty_tree() {
                 return Ok(None);
@@ -535,13 +557,8 @@ impl Git {
             Ok(Some(self.inner.find_tree(oid).map_err(error)?))
         };
         let (old, new) = (tree(from)?, tree(to)?);
-        let mut options = git2::DiffOptions::new();
-        options.context_lines(0).ignore_submodules(false);
-        if !lines {
-            options.skip_binary_check(true);
-        }
         self.inner
-            .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(&mut options))
+            .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(options))
             .map_err(error)
     }
 }

@@ -3,14 +3,22 @@
 //! Children inherit the environment git gave the hook on purpose: in a hook,
 //! `GIT_INDEX_FILE` names the index being committed and `GIT_DIR` the
 //! repository, and every child here asks about exactly that repository.
+//! The `*_in` variants aim the child at the repository a [`Git`] opened,
+//! wherever the current directory is: `GIT_DIR` (and `GIT_WORK_TREE`) name
+//! it absolutely, and the rest is inherited, so a pre-receive hook's
+//! quarantine (`GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`)
+//! still holds.
+//!
+//! [`Git`]: super::Git
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufReader, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 
+use super::Repo;
 use crate::error::{Error, Result};
 
 /// The git program, looked up on PATH once.
@@ -31,10 +39,70 @@ where
     Ok(cmd)
 }
 
-fn failed(action: &str, stderr: &[u8]) -> Error {
+/// [`command`], aimed at `repo` (see the module's doc).
+fn command_in<I, S>(repo: &Repo, args: I) -> Result<Command>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = command(args)?;
+    cmd.env("GIT_DIR", &repo.git_dir);
+    match &repo.root {
+        Some(root) => cmd.env("GIT_WORK_TREE", root),
+        None => cmd.env_remove("GIT_WORK_TREE"),
+    };
+    Ok(cmd)
+}
+
+/// The error of a git that exited with `status`: its stderr, or the status
+/// when it printed nothing.
+fn failed(action: &str, status: ExitStatus, stderr: &[u8]) -> Error {
+    let stderr = String::from_utf8_lossy(stderr).trim().to_string();
     Error::Git {
         action: action.into(),
-        message: String::from_utf8_lossy(stderr).trim().to_string(),
+        message: if stderr.is_empty() {
+            format!("git ended with {status}")
+        } else {
+            stderr
+        },
+    }
+}
+
+fn spawn_error(action: &str, e: std::io::Error) -> Error {
+    Error::Git {
+        action: action.into(),
+        message: e.to_string(),
+    }
+}
+
+/// A git that ended with an exit code its caller reads as an answer.
+pub struct Ended {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    status: ExitStatus,
+    stderr: Vec<u8>,
+}
+
+impl Ended {
+    /// This run as an error, with what git said on stderr, for an answer
+    /// the caller cannot read.
+    pub fn error(&self, action: &str) -> Error {
+        failed(action, self.status, &self.stderr)
+    }
+}
+
+/// Runs `command` to the end, when its exit code is 0 or one of
+/// `allowed`; any other code is an error.
+fn finish(mut command: Command, action: &str, allowed: &[i32]) -> Result<Ended> {
+    let output = command.output().map_err(|e| spawn_error(action, e))?;
+    match output.status.code() {
+        Some(code) if code == 0 || allowed.contains(&code) => Ok(Ended {
+            code,
+            stdout: output.stdout,
+            status: output.status,
+            stderr: output.stderr,
+        }),
+        _ => Err(failed(action, output.status, &output.stderr)),
     }
 }
 
@@ -44,14 +112,57 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let output = command(args)?.output().map_err(|e| Error::Git {
-        action: action.into(),
-        message: e.to_string(),
-    })?;
-    if !output.status.success() {
-        return Err(failed(action, &output.stderr));
+    Ok(finish(command(args)?, action, &[])?.stdout)
+}
+
+/// Runs `git args…` in `repo`, for commands whose exit code is an answer:
+/// codes in `allowed` (besides 0) come back with the output, any other is
+/// an error.
+pub fn run_in_allowing<I, S>(repo: &Repo, args: I, action: &str, allowed: &[i32]) -> Result<Ended>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    finish(command_in(repo, args)?, action, allowed)
+}
+
+/// Runs `git first… | git second…` in `repo` and returns the standard
+/// output of `second`; either one failing is an error.
+pub fn pipe_in<I, S, J, T>(repo: &Repo, first: I, second: J, action: &str) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+    J: IntoIterator<Item = T>,
+    T: AsRef<OsStr>,
+{
+    let mut producer = command_in(repo, first)?
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(action, e))?;
+    let pipe = producer.stdout.take().expect("stdout is piped");
+    // The producer's stderr is drained beside it, so a long one cannot
+    // block it while the consumer waits for the end of its output.
+    let mut err = producer.stderr.take().expect("stderr is piped");
+    let drain = std::thread::spawn(move || {
+        let mut stderr = Vec::new();
+        let _ = err.read_to_end(&mut stderr);
+        stderr
+    });
+    let consumed = command_in(repo, second)
+        .and_then(|mut cmd| cmd.stdin(pipe).output().map_err(|e| spawn_error(action, e)));
+    // Reaped even when the consumer could not start (its stdout closed
+    // with `cmd`, so it ends).
+    let status = producer.wait().map_err(|e| spawn_error(action, e))?;
+    let stderr = drain.join().unwrap_or_default();
+    let consumed = consumed?;
+    if !status.success() {
+        return Err(failed(action, status, &stderr));
     }
-    Ok(output.stdout)
+    if !consumed.status.success() {
+        return Err(failed(action, consumed.status, &consumed.stderr));
+    }
+    Ok(consumed.stdout)
 }
 
 /// Runs `git args…` and hands its standard output to `read` as a stream,
@@ -75,12 +186,9 @@ where
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_end(&mut stderr);
     }
-    let status = child.wait().map_err(|e| Error::Git {
-        action: action.into(),
-        message: e.to_string(),
-    })?;
+    let status = child.wait().map_err(|e| spawn_error(action, e))?;
     if !status.success() {
-        return Err(failed(action, &stderr));
+        return Err(failed(action, status, &stderr));
     }
     Ok(value)
 }
@@ -96,7 +204,7 @@ pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
             message: e.to_string(),
         })?;
     if !output.status.success() {
-        return Err(failed(action, &output.stderr));
+        return Err(failed(action, output.status, &output.stderr));
     }
     let mut out = output.stdout;
     if out.last() == Some(&b'\n') {
@@ -109,19 +217,13 @@ pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
 /// directory) and returns its whole output, whatever its exit code: for
 /// commands whose failure is an answer to read (a push the remote
 /// refuses). Only a git that cannot be started is an error.
-pub fn output_in<I, S>(repo: &super::Repo, args: I, action: &str) -> Result<std::process::Output>
+pub fn output_in<I, S>(repo: &Repo, args: I, action: &str) -> Result<std::process::Output>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = command(args)?;
-    cmd.env("GIT_DIR", &repo.git_dir).stdin(Stdio::null());
-    match &repo.root {
-        Some(root) => cmd.env("GIT_WORK_TREE", root),
-        None => cmd.env_remove("GIT_WORK_TREE"),
-    };
-    cmd.output().map_err(|e| Error::Git {
-        action: action.into(),
-        message: e.to_string(),
-    })
+    command_in(repo, args)?
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| spawn_error(action, e))
 }
