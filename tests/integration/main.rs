@@ -15,6 +15,7 @@ mod push;
 mod record;
 mod reports;
 mod review;
+mod rewrite;
 mod sarif_schema;
 mod scanner;
 mod skipped;
