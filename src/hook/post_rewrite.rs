@@ -113,9 +113,21 @@ fn valid_receipt(git: &Git, commit: &CommitInfo) -> Option<Receipt> {
     Some(receipt)
 }
 
+/// The receipt of `commit` valid for it, here or among the receipts
+/// fetched from remotes (`refs/notes/remotes/*/enforce`): a commit being
+/// rebased may be a teammate's, fetched with its receipt.
+fn receipt_anywhere(git: &Git, commit: &CommitInfo) -> Option<Receipt> {
+    valid_receipt(git, commit).or_else(|| {
+        git.refs_matching("refs/notes/remotes/*/enforce")
+            .iter()
+            .filter_map(|r| Receipt::parse(&git.note_in(r, &commit.sha)?).ok())
+            .find(|r| r.check(&commit.tree, &commit.parents).is_ok())
+    })
+}
+
 /// Carries the approval of `source` (the commit `commit` rewrites or
-/// copies) into `commit`'s receipt when `source`'s receipt, valid for it,
-/// used one and `commit`'s diff against its first parent is `source`'s
+/// copies) into `commit`'s receipt when `source`'s receipt, valid for it
+/// (here or fetched from a remote), used one and `commit`'s diff against its first parent is `source`'s
 /// (the same patch id). Returns whether `commit` is approved: carried, or
 /// by an approval of its own tree it already had.
 pub(super) fn carry(ctx: &HookContext, source: &str, commit: &CommitInfo, receipt: &mut Receipt) -> bool {
@@ -125,7 +137,7 @@ pub(super) fn carry(ctx: &HookContext, source: &str, commit: &CommitInfo, receip
     let Ok(old) = ctx.git.commit(source) else {
         return false;
     };
-    let Some(approval) = valid_receipt(&ctx.git, &old).and_then(|r| r.approval) else {
+    let Some(approval) = receipt_anywhere(&ctx.git, &old).and_then(|r| r.approval) else {
         return false;
     };
     let Some(patch_id) = patch_id_of(&ctx.git, commit) else {

@@ -422,3 +422,44 @@ config, events file and receipts are left in place
         .args(["config", "--get-all", "enforce.notesRefspecAdded"]));
     assert_eq!(ran.stdout, "");
 }
+
+#[test]
+fn a_rewrite_in_another_clone_carries_the_approval_of_a_fetched_receipt() {
+    let site = Site::new();
+    let a = site.clone("a");
+    std::fs::write(a.join(".enforce.toml"), "").unwrap();
+    std::fs::write(a.join("one.txt"), "one.txt").unwrap();
+    site.sandbox.git(&a, &["add", "one.txt"]);
+    site.sandbox
+        .test(&a)
+        .args(["review", "approve"])
+        .stdout_ignored()
+        .run();
+    let old = site.commit(&a, "one.txt");
+    site.push(&a, "a").run();
+
+    // b has a's receipt only as fetched (refs/notes/remotes/origin/enforce).
+    let b = site.clone("b");
+    std::fs::write(b.join(".enforce.toml"), "").unwrap();
+    site.sandbox.git(&b, &["fetch", "-q", "origin"]);
+    site.sandbox
+        .git(&b, &["checkout", "-q", "-b", "mine", "origin/a"]);
+    assert!(noted(&site.sandbox, &b).is_empty());
+    site.sandbox
+        .test_git(&b)
+        .args([
+            "commit",
+            "-q",
+            "--amend",
+            "-m",
+            "one, reworded",
+            "-m",
+            "Agent: test",
+        ])
+        .run();
+    let new = site.sandbox.git(&b, &["rev-parse", "HEAD"]).trim().to_string();
+    let note = site.sandbox.git(&b, &["notes", "--ref=enforce", "show", &new]);
+    let receipt: serde_json::Value = serde_json::from_str(&note).unwrap();
+    assert_eq!(receipt["approval"]["carried_from"], old, "{receipt:#}");
+    assert_eq!(receipt["approval"]["reviewer"], "git-reviewer", "{receipt:#}");
+}
