@@ -78,7 +78,7 @@ pub enum Error {
 
     /// A hook name that enforce does not implement.
     #[error(
-        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`"
+        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit`, `post-merge`, `post-rewrite` and `pre-push`"
     )]
     UnknownHook { name: String },
 
