@@ -463,3 +463,50 @@ fn a_rewrite_in_another_clone_carries_the_approval_of_a_fetched_receipt() {
     assert_eq!(receipt["approval"]["carried_from"], old, "{receipt:#}");
     assert_eq!(receipt["approval"]["reviewer"], "git-reviewer", "{receipt:#}");
 }
+
+#[test]
+fn status_names_a_commit_without_a_receipt_and_a_remote_that_fetches_none() {
+    let site = Site::new();
+    let a = site.clone("a");
+    site.commit(&a, "one.txt");
+    // A commit made around the hooks, and a remote added after install.
+    std::fs::write(a.join("two.txt"), "two").unwrap();
+    site.sandbox.git(&a, &["add", "two.txt"]);
+    site.sandbox.git(
+        &a,
+        &["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "around"],
+    );
+    let head = site.sandbox.git(&a, &["rev-parse", "HEAD"]);
+    site.sandbox
+        .git(&a, &["remote", "add", "backup", site.bare.to_str().unwrap()]);
+    let ran = site.sandbox.test(&a).arg("status").stdout_ignored().run();
+    let lines: Vec<&str> = ran
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("last commit receipt"))
+        .take_while(|l| !l.starts_with("enforcement"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "WARN last commit receipt    HEAD {} has no receipt in refs/notes/enforce: it was made without enforce's hooks",
+                &head[..12]
+            )
+            .as_str(),
+            "                            fix: commits made through the hooks get one; `enforce audit` counts the others as offences",
+            "WARN receipts pushed        backup has none of this clone's receipts: none pushed (or fetched) yet",
+            "                            fix: git push backup refs/notes/enforce:refs/notes/enforce (pre-push sends them with every push)",
+            "WARN receipts pushed        origin has none of this clone's receipts: none pushed (or fetched) yet",
+            "                            fix: git push origin refs/notes/enforce:refs/notes/enforce (pre-push sends them with every push)",
+            "WARN receipts fetched       `git fetch backup` does not bring its receipts",
+            "                            fix: git config --add remote.backup.fetch '+refs/notes/enforce:refs/notes/remotes/backup/enforce' (or `enforce install`)",
+            "OK   receipts fetched       `git fetch origin` brings its receipts into refs/notes/remotes/origin/enforce",
+        ]
+    );
+    assert!(
+        ran.stdout.ends_with("enforcement is in force\n"),
+        "{}",
+        ran.stdout
+    );
+}
