@@ -95,7 +95,7 @@ pub enum Error {
 
     /// A hook name that enforce does not implement.
     #[error(
-        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`, and `pre-receive` on a server"
+        "unknown hook `{name}`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit`, `post-merge`, `post-rewrite` and `pre-push`, and `pre-receive` on a server"
     )]
     UnknownHook { name: String },
 

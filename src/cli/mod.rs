@@ -11,8 +11,10 @@ use clap::{Args, Parser, Subcommand};
 /// decision, block and bypass recorded.
 ///
 /// Run `enforce install` in a repository once; from then on every
-/// `git commit` and `git merge` runs enforce's five hooks: pre-commit,
-/// pre-merge-commit, commit-msg, post-commit and post-merge.
+/// `git commit` and `git merge` runs enforce's commit hooks (pre-commit,
+/// pre-merge-commit, commit-msg, post-commit, post-merge), an amend or a
+/// rebase its post-rewrite, and `git push` its pre-push, which sends the
+/// commits' receipts along.
 #[derive(Debug, Parser)]
 #[command(name = "enforce", version, max_term_width = 100)]
 pub struct Cli {
@@ -27,18 +29,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Install enforce as this repository's five hooks: pre-commit,
-    /// pre-merge-commit, commit-msg, post-commit and post-merge.
+    /// Install enforce as this repository's seven hooks: pre-commit,
+    /// pre-merge-commit, commit-msg, post-commit, post-merge, post-rewrite
+    /// and pre-push.
     ///
     /// Hooks go where git runs them (core.hooksPath when set). A hook that is
     /// already there is kept as <name>.pre-enforce and runs first. Writes a
     /// commented .enforce.toml at the repository root when there is none.
+    /// Adds to each remote the fetch refspec
+    /// +refs/notes/enforce:refs/notes/remotes/<remote>/enforce, so that
+    /// `git fetch` brings the remote's receipts beside the local ones.
     Install(InstallArgs),
 
     /// Remove enforce's hooks and restore the hooks they replaced.
     ///
-    /// In a bare repository, removes the server's `pre-receive` hook.
-    /// Leaves .enforce.toml and the events file in place.
+    /// Removes the notes fetch refspecs install added; in a bare repository,
+    /// removes the server's `pre-receive` hook. Leaves .enforce.toml, the
+    /// events file and the receipts in place.
     Uninstall,
 
     /// Run a hook explicitly, as the installed hooks and the scripts in
@@ -416,7 +423,7 @@ pub struct HookArgs {
     pub hooks_dir: Option<PathBuf>,
 
     /// The hook: pre-commit, pre-merge-commit, commit-msg, post-commit,
-    /// post-merge, or pre-receive (on a server).
+    /// post-merge, post-rewrite, pre-push, or pre-receive (on a server).
     pub name: String,
 
     /// The arguments git passed to the hook.

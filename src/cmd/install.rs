@@ -5,7 +5,8 @@ use std::path::Path;
 
 use crate::cli::InstallArgs;
 use crate::error::{EXIT_OK, Error, Result};
-use crate::install::{self, ConfigFile, Installed, Uninstalled};
+use crate::git::notes::remote_notes_ref;
+use crate::install::{self, ConfigFile, Fetching, Installed, Uninstalled};
 use crate::output;
 use crate::workspace::Workspace;
 
@@ -37,6 +38,22 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
         let _ = writeln!(text, "  {name:<17} {what}");
     }
     let _ = writeln!(text, "hooks run: {}", binary.display());
+    if report.remotes.is_empty() {
+        text.push_str(
+            "receipts: no remote yet; run `enforce install` again after `git remote add` to fetch a remote's receipts\n",
+        );
+    }
+    for (remote, fetching) in &report.remotes {
+        let _ = writeln!(
+            text,
+            "receipts: fetched from {remote} into {} ({})",
+            remote_notes_ref(remote),
+            match fetching {
+                Fetching::Added => "fetch refspec added",
+                Fetching::AlreadySet => "fetch refspec already set",
+            }
+        );
+    }
     match &report.config {
         ConfigFile::Written(path) => {
             let _ = writeln!(
@@ -86,7 +103,13 @@ pub fn uninstall(cwd: &Path) -> Result<i32> {
         };
         let _ = writeln!(text, "  {name:<17} {what}");
     }
-    text.push_str("config and events file are left in place\n");
+    for remote in &report.remotes {
+        let _ = writeln!(
+            text,
+            "receipts: no longer fetched from {remote} (fetch refspec removed)"
+        );
+    }
+    text.push_str("config, events file and receipts are left in place\n");
     output::print(&text)?;
     Ok(EXIT_OK)
 }

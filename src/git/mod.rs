@@ -22,6 +22,7 @@ mod patch_id;
 mod process;
 mod receive;
 pub mod state;
+pub mod sync;
 pub mod trailers;
 
 use std::ffi::OsStr;

@@ -45,6 +45,11 @@ impl NotesIndex {
         self.notes.is_empty()
     }
 
+    /// Every note: commit id, blob id.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.notes.iter().map(|(c, b)| (c.as_str(), b.as_str()))
+    }
+
     /// Adds the notes of `other` that this index lacks: the first index
     /// read wins.
     pub fn extend_missing(&mut self, other: NotesIndex) {
@@ -216,7 +221,7 @@ impl Git {
 
     /// Who notes commits: the committer identity when git has one, else
     /// `enforce`.
-    fn note_signature(&self) -> std::result::Result<git2::Signature<'static>, git2::Error> {
+    pub(super) fn note_signature(&self) -> std::result::Result<git2::Signature<'static>, git2::Error> {
         self.inner
             .signature()
             .or_else(|_| git2::Signature::now("enforce", "enforce@localhost"))

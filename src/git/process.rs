@@ -238,3 +238,19 @@ where
     }
     Ok(output.stdout)
 }
+
+
+/// Runs `git args…` in `repo` (named by `GIT_DIR`, whatever the current
+/// directory) and returns its whole output, whatever its exit code: for
+/// commands whose failure is an answer to read (a push the remote
+/// refuses). Only a git that cannot be started is an error.
+pub fn output_in<I, S>(repo: &Repo, args: I, action: &str) -> Result<std::process::Output>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    command_in(repo, args)?
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| spawn_error(action, e))
+}

@@ -31,7 +31,10 @@ impl HookContext {
         // The commit exists by the time post-commit runs: a config that does
         // not validate must not stop it from being recorded (with the
         // defaults), least of all a commit that skipped the checks.
-        let after_commit = matches!(hook, HookName::PostCommit | HookName::PostMerge);
+        let after_commit = matches!(
+            hook,
+            HookName::PostCommit | HookName::PostMerge | HookName::PostRewrite
+        );
         let (workspace, problem) = if after_commit {
             Workspace::load_lenient(&cwd, None)?
         } else {

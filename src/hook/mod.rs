@@ -8,6 +8,8 @@
 //! | `post-commit` | records the commit; catches skipped checks |
 //! | `post-merge` | records merge commits (git runs no post-commit for them) |
 //! | `pre-receive` | on a server (`enforce install --server`): judges what a push adds ([`crate::server`]) |
+//! | `post-rewrite` | receipts for the commits an amend or a rebase made; carries an approval over an unchanged diff |
+//! | `pre-push` | sends the receipts (`refs/notes/enforce`) and the log head to the remote |
 //!
 //! A hook first runs the hook that was in its place before `enforce
 //! install` (kept as `<name>.pre-enforce`), so installing enforce never
@@ -23,7 +25,9 @@ mod commit_msg;
 mod config_change;
 mod context;
 mod post_commit;
+mod post_rewrite;
 mod pre_commit;
+mod pre_push;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -31,7 +35,7 @@ use std::path::Path;
 
 use crate::error::{EXIT_OK, Error, Result};
 
-pub use chain::{KEPT_SUFFIX, run_kept_with_input};
+pub use chain::{KEPT_SUFFIX, run_kept};
 
 /// A hook enforce implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,17 +45,21 @@ pub enum HookName {
     CommitMsg,
     PostCommit,
     PostMerge,
+    PostRewrite,
+    PrePush,
     /// Installed only by `enforce install --server`, in a bare repository.
     PreReceive,
 }
 
 impl HookName {
-    pub const ALL: [HookName; 5] = [
+    pub const ALL: [HookName; 7] = [
         HookName::PreCommit,
         HookName::PreMergeCommit,
         HookName::CommitMsg,
         HookName::PostCommit,
         HookName::PostMerge,
+        HookName::PostRewrite,
+        HookName::PrePush,
     ];
 
     /// The hooks a server runs: `enforce install --server` installs these,
@@ -67,7 +75,15 @@ impl HookName {
             HookName::PostCommit => "post-commit",
             HookName::PostMerge => "post-merge",
             HookName::PreReceive => "pre-receive",
+            HookName::PostRewrite => "post-rewrite",
+            HookName::PrePush => "pre-push",
         }
+    }
+
+    /// Whether git gives the hook input on standard input (the rewritten
+    /// commits, the refs being pushed).
+    pub fn reads_stdin(self) -> bool {
+        matches!(self, HookName::PostRewrite | HookName::PrePush)
     }
 
     /// The hook with file name `name`, if enforce implements it.
@@ -94,18 +110,30 @@ impl fmt::Display for HookName {
 /// hook was started from, where a kept earlier hook may wait to be chained.
 /// Returns the exit code git should see.
 pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Result<i32> {
+    // Read before a kept hook runs, which gets the same input.
+    let input = if name.reads_stdin() {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)
+            .map_err(|e| Error::io("read the hook's input from", "standard input", e))?;
+        Some(input)
+    } else {
+        None
+    };
     // pre-receive chains itself: it reads its input first, and the kept
     // hook gets a copy.
     if let Some(dir) = hooks_dir.filter(|_| name != HookName::PreReceive) {
-        let code = chain::run_kept(dir, name, args)?;
+        let code = chain::run_kept(dir, name, args, input.as_deref())?;
         if code != EXIT_OK {
             return Ok(code);
         }
     }
+    let input = input.unwrap_or_default();
     match name {
         HookName::PreCommit | HookName::PreMergeCommit => pre_commit::run(name),
         HookName::CommitMsg => commit_msg::run(args),
         HookName::PostCommit | HookName::PostMerge => post_commit::run(name, args),
         HookName::PreReceive => crate::server::pre_receive::run(hooks_dir),
+        HookName::PostRewrite => post_rewrite::run(args, &input),
+        HookName::PrePush => pre_push::run(args, &input),
     }
 }

@@ -56,7 +56,8 @@ fn load_and_record(hook: HookName) -> Result<()> {
     result
 }
 
-/// The commit post-commit found, and what is known of how it was made.
+/// The commit post-commit found (or post-rewrite was told of), and what is
+/// known of how it was made.
 struct Made {
     /// post-commit or post-merge.
     hook: HookName,
@@ -99,6 +100,30 @@ impl Made {
             Operation::Commit { amend: true } => previous_head,
             _ => commit.parents.first().cloned(),
         };
+        Made::build(ctx, hook, commit, operation, attempt, base_commit).map(Some)
+    }
+
+    /// A commit git made without running the checks (a rebase pick that
+    /// ran no post-commit, as `git rebase --apply` makes them), compared
+    /// with its first parent.
+    fn of_commit(
+        ctx: &HookContext,
+        hook: HookName,
+        commit: CommitInfo,
+        operation: Operation,
+    ) -> Result<Made> {
+        let base_commit = commit.parents.first().cloned();
+        Made::build(ctx, hook, commit, operation, None, base_commit)
+    }
+
+    fn build(
+        ctx: &HookContext,
+        hook: HookName,
+        commit: CommitInfo,
+        operation: Operation,
+        attempt: Option<Attempt>,
+        base_commit: Option<String>,
+    ) -> Result<Made> {
         let base = base_commit
             .as_deref()
             .and_then(|sha| ctx.git.tree_of(sha))
@@ -119,7 +144,7 @@ impl Made {
         let mut details = ctx.file_details(&files, file_count);
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
         let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
-        Ok(Some(Made {
+        Ok(Made {
             hook,
             trailers,
             commit,
@@ -129,7 +154,7 @@ impl Made {
             paths,
             details,
             file_count,
-        }))
+        })
     }
 
     fn pre_commit_ran(&self) -> bool {
@@ -244,10 +269,39 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
     verdict.rules.iter().map(Decision::of).collect()
 }
 
-/// Writes the commit's receipt to `refs/notes/enforce`. A receipt that
-/// cannot be written is reported: the commit exists, and `enforce audit`
-/// will count it as made around the hooks until it gets one.
+/// Writes the commit's receipt to `refs/notes/enforce`. A cherry-pick
+/// with `-x` of a commit whose approved diff it keeps carries that
+/// approval (see [`super::post_rewrite`]).
 fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: Vec<Decision>) {
+    let mut receipt = build_receipt(ctx, made, policy, judged_here);
+    if made.operation.name() == "cherry-pick"
+        && let Some(source) = super::post_rewrite::cherry_picked_from(&made.commit.message)
+    {
+        super::post_rewrite::carry(ctx, &source, &made.commit, &mut receipt);
+    }
+    write(ctx, &made.commit.sha, &receipt);
+}
+
+/// Writes `receipt` on `commit`. A receipt that cannot be written is
+/// reported: the commit exists, and `enforce audit` will count it as made
+/// around the hooks until it gets one.
+pub(super) fn write(ctx: &HookContext, commit: &str, receipt: &Receipt) {
+    if let Err(err) = ctx
+        .git
+        .write_note(commit, &receipt.to_json(), receipt::NOTE_MESSAGE)
+    {
+        notice::warning(format!(
+            "could not write the receipt of {} ({err}); `enforce audit` will count it as made without the hooks",
+            crate::git::short_id(commit)
+        ));
+    }
+}
+
+/// The receipt of the commit `made`: the decisions its hooks left in the
+/// attempt notes plus `judged_here` (what was judged after the fact), the
+/// approval it used (with the patch id of its diff against its first
+/// parent), the policy, the hooks that ran.
+fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: Vec<Decision>) -> Receipt {
     let commit = &made.commit;
     let pre = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
     let msg = made.attempt.as_ref().and_then(|a| a.commit_msg.as_ref());
@@ -273,6 +327,9 @@ fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
                 carried_from: None,
             });
     }
+    if let Some(approval) = approval.as_mut().filter(|a| a.patch_id.is_none()) {
+        approval.patch_id = patch_id_of(&ctx.git, commit);
+    }
     let mut hooks = Vec::new();
     if made.pre_commit_ran() {
         hooks.push(if made.operation == Operation::Merge {
@@ -289,7 +346,7 @@ fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
         .and_then(|n| n.agent.clone())
         .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|(_, a)| a))
         .filter(|a| !a.is_empty());
-    let receipt = Receipt {
+    Receipt {
         enforce_receipt: receipt::VERSION,
         tree: commit.tree.clone(),
         parents: commit.parents.clone(),
@@ -308,15 +365,39 @@ fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
         attempt: ctx.attempt.clone(),
         enforce_version: env!("CARGO_PKG_VERSION").to_string(),
         written_at: Local::now().fixed_offset().to_rfc3339(),
-    };
-    if let Err(err) = ctx
-        .git
-        .write_note(&commit.sha, &receipt.to_json(), receipt::NOTE_MESSAGE)
-    {
-        notice::warning(format!(
-            "could not write this commit's receipt ({err}); `enforce audit` will count it as made without the hooks"
-        ));
     }
+}
+
+/// The receipt of a commit git made without any of enforce's hooks
+/// (`git rebase --apply` runs no post-commit for its picks), written by
+/// `hook`: its rules judged after the fact like a pick's, nothing recorded
+/// as a bypass. An approval it uses is used up.
+pub(super) fn fresh_receipt(
+    ctx: &HookContext,
+    hook: HookName,
+    commit: CommitInfo,
+    operation: Operation,
+) -> Result<Receipt> {
+    let made = Made::of_commit(ctx, hook, commit, operation)?;
+    let policy = ctx.policy_for(Some(&made.base), &made.commit.tree);
+    let judged = judge_after(ctx, &made, &policy, false);
+    let receipt = build_receipt(ctx, &made, &policy, judged);
+    if receipt.approval.is_some() {
+        Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
+    }
+    Ok(receipt)
+}
+
+/// `git patch-id --stable` of `commit`'s diff against its first parent
+/// (the empty tree for a root commit); `None` for an empty diff, or when
+/// it cannot be computed (the receipt is written without it).
+pub(super) fn patch_id_of(git: &crate::git::Git, commit: &CommitInfo) -> Option<String> {
+    let base = commit
+        .parents
+        .first()
+        .and_then(|p| git.tree_of(p))
+        .unwrap_or_else(|| git.empty_tree().to_string());
+    git.patch_id(&base, &commit.tree).ok().flatten()
 }
 
 /// `commit_completed`: the commit, the rules in force, who reviewed it,

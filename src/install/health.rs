@@ -4,8 +4,9 @@
 //! Every way enforcement silently stops working gets a check: hooks missing,
 //! replaced, pointing at a binary that is gone or another version, not
 //! executable; a config that does not validate; an events file that cannot
-//! be written; a broken chain. Each check says OK, WARN or FAIL and, when
-//! not OK, the command that fixes it.
+//! be written; a broken chain; a last commit without a receipt, receipts
+//! not pushed, a remote whose receipts `git fetch` does not bring. Each
+//! check says OK, WARN or FAIL and, when not OK, the command that fixes it.
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
@@ -16,7 +17,9 @@ use serde::Serialize;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::event::chain::HEAD_REF;
-use crate::git::{self, Git};
+use crate::git::notes::{NOTES_REF, remote_notes_ref};
+use crate::git::sync::notes_fetch_refspec;
+use crate::git::{self, Git, short_id};
 use crate::hook::{HookName, KEPT_SUFFIX};
 use crate::workspace::Workspace;
 
@@ -119,6 +122,7 @@ pub fn status(cwd: &Path, events_flag: Option<&Path>) -> Result<Status> {
         events_checks(workspace, &mut checks);
         if let Some(git) = workspace.git.as_ref().filter(|g| !g.repo().is_bare()) {
             checks.push(review_check(git));
+            receipt_checks(git, &mut checks);
         }
     }
 
@@ -394,5 +398,162 @@ fn review_check(git: &Git) -> Check {
             count - valid
         ),
         None,
+    )
+}
+
+/// Whether the last commit has a receipt, and for each remote whether it
+/// has this clone's receipts and whether `git fetch` brings its own.
+fn receipt_checks(git: &Git, checks: &mut Vec<Check>) {
+    if let Some(check) = last_receipt_check(git) {
+        checks.push(check);
+    }
+    let remotes = git.remote_names();
+    if remotes.is_empty() {
+        checks.push(check(
+            "receipts pushed",
+            Level::Ok,
+            "no remote: the receipts stay in this clone",
+            None,
+        ));
+        return;
+    }
+    let ours = git.ref_target(NOTES_REF);
+    for remote in &remotes {
+        checks.push(pushed_check(git, remote, ours.as_deref()));
+    }
+    for remote in &remotes {
+        checks.push(fetch_check(git, remote));
+    }
+}
+
+fn last_receipt_check(git: &Git) -> Option<Check> {
+    let head = git.head().ok()?.commit?;
+    let commit = git.commit(&head).ok()?;
+    let name = "last commit receipt";
+    let short = short_id(&head);
+    // Here, else fetched from a remote (what `enforce audit` reads too).
+    let mut found = git.note(&head).map(|n| (n, None));
+    if found.is_none() {
+        found = git
+            .refs_matching("refs/notes/remotes/*/enforce")
+            .into_iter()
+            .find_map(|r| git.note_in(&r, &head).map(|n| (n, Some(r))));
+    }
+    let Some((note, from)) = found else {
+        return Some(check(
+            name,
+            Level::Warn,
+            format!("HEAD {short} has no receipt in {NOTES_REF}: it was made without enforce's hooks"),
+            Some("commits made through the hooks get one; `enforce audit` counts the others as offences"),
+        ));
+    };
+    let valid = crate::receipt::Receipt::parse(&note).and_then(|r| {
+        r.check(&commit.tree, &commit.parents)?;
+        Ok(r)
+    });
+    Some(match valid {
+        Ok(receipt) => {
+            let bypassed: Vec<&str> = receipt
+                .rules
+                .iter()
+                .filter(|d| d.is_bypass())
+                .map(|d| d.rule.as_str())
+                .collect();
+            check(
+                name,
+                Level::Ok,
+                format!(
+                    "HEAD {short} has one ({}, {}{}){}{}",
+                    receipt.operation,
+                    receipt.hooks.join(", "),
+                    receipt
+                        .decision(crate::rules::REVIEW)
+                        .map(|d| format!("; review {}", d.outcome))
+                        .unwrap_or_default(),
+                    if bypassed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; it records a bypass of {}", bypassed.join(", "))
+                    },
+                    from.map(|r| format!("; fetched into {r}")).unwrap_or_default()
+                ),
+                None,
+            )
+        }
+        Err(why) => check(
+            name,
+            Level::Warn,
+            format!("HEAD {short} has a note that counts as none: {why}"),
+            Some("`enforce audit` counts it as made without enforce's hooks"),
+        ),
+    })
+}
+
+fn pushed_check(git: &Git, remote: &str, ours: Option<&str>) -> Check {
+    let name = "receipts pushed";
+    let tracking = remote_notes_ref(remote);
+    let fix = format!("git push {remote} {NOTES_REF}:{NOTES_REF} (pre-push sends them with every push)");
+    match (ours, git.ref_target(&tracking)) {
+        (None, _) => check(name, Level::Ok, "no receipt written in this clone yet", None),
+        (Some(ours), Some(theirs)) if git.is_ancestor(ours, &theirs).unwrap_or(false) => check(
+            name,
+            Level::Ok,
+            format!("{remote} has every receipt of this clone (as of the last fetch or push)"),
+            None,
+        ),
+        (Some(_), Some(_)) => check(
+            name,
+            Level::Warn,
+            format!("{remote} lacks receipts written here since the last push (as of the last fetch)"),
+            Some(&fix),
+        ),
+        (Some(_), None) => check(
+            name,
+            Level::Warn,
+            format!("{remote} has none of this clone's receipts: none pushed (or fetched) yet"),
+            Some(&fix),
+        ),
+    }
+}
+
+fn fetch_check(git: &Git, remote: &str) -> Check {
+    let name = "receipts fetched";
+    let key = format!("remote.{remote}.fetch");
+    let refspecs = git.config_values(&key);
+    let wanted = notes_fetch_refspec(remote);
+    let overwrites = refspecs
+        .iter()
+        .find(|r| r.rsplit_once(':').is_some_and(|(_, to)| to == NOTES_REF));
+    if let Some(refspec) = overwrites {
+        return check(
+            name,
+            Level::Warn,
+            format!(
+                "`{refspec}` fetches into {NOTES_REF} itself: a fetch can overwrite receipts not pushed yet"
+            ),
+            Some(&format!(
+                "git config --unset {key} '^{}$' && git config --add {key} '{wanted}'",
+                refspec.replace('+', "\\+")
+            )),
+        );
+    }
+    if refspecs.contains(&wanted) {
+        return check(
+            name,
+            Level::Ok,
+            format!(
+                "`git fetch {remote}` brings its receipts into {}",
+                remote_notes_ref(remote)
+            ),
+            None,
+        );
+    }
+    check(
+        name,
+        Level::Warn,
+        format!("`git fetch {remote}` does not bring its receipts"),
+        Some(&format!(
+            "git config --add {key} '{wanted}' (or `enforce install`)"
+        )),
     )
 }

@@ -7,6 +7,13 @@
 //! kept as `<name>.pre-enforce` and chained; `uninstall` puts it back. Every
 //! conflict is found before anything is written, so a refused install
 //! changes nothing.
+//!
+//! Receipts travel with pushes (pre-push) and come back with fetches: for
+//! each remote, install adds the fetch refspec
+//! `+refs/notes/enforce:refs/notes/remotes/<remote>/enforce` (never into
+//! `refs/notes/enforce` itself, which holds receipts not pushed yet), and
+//! notes in `enforce.notesRefspecAdded` which remotes it added it to, so
+//! that `uninstall` removes exactly those.
 
 pub mod health;
 pub mod shim;
@@ -18,7 +25,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config;
 use crate::error::{Error, Result};
-use crate::git::{self, Repo};
+use crate::git::sync::{ADDED_REFSPECS_KEY, notes_fetch_refspec};
+use crate::git::{self, Git, Repo};
 use crate::hook::{HookName, KEPT_SUFFIX};
 
 /// What install did to one hook.
@@ -55,17 +63,31 @@ pub enum ConfigFile {
     Skipped,
 }
 
+/// What install did about fetching one remote's receipts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetching {
+    /// The fetch refspec was added.
+    Added,
+    /// It was there already (this install did not add it, so uninstall
+    /// leaves it).
+    AlreadySet,
+}
+
 #[derive(Debug)]
 pub struct InstallReport {
     pub hooks_dir: PathBuf,
     pub hooks: Vec<(HookName, Installed)>,
     pub config: ConfigFile,
+    /// Each remote and its notes fetch refspec.
+    pub remotes: Vec<(String, Fetching)>,
 }
 
 #[derive(Debug)]
 pub struct UninstallReport {
     pub hooks_dir: PathBuf,
     pub hooks: Vec<(HookName, Uninstalled)>,
+    /// The remotes whose notes fetch refspec (added by install) was removed.
+    pub remotes: Vec<String>,
 }
 
 /// Installs enforce's hooks for the repository around `cwd`, running
@@ -108,6 +130,8 @@ pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) 
         hooks.push((name, action));
     }
 
+    let remotes = fetch_receipts(cwd)?;
+
     let config_path = root.join(config::FILE_NAME);
     let config = if !write_config {
         ConfigFile::Skipped
@@ -122,7 +146,49 @@ pub fn install(cwd: &Path, binary: &Path, write_config: bool, form: shim::Form) 
         hooks_dir,
         hooks,
         config,
+        remotes,
     })
+}
+
+/// The repository around `cwd` (there is one: [`locate`] found it).
+fn open(cwd: &Path) -> Result<Git> {
+    Git::discover(cwd)?.ok_or_else(|| Error::NotARepository {
+        path: cwd.to_path_buf(),
+    })
+}
+
+/// Gives this clone its id (which names its log head on remotes) and
+/// adds the notes fetch refspec to every remote that lacks it.
+fn fetch_receipts(cwd: &Path) -> Result<Vec<(String, Fetching)>> {
+    let git = open(cwd)?;
+    git.clone_id()?;
+    let mut remotes = Vec::new();
+    for remote in git.remote_names() {
+        let key = format!("remote.{remote}.fetch");
+        let fetching = if git.add_config_value(&key, &notes_fetch_refspec(&remote))? {
+            git.add_config_value(ADDED_REFSPECS_KEY, &remote)?;
+            Fetching::Added
+        } else {
+            Fetching::AlreadySet
+        };
+        remotes.push((remote, fetching));
+    }
+    Ok(remotes)
+}
+
+/// Removes the notes fetch refspecs install added; returns the remotes
+/// they were removed from.
+fn stop_fetching_receipts(cwd: &Path) -> Result<Vec<String>> {
+    let git = open(cwd)?;
+    let mut removed = Vec::new();
+    for remote in git.config_values(ADDED_REFSPECS_KEY) {
+        let key = format!("remote.{remote}.fetch");
+        if git.remove_config_value(&key, &notes_fetch_refspec(&remote))? {
+            removed.push(remote.clone());
+        }
+        git.remove_config_value(ADDED_REFSPECS_KEY, &remote)?;
+    }
+    Ok(removed)
 }
 
 /// Removes enforce's hooks for the repository around `cwd` and restores the
@@ -151,7 +217,12 @@ pub fn uninstall(cwd: &Path) -> Result<UninstallReport> {
         };
         hooks.push((name, action));
     }
-    Ok(UninstallReport { hooks_dir, hooks })
+    let remotes = stop_fetching_receipts(cwd)?;
+    Ok(UninstallReport {
+        hooks_dir,
+        hooks,
+        remotes,
+    })
 }
 
 /// The repository, its work tree root and its hooks directory; refuses a

@@ -34,7 +34,7 @@ use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
 use crate::event::types;
 use crate::git::Git;
 use crate::git::notes::NOTES_REF;
-use crate::hook::{HookName, run_kept_with_input};
+use crate::hook::{HookName, run_kept};
 use crate::workspace::Workspace;
 
 /// What a ref of the push is checked for.
@@ -123,7 +123,7 @@ pub fn run(hooks_dir: Option<&Path>) -> Result<i32> {
         .read_to_end(&mut input)
         .map_err(|e| Error::io("read the pushed refs from", "standard input", e))?;
     if let Some(dir) = hooks_dir {
-        let code = run_kept_with_input(dir, HookName::PreReceive, &[], &input)?;
+        let code = run_kept(dir, HookName::PreReceive, &[], Some(&input))?;
         if code != EXIT_OK {
             return Ok(code);
         }

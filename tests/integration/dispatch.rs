@@ -73,12 +73,17 @@ fn hook_subcommand_runs_hooks_and_rejects_unknown_names() {
             "enforce: warning: post-commit could not record this commit: git failed while reading commit `HEAD`: revspec 'HEAD' not found\n",
         )
         .run();
+    // Nothing to send: pre-push says nothing.
     sandbox
         .test(&repo.root)
-        .args(["hook", "pre-push", "origin"])
+        .args(["hook", "pre-push", "origin", "/nowhere"])
+        .run();
+    sandbox
+        .test(&repo.root)
+        .args(["hook", "pre-rebase", "main"])
         .status(2)
         .stderr(
-            "enforce: unknown hook `pre-push`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit` and `post-merge`, and `pre-receive` on a server\n",
+            "enforce: unknown hook `pre-rebase`: enforce runs `pre-commit`, `pre-merge-commit`, `commit-msg`, `post-commit`, `post-merge`, `post-rewrite` and `pre-push`, and `pre-receive` on a server\n",
         )
         .run();
 }

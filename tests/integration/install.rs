@@ -6,13 +6,18 @@ use std::path::Path;
 
 use crate::support::{Sandbox, Test, TestRepo, enforce_bin, write_script};
 
-const HOOKS: [&str; 5] = [
+const HOOKS: [&str; 7] = [
     "pre-commit",
     "pre-merge-commit",
     "commit-msg",
     "post-commit",
     "post-merge",
+    "post-rewrite",
+    "pre-push",
 ];
+
+/// The `receipts` line of an install in a repository without remotes.
+const NO_REMOTE: &str = "receipts: no remote yet; run `enforce install` again after `git remote add` to fetch a remote's receipts\n";
 
 fn assert_installed(hooks_dir: &Path) {
     for name in HOOKS {
@@ -36,7 +41,7 @@ fn assert_installed(hooks_dir: &Path) {
 
 /// The hooks directory and each hook's state, as install and uninstall
 /// list them.
-fn hook_table(hooks_dir: &str, states: [&str; 5]) -> String {
+fn hook_table(hooks_dir: &str, states: [&str; 7]) -> String {
     let mut table = format!("hooks directory: {hooks_dir}\n");
     for (name, state) in HOOKS.iter().zip(states) {
         table.push_str(&format!("  {name:<18}{state}\n"));
@@ -46,9 +51,9 @@ fn hook_table(hooks_dir: &str, states: [&str; 5]) -> String {
 
 /// What `enforce install` prints: the hook table, the binary the hooks
 /// run, the `config` line (or none) and the events file.
-fn install_report(hooks_dir: &str, states: [&str; 5], runs: &str, config: &str, events: &str) -> String {
+fn install_report(hooks_dir: &str, states: [&str; 7], runs: &str, config: &str, events: &str) -> String {
     format!(
-        "{}hooks run: {runs}\n{config}rules: review, agent-trailer (see `enforce config show`)\nevents: {events}\n",
+        "{}hooks run: {runs}\n{NO_REMOTE}{config}rules: review, agent-trailer (see `enforce config show`)\nevents: {events}\n",
         hook_table(hooks_dir, states)
     )
 }
@@ -68,7 +73,7 @@ fn kept(root: &str) -> String {
 fn first_install(runs: &str) -> String {
     install_report(
         "[SANDBOX]/repo/.git/hooks",
-        ["installed"; 5],
+        ["installed"; 7],
         runs,
         &wrote("[SANDBOX]/repo"),
         "[SANDBOX]/repo/.git/enforce/events.jsonl",
@@ -79,7 +84,7 @@ fn first_install(runs: &str) -> String {
 fn reinstall(state: &str, runs: &str) -> String {
     install_report(
         "[SANDBOX]/repo/.git/hooks",
-        [state; 5],
+        [state; 7],
         runs,
         &kept("[SANDBOX]/repo"),
         "[SANDBOX]/repo/.git/enforce/events.jsonl",
@@ -87,8 +92,8 @@ fn reinstall(state: &str, runs: &str) -> String {
 }
 
 /// What `enforce uninstall` in `[SANDBOX]/repo` prints.
-fn uninstall_report(states: [&str; 5]) -> String {
-    hook_table("[SANDBOX]/repo/.git/hooks", states) + "config and events file are left in place\n"
+fn uninstall_report(states: [&str; 7]) -> String {
+    hook_table("[SANDBOX]/repo/.git/hooks", states) + "config, events file and receipts are left in place\n"
 }
 
 /// A [`Test`] that commits `file` through the installed hooks, with the
@@ -140,7 +145,7 @@ fn no_config_skips_the_config_file_and_an_existing_one_is_kept() {
     enforce(&sandbox, &repo.root, &["install", "--no-config"])
         .stdout(install_report(
             "[SANDBOX]/repo/.git/hooks",
-            ["installed"; 5],
+            ["installed"; 7],
             "[ENFORCE]",
             "",
             "[SANDBOX]/repo/.git/enforce/events.jsonl",
@@ -167,7 +172,7 @@ fn installs_where_core_hooks_path_points_from_a_subdirectory() {
     enforce(&sandbox, &repo.path("src/deep"), &["install"])
         .stdout(install_report(
             "[SANDBOX]/repo/.githooks",
-            ["installed"; 5],
+            ["installed"; 7],
             "[ENFORCE]",
             &wrote("[SANDBOX]/repo"),
             "[SANDBOX]/repo/.git/enforce/events.jsonl",
@@ -196,7 +201,7 @@ fn installs_from_a_linked_worktree_into_the_common_hooks_dir() {
     enforce(&sandbox, &wt, &["install"])
         .stdout(install_report(
             "[SANDBOX]/repo/.git/hooks",
-            ["installed"; 5],
+            ["installed"; 7],
             "[ENFORCE]",
             &wrote("[SANDBOX]/wt"),
             "[SANDBOX]/repo/.git/enforce/events.jsonl",
@@ -235,10 +240,15 @@ fn installs_from_a_submodule_into_its_own_git_dir() {
     enforce(&sandbox, &sub, &["install"])
         .stdout(install_report(
             "[SANDBOX]/app/.git/modules/lib/hooks",
-            ["installed"; 5],
+            ["installed"; 7],
             "[ENFORCE]",
             &wrote("[SANDBOX]/app/lib"),
             "[SANDBOX]/app/.git/modules/lib/enforce/events.jsonl",
+        )
+        // The submodule's clone has a remote: its receipts are fetched.
+        .replace(
+            NO_REMOTE,
+            "receipts: fetched from origin into refs/notes/remotes/origin/enforce (fetch refspec added)\n",
         ))
         .run();
     assert_installed(&app.path(".git/modules/lib/hooks"));
@@ -261,6 +271,8 @@ fn keeps_chains_and_restores_an_existing_hook() {
             "[SANDBOX]/repo/.git/hooks",
             [
                 "installed; the hook that was there is kept as pre-commit.pre-enforce and runs first",
+                "installed",
+                "installed",
                 "installed",
                 "installed",
                 "installed",
@@ -299,6 +311,8 @@ fn keeps_chains_and_restores_an_existing_hook() {
             "removed",
             "removed",
             "removed",
+            "removed",
+            "removed",
         ]))
         .run();
     assert_eq!(fs::read(hooks_dir.join("pre-commit")).unwrap(), original_bytes);
@@ -307,6 +321,8 @@ fn keeps_chains_and_restores_an_existing_hook() {
         "commit-msg",
         "post-commit",
         "post-merge",
+        "post-rewrite",
+        "pre-push",
         "pre-commit.pre-enforce",
     ] {
         assert!(!hooks_dir.join(name).exists(), "{name} left behind");
@@ -332,7 +348,7 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
         .run();
     assert_eq!(
         ran.stdout.matches("already installed").count(),
-        5,
+        7,
         "{}",
         ran.stdout
     );
@@ -353,7 +369,7 @@ fn reinstall_is_idempotent_and_updates_a_moved_binary() {
         .redact(sandbox.path(), "[SANDBOX]")
         .stdout(reinstall("updated", "[SANDBOX]/bin/enforce"))
         .run();
-    assert_eq!(ran.stdout.matches("updated").count(), 5, "{}", ran.stdout);
+    assert_eq!(ran.stdout.matches("updated").count(), 7, "{}", ran.stdout);
     let text = fs::read_to_string(hooks_dir.join("pre-commit")).unwrap();
     assert!(
         text.starts_with(&format!("#!{} hook-script\n", moved.display())),
@@ -460,6 +476,8 @@ fn uninstall_leaves_foreign_hooks_alone() {
             "not an enforce hook; left alone",
             "removed",
             "removed",
+            "removed",
+            "removed",
         ]))
         .run();
     assert!(hooks_dir.join("commit-msg").exists());
@@ -553,6 +571,7 @@ OK   config                 no .enforce.toml: the built-in defaults apply
 WARN events file            [SANDBOX]/repo/.git/enforce/events.jsonl (default: the repository's common git dir) does not exist yet: no events recorded
                             fix: commit, or `enforce record`, to record the first event
 OK   review approvals       0 valid, 0 expired in this worktree; `enforce review status` checks what is staged
+OK   receipts pushed        no remote: the receipts stay in this clone
 enforcement is NOT fully in force: see FAIL above
 ",
         )
