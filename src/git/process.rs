@@ -239,7 +239,6 @@ where
     Ok(output.stdout)
 }
 
-
 /// Runs `git args…` in `repo` (named by `GIT_DIR`, whatever the current
 /// directory) and returns its whole output, whatever its exit code: for
 /// commands whose failure is an answer to read (a push the remote

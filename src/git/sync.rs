@@ -271,7 +271,9 @@ impl Git {
                     NotesMerge::FastForward,
                     self.inner.reference(NOTES_REF, their_oid, false, MERGE_MESSAGE),
                 ),
-                Some(ours) if self.is_ancestor(theirs, ours).unwrap_or(false) => return Ok(NotesMerge::UpToDate),
+                Some(ours) if self.is_ancestor(theirs, ours).unwrap_or(false) => {
+                    return Ok(NotesMerge::UpToDate);
+                }
                 Some(ours) => {
                     let our_oid = git2::Oid::from_str(ours).map_err(error)?;
                     if self.is_ancestor(ours, theirs).unwrap_or(false) {

@@ -2,6 +2,7 @@
 
 mod agent_trailer;
 mod audit;
+mod ci_templates;
 mod config;
 mod content;
 mod dispatch;

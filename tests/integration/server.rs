@@ -33,10 +33,12 @@ impl Server {
     }
 
     /// A [`Test`] of `git push origin args…` from the clone, with the paths
-    /// and git's padding of `remote:` lines redacted.
+    /// and git's padding of `remote:` lines redacted. Without the client's
+    /// pre-push: these tests send the receipts themselves, in the same push
+    /// or before it (`plain_push` leaves it to pre-push).
     fn push(&self, args: &[&str]) -> Test {
         self.client
-            .git_test(&["push", "-q", "origin"])
+            .git_test(&["push", "--no-verify", "-q", "origin"])
             .args(args)
             .redact(self.client.sandbox.path(), "[SANDBOX]")
             .redact("        \n", "\n")
@@ -185,6 +187,23 @@ fn a_reviewed_commit_pushed_with_its_receipts_is_accepted_and_recorded() {
                        "user": "ana", "pusher_from": "USER"})
             ),
         ]
+    );
+}
+
+#[test]
+fn a_plain_push_is_accepted_because_pre_push_sends_the_receipts_first() {
+    let server = Server::new();
+    server.commit_reviewed("a.txt");
+    let head = server.id("HEAD");
+    server
+        .client
+        .git_test(&["push", "-q", "origin", "main"])
+        .stderr_contains("remote: enforce: `refs/heads/main`: 1 new commit(s) pass the audit")
+        .run();
+    assert_eq!(server.server_ref("refs/heads/main"), Some(head));
+    assert_eq!(
+        server.server_ref("refs/notes/enforce"),
+        Some(server.id("refs/notes/enforce"))
     );
 }
 
