@@ -7,6 +7,12 @@
 //! | review approvals | `<git dir>/enforce/approvals/<tree>.json` | no |
 //! | attempt notes | `<git dir>/enforce/attempts/<git pid>.json` | no |
 //! | the log head | `refs/enforce/head` | yes |
+//! | commit receipts | `refs/notes/enforce` | yes |
+//! | receipts fetched from a remote | `refs/notes/remotes/<remote>/enforce` | yes |
+//! | the log head last pushed to a remote | `refs/enforce/remotes/<remote>/head` | yes |
+//! | this clone's id (its log head's name on remotes) | git config `enforce.cloneId` | yes |
+//! | the remotes install added the notes refspec to | git config `enforce.notesRefspecAdded` | yes |
+//! | on a server: each clone's pushed log head | `refs/enforce/heads/<clone id>` | (bare) |
 //!
 //! The log is shared so that every worktree reports into one history;
 //! approvals and attempts are per worktree because each has its own index.
