@@ -799,3 +799,50 @@ fn a_broken_server_config_refuses_every_push_and_says_where() {
                 .starts_with("enforce could not judge the push: ")
     }));
 }
+
+#[test]
+fn a_rebase_that_kept_the_diff_is_accepted_in_ci_and_on_the_server() {
+    let server = Server::new();
+    server.commit_reviewed("a.txt");
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr_ignored()
+        .run();
+    server.git(&["switch", "-q", "-c", "topic"]);
+    server.commit_reviewed("b.txt");
+    server.git(&["switch", "-q", "main"]);
+    server.commit_reviewed("c.txt");
+    server
+        .push(&["main", "refs/notes/enforce"])
+        .stderr_ignored()
+        .run();
+    server.git(&["switch", "-q", "topic"]);
+    let before = server.id("HEAD");
+    server.git(&["rebase", "-q", "main"]);
+    let after = server.id("HEAD");
+    assert_ne!(before, after, "the rebase made a new commit");
+    // The rebased commit was never approved itself: its receipt carries the
+    // approval of the commit it rewrote, whose diff it keeps.
+    server
+        .push(&["topic", "refs/notes/enforce"])
+        .stderr("remote: enforce: `refs/heads/topic`: 1 new commit(s) pass the audit\n")
+        .run();
+    let clone = server.client.sandbox.path().join("fresh");
+    server.git(&[
+        "clone",
+        "-q",
+        server.bare.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    server.client.git_in(
+        &clone,
+        &["fetch", "-q", "origin", "+refs/notes/enforce:refs/notes/enforce"],
+    );
+    server
+        .client
+        .sandbox
+        .test(&clone)
+        .args(["audit", "origin/main..origin/topic"])
+        .stdout("audit origin/main..origin/topic: all 1 commit(s) pass\n")
+        .run();
+}
