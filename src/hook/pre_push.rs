@@ -27,7 +27,7 @@ use crate::notice;
 /// theirs in between (each time after fetching and merging them).
 const ROUNDS: u64 = 8;
 
-pub fn run(args: &[OsString], _input: &[u8]) -> Result<i32> {
+pub fn run(args: &[OsString], input: &[u8]) -> Result<i32> {
     let Some(remote) = args.first().map(|a| a.to_string_lossy().into_owned()) else {
         return Ok(EXIT_OK);
     };
@@ -38,7 +38,7 @@ pub fn run(args: &[OsString], _input: &[u8]) -> Result<i32> {
         .map_err(|e| Error::io("read the current directory", ".", e))
         .and_then(|cwd| Git::discover(&cwd)?.ok_or(Error::NotARepository { path: cwd }));
     match git {
-        Ok(git) => report(&remote, send(&git, &remote)),
+        Ok(git) => report(&remote, send(&git, &remote, &pushed_refs(input))),
         Err(err) => report(
             &remote,
             vec![Unsent {
@@ -65,9 +65,22 @@ struct Unsent {
     why: String,
 }
 
+/// The remote refs the user's push updates, from the hook's input
+/// (`<local ref> <local id> <remote ref> <remote id>` per line).
+fn pushed_refs(input: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(input)
+        .lines()
+        .filter_map(|line| line.split(' ').nth(2).map(str::to_string))
+        .collect()
+}
+
 /// Sends the receipts and the log head to `remote`; returns what could
-/// not be sent.
-fn send(git: &Git, remote: &str) -> Vec<Unsent> {
+/// not be sent. A ref the user's own push already updates
+/// (`git push origin main refs/notes/enforce`) is left to it: pushing it
+/// first from here would make git's push of it fail, since git compares
+/// with what the remote held before this hook ran.
+fn send(git: &Git, remote: &str, user_pushes: &[String]) -> Vec<Unsent> {
+    let user_pushes = |refname: &str| user_pushes.iter().any(|r| r == refname);
     let mut unsent = Vec::new();
     let key = sync::remote_key(git, remote);
     let tracking = remote_notes_ref(&key);
@@ -76,6 +89,7 @@ fn send(git: &Git, remote: &str) -> Vec<Unsent> {
     let mut head = match git.log_head_object() {
         Some(blob) if git.ref_object(&pushed_head).as_deref() != Some(blob.as_str()) => {
             match git.clone_id() {
+                Ok(id) if user_pushes(&sync::remote_head_ref(&id)) => None,
                 Ok(id) => Some((blob, sync::remote_head_ref(&id))),
                 Err(err) => {
                     unsent.push(Unsent {
@@ -88,11 +102,12 @@ fn send(git: &Git, remote: &str) -> Vec<Unsent> {
         }
         _ => None,
     };
-    let mut notes = true;
+    let mut notes = !user_pushes(NOTES_REF);
     // What the last fetch or push saw of the remote's notes is merged
     // first, so the push is a fast-forward unless another clone pushed
     // since.
-    if let (Some(ours), Some(theirs)) = (git.ref_target(NOTES_REF), git.ref_target(&tracking))
+    if notes
+        && let (Some(ours), Some(theirs)) = (git.ref_target(NOTES_REF), git.ref_target(&tracking))
         && !git.is_ancestor(&theirs, &ours).unwrap_or(false)
         && let Err(err) = git.merge_notes(&theirs)
     {

@@ -155,6 +155,45 @@ fn receipts_and_the_log_head_arrive_with_a_push() {
 }
 
 #[test]
+fn a_push_that_names_the_notes_itself_succeeds() {
+    // `git push origin a refs/notes/enforce`, as docs and scripts write
+    // it: git's own push of the notes must not collide with pre-push's.
+    let site = Site::new();
+    let a = site.clone("a");
+    let first = site.commit(&a, "one.txt");
+    site.sandbox
+        .test_git(&a)
+        .args(["push", "-q", "origin", "a", "refs/notes/enforce"])
+        .run();
+    assert_eq!(site.noted_on_remote(), BTreeSet::from([first.clone()]));
+    let id = site.clone_id(&a);
+    assert!(
+        site.ref_in(&site.bare, &format!("refs/enforce/heads/{id}"))
+            .is_some(),
+        "the log head is still sent"
+    );
+
+    // Again with new receipts, and with the log head named as well.
+    let second = site.commit(&a, "two.txt");
+    site.sandbox
+        .test_git(&a)
+        .args([
+            "push",
+            "-q",
+            "origin",
+            "a",
+            "refs/notes/enforce:refs/notes/enforce",
+            &format!("+refs/enforce/head:refs/enforce/heads/{id}"),
+        ])
+        .run();
+    assert_eq!(site.noted_on_remote(), BTreeSet::from([first, second]));
+    assert_eq!(
+        site.ref_in(&site.bare, &format!("refs/enforce/heads/{id}")),
+        site.ref_in(&a, "refs/enforce/head")
+    );
+}
+
+#[test]
 fn two_clones_pushing_in_turn_keep_every_receipt() {
     let site = Site::new();
     let a = site.clone("a");
