@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::config::{self, Config, FILE_NAME};
 use crate::error::Result;
 use crate::git::notes::{NOTES_REF, NotesIndex};
-use crate::git::{CommitInfo, Git, short_id, trailers};
+use crate::git::{CommitDiffs, CommitInfo, Git, short_id, trailers};
 use crate::judge::audit::{self as judge, Approval, Evidence, Level, PolicyChange, Shape};
 use crate::receipt::{Invalid, Receipt};
 use crate::rules::content;
@@ -143,12 +143,15 @@ pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Repor
         comment: git.comment_string(),
         shallow: git.shallow_commits(),
         policies: HashMap::new(),
+        diffs: git.commit_diffs(Vec::new())?,
     };
     let mut report = Report {
         commits: commits.len(),
         ..Report::default()
     };
     let exempt = auditor.exempt(commits, &mut report)?;
+    let plain = auditor.plain(commits, &exempt);
+    auditor.diffs = git.commit_diffs(plain)?;
     for sha in commits {
         if exempt.contains(sha) {
             report.exempt += 1;
@@ -180,6 +183,8 @@ pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Repor
             }),
         }
     }
+    // A git that failed has left its commits unjudged already.
+    let _ = auditor.diffs.finish();
     Ok(report)
 }
 
@@ -196,6 +201,8 @@ struct Auditor<'a> {
     shallow: HashSet<String>,
     /// Parsed policies by blob id (`None`: no file, the defaults).
     policies: HashMap<Option<String>, Policy>,
+    /// The diffs of the commits [`Auditor::plain`] lists, read in order.
+    diffs: CommitDiffs,
 }
 
 impl Auditor<'_> {
@@ -280,6 +287,22 @@ impl Auditor<'_> {
         Ok(exempt)
     }
 
+    /// The commits of `commits` to be judged against their first parent
+    /// (or the empty tree) whose diffs git can make: not merges, not at a
+    /// shallow boundary, with their parent in this clone. Their diffs are
+    /// read from one git for the whole range; the rest are judged (or
+    /// found unjudgeable) one by one.
+    fn plain(&self, commits: &[String], exempt: &HashSet<String>) -> Vec<String> {
+        commits
+            .iter()
+            .filter(|sha| !exempt.contains(*sha))
+            .filter_map(|sha| self.git.commit(sha).ok())
+            .filter(|c| c.parents.len() <= 1 && !self.shallow.contains(&c.sha))
+            .filter(|c| c.parents.iter().all(|p| self.git.tree_of(p).is_some()))
+            .map(|c| c.sha)
+            .collect()
+    }
+
     /// Judges one commit: its subject and what audit says of it, or why it
     /// cannot be judged.
     fn judge(&mut self, sha: &str) -> std::result::Result<(String, judge::Judged), String> {
@@ -332,15 +355,21 @@ impl Auditor<'_> {
             [_, _, _, ..] => (Shape::Octopus, parent_tree.clone()),
             _ => (Shape::Plain, parent_tree.clone()),
         };
-        let (paths, added) = if content::any_active(&policy.rules.content) {
+        let scan = content::any_active(&policy.rules.content);
+        let max_bytes = policy.rules.max_file_bytes;
+        let (changes, patch) = if shape == Shape::Plain {
+            let (changes, patch) = self.diffs.next(&commit.sha, max_bytes)?;
+            (changes, scan.then_some(patch))
+        } else if scan {
             let (changes, patch) = git
-                .changes_and_added_lines(&base, &commit.tree, policy.rules.max_file_bytes)
+                .changes_and_added_lines(&base, &commit.tree, max_bytes)
                 .map_err(failed)?;
-            (changes.into_iter().map(|c| c.path).collect(), Some(patch))
+            (changes, Some(patch))
         } else {
-            let changes = git.changes(&base, &commit.tree).map_err(failed)?;
-            (changes.into_iter().map(|c| c.path).collect::<Vec<_>>(), None)
+            (git.changes(&base, &commit.tree).map_err(failed)?, None)
         };
+        let paths: Vec<PathBuf> = changes.into_iter().map(|c| c.path).collect();
+        let added = patch;
 
         // The receipt, and whether its approval is for this commit.
         let note = match self.receipts.get(&commit.sha) {

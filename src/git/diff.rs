@@ -57,22 +57,47 @@ pub fn change(delta: &git2::DiffDelta<'_>) -> Change {
     }
 }
 
+/// How far into a file git looks for a NUL to call it binary.
+const BINARY_PROBE: usize = 8000;
+
+/// Whether the blob `id` is binary as git decides by content: a NUL in its
+/// first 8,000 bytes. An id that is no blob (a submodule's commit, the
+/// zero id of a missing side) is not.
+fn is_binary(repo: &git2::Repository, id: git2::Oid) -> bool {
+    if id.is_zero() {
+        return false;
+    }
+    repo.find_blob(id).is_ok_and(|blob| {
+        let content = blob.content();
+        content[..content.len().min(BINARY_PROBE)].contains(&0)
+    })
+}
+
 /// The added lines of every file of `diff`, keeping at most `max_bytes` of
 /// added text per file.
-pub fn added_lines(diff: &git2::Diff<'_>, max_bytes: u64) -> Result<Patch, git2::Error> {
+///
+/// `diff` is made with `force_text` and binary is decided here, by
+/// content: libgit2 would otherwise take `.gitattributes` from the work
+/// tree, and a `*.py -diff` line there would hide every Python line from
+/// the content rules.
+pub fn added_lines(
+    repo: &git2::Repository,
+    diff: &git2::Diff<'_>,
+    max_bytes: u64,
+) -> Result<Patch, git2::Error> {
     let mut result = Patch::default();
-    for index in 0..diff.deltas().len() {
+    for (index, delta) in diff.deltas().enumerate() {
+        if delta.status() == git2::Delta::Deleted {
+            continue;
+        }
+        if is_binary(repo, delta.old_file().id()) || is_binary(repo, delta.new_file().id()) {
+            result.binary += 1;
+            continue;
+        }
         let Some(patch) = git2::Patch::from_diff(diff, index)? else {
             continue;
         };
         let delta = patch.delta();
-        if delta.status() == git2::Delta::Deleted {
-            continue;
-        }
-        if delta.flags().is_binary() {
-            result.binary += 1;
-            continue;
-        }
         let path = path_of(&delta.new_file()).unwrap_or_default();
         let mut file = AddedFile {
             path,

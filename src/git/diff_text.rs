@@ -6,15 +6,134 @@
 //! they hold special characters; both are decoded here.
 
 use std::ffi::OsString;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use super::diff::{AddedFile, Change, Patch};
 
+/// The options of a `git diff-tree` or `git log` whose output
+/// [`parse_raw_and_patch`] reads: raw records with verbatim paths, then a
+/// patch without context, with every setting user config could change
+/// given (colour, external diffs, text conversion, renames, prefixes).
+pub const RAW_AND_PATCH: &[&str] = &[
+    "-r",
+    "-z",
+    "--raw",
+    "-p",
+    "-U0",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-renames",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+];
+
+/// A reader that can look ahead: whether what comes next starts with some
+/// bytes, however the reads fall. Many diffs in one stream are told apart
+/// by a marker at the start of a line, which a plain `BufRead` cannot see
+/// when it straddles two reads.
+pub trait Peek: BufRead {
+    fn starts_with(&mut self, prefix: &[u8]) -> bool;
+}
+
+impl Peek for &[u8] {
+    fn starts_with(&mut self, prefix: &[u8]) -> bool {
+        <[u8]>::starts_with(self, prefix)
+    }
+}
+
+/// A buffered reader that implements [`Peek`].
+pub struct Lookahead<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+}
+
+impl<R: Read> Lookahead<R> {
+    pub fn new(inner: R) -> Lookahead<R> {
+        Lookahead {
+            inner,
+            buf: Vec::with_capacity(64 * 1024),
+            pos: 0,
+            eof: false,
+        }
+    }
+
+    /// Reads more behind what is buffered; false at the end.
+    fn more(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + 64 * 1024, 0);
+        loop {
+            match self.inner.read(&mut self.buf[len..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(0) | Err(_) => {
+                    self.buf.truncate(len);
+                    self.eof = true;
+                    return false;
+                }
+                Ok(n) => {
+                    self.buf.truncate(len + n);
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Lookahead<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Lookahead<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            self.more();
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.buf.len());
+    }
+}
+
+impl<R: Read> Peek for Lookahead<R> {
+    fn starts_with(&mut self, prefix: &[u8]) -> bool {
+        while self.buf.len() - self.pos < prefix.len() {
+            if !self.more() {
+                break;
+            }
+        }
+        self.buf[self.pos..].starts_with(prefix)
+    }
+}
+
 /// Parses `diff-tree -z --raw -p` output: the raw records
-/// (`:modes ids STATUS\0path\0`), a NUL, then the patch.
-pub fn parse_raw_and_patch(reader: &mut dyn BufRead, max_bytes: u64) -> (Vec<Change>, Patch) {
+/// (`:modes ids STATUS\0path\0`), a NUL, then the patch, up to a line
+/// that starts with `stop` (or the end).
+pub fn parse_raw_and_patch<R: Peek + ?Sized>(
+    reader: &mut R,
+    max_bytes: u64,
+    stop: Option<&[u8]>,
+) -> (Vec<Change>, Patch) {
     let mut changes = Vec::new();
     let mut field = Vec::new();
     loop {
@@ -48,7 +167,7 @@ pub fn parse_raw_and_patch(reader: &mut dyn BufRead, max_bytes: u64) -> (Vec<Cha
     if matches!(reader.fill_buf(), Ok(buf) if buf.first() == Some(&0)) {
         reader.consume(1);
     }
-    (changes, parse_patch(reader, max_bytes))
+    (changes, parse_patch(reader, max_bytes, stop))
 }
 
 /// Parses `diff-tree -z --name-status` output: `S\0path\0` records.
@@ -68,8 +187,10 @@ pub fn parse_name_status(out: &[u8]) -> Vec<Change> {
 }
 
 /// Parses a `-U0` patch, keeping the added lines of each file up to
-/// `max_bytes` of added text per file.
-pub fn parse_patch(reader: &mut dyn BufRead, max_bytes: u64) -> Patch {
+/// `max_bytes` of added text per file, up to a line that starts with
+/// `stop` (or the end). No line of a patch starts with a word other than
+/// git's own (`diff`, `index`, `---`, `+`…), so a marker word is safe.
+pub fn parse_patch<R: Peek + ?Sized>(reader: &mut R, max_bytes: u64, stop: Option<&[u8]>) -> Patch {
     let mut patch = Patch::default();
     let mut current: Option<(AddedFile, u64)> = None;
     let mut next_line: u32 = 0;
@@ -86,6 +207,11 @@ pub fn parse_patch(reader: &mut dyn BufRead, max_bytes: u64) -> Patch {
     };
 
     loop {
+        if let Some(stop) = stop
+            && reader.starts_with(stop)
+        {
+            break;
+        }
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
             Ok(0) | Err(_) => break,
@@ -214,7 +340,7 @@ mod tests {
     #[test]
     fn raw_records_then_patch() {
         let text: &[u8] = b":100644 100644 aaa bbb M\0d/a b.py\0:000000 100644 000 ccc A\0new\nline\0\0diff --git a/d/a b.py b/d/a b.py\n--- a/d/a b.py\n+++ b/d/a b.py\t\n@@ -1,0 +2 @@\n+added\n";
-        let (changes, patch) = parse_raw_and_patch(&mut &text[..], 1000);
+        let (changes, patch) = parse_raw_and_patch(&mut &text[..], 1000, None);
         assert_eq!(
             changes,
             vec![
@@ -257,7 +383,7 @@ diff --git a/gone b/gone\n\
 +++ /dev/null\n\
 @@ -1 +0,0 @@\n\
 -bye\n";
-        let patch = parse_patch(&mut &text[..], 1000);
+        let patch = parse_patch(&mut &text[..], 1000, None);
         assert_eq!(patch.binary, 1);
         assert_eq!(patch.files.len(), 2);
         assert_eq!(patch.files[0].path, PathBuf::from("a.py"));
@@ -271,7 +397,7 @@ diff --git a/gone b/gone\n\
         );
         assert_eq!(patch.files[1].path, PathBuf::from("sp ace"));
 
-        let small = parse_patch(&mut &text[..], 8);
+        let small = parse_patch(&mut &text[..], 8, None);
         assert_eq!(
             small.oversized,
             vec![PathBuf::from("a.py"), PathBuf::from("sp ace")]

@@ -12,6 +12,7 @@
 //! (`merge-tree`), and the hooks directory. Patch ids are libgit2's where
 //! it hashes what `git patch-id` hashes, and git's elsewhere.
 
+mod commit_diffs;
 mod diff;
 mod diff_text;
 mod history;
@@ -23,6 +24,8 @@ mod process;
 mod receive;
 pub mod state;
 pub mod sync;
+#[cfg(test)]
+mod test_git;
 pub mod trailers;
 
 use std::ffi::OsStr;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+pub use commit_diffs::CommitDiffs;
 pub use diff::{AddedFile, Change, Patch};
 pub use merge::AutoMerge;
 pub use operation::Operation;
@@ -115,6 +119,9 @@ pub struct ReflogEntry {
 pub struct Git {
     repo: Repo,
     inner: git2::Repository,
+    /// The empty tree's id, once known: asked for per commit by audit,
+    /// and reading the config each time costs a `stat` of every file.
+    empty_tree: std::cell::OnceCell<&'static str>,
 }
 
 impl Git {
@@ -129,6 +136,7 @@ impl Git {
                     common_dir: clean(inner.commondir()),
                 },
                 inner,
+                empty_tree: std::cell::OnceCell::new(),
             })),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) if e.code() == git2::ErrorCode::Owner => Err(Error::UnsafeRepository {
@@ -197,16 +205,18 @@ impl Git {
 
     /// The empty tree's id in this repository's object format.
     pub fn empty_tree(&self) -> &'static str {
-        let sha256 = self
-            .inner
-            .config()
-            .and_then(|c| c.get_string("extensions.objectformat"))
-            .is_ok_and(|f| f.eq_ignore_ascii_case("sha256"));
-        if sha256 {
-            "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
-        } else {
-            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-        }
+        self.empty_tree.get_or_init(|| {
+            let sha256 = self
+                .inner
+                .config()
+                .and_then(|c| c.get_string("extensions.objectformat"))
+                .is_ok_and(|f| f.eq_ignore_ascii_case("sha256"));
+            if sha256 {
+                "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+            } else {
+                "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+            }
+        })
     }
 
     /// HEAD's commit, tree and branch.
@@ -502,29 +512,19 @@ impl Git {
         max_bytes: u64,
     ) -> Result<(Vec<Change>, Patch)> {
         if self.large() {
-            return process::stream(
-                [
-                    "diff-tree",
-                    "-r",
-                    "-z",
-                    "--raw",
-                    "-p",
-                    "-U0",
-                    "--no-color",
-                    "--no-ext-diff",
-                    "--no-textconv",
-                    "--no-renames",
-                    from,
-                    to,
-                ],
-                "reading the staged changes",
-                |reader| diff_text::parse_raw_and_patch(reader, max_bytes),
-            );
+            let args = ["diff-tree"]
+                .iter()
+                .chain(diff_text::RAW_AND_PATCH)
+                .copied()
+                .chain([from, to]);
+            return process::stream_diff(args, self.empty_tree(), "reading the staged changes", |reader| {
+                diff_text::parse_raw_and_patch(reader, max_bytes, None)
+            });
         }
         let diff = self.tree_diff(from, to, true)?;
         let changes = diff.deltas().map(|d| diff::change(&d)).collect();
-        let patch =
-            diff::added_lines(&diff, max_bytes).map_err(|e| git2_error("reading the added lines", e))?;
+        let patch = diff::added_lines(&self.inner, &diff, max_bytes)
+            .map_err(|e| git2_error("reading the added lines", e))?;
         Ok((changes, patch))
     }
 
@@ -536,7 +536,10 @@ impl Git {
     fn tree_diff(&self, from: &str, to: &str, lines: bool) -> Result<git2::Diff<'_>> {
         let mut options = git2::DiffOptions::new();
         options.context_lines(0).ignore_submodules(false);
-        if !lines {
+        if lines {
+            // Binary is decided by content (see `diff::added_lines`).
+            options.force_text(true);
+        } else {
             options.skip_binary_check(true);
         }
         self.diff_trees(from, to, &mut options, "comparing the trees")

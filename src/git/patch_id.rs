@@ -204,26 +204,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-
-    /// `git args…` in `dir`, sealed from the machine's git config.
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
+    use crate::git::test_git::git;
 
     /// The first field of git's own `diff-tree -p | patch-id --stable`.
     fn git_says(dir: &Path, from: &str, to: &str) -> Option<String> {

@@ -12,13 +12,14 @@
 //! [`Git`]: super::Git
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 
 use super::Repo;
+use super::diff_text::Lookahead;
 use crate::error::{Error, Result};
 
 /// The git program, looked up on PATH once.
@@ -165,32 +166,144 @@ where
     Ok(consumed.stdout)
 }
 
-/// Runs `git args…` and hands its standard output to `read` as a stream,
-/// so large outputs (a diff of 100,000 files) are never held whole.
-pub fn stream<I, S, T>(args: I, action: &str, read: impl FnOnce(&mut dyn std::io::BufRead) -> T) -> Result<T>
+/// Tells a diffing git to read no `.gitattributes`: not the work tree's,
+/// the index's, the system's or the user's (`$GIT_DIR/info/attributes`
+/// is the one source git cannot be told to skip). An attribute such as
+/// `*.py -diff` would make git call every Python file binary, and the
+/// content rules would never see its lines; binary is decided by content
+/// alone (a NUL in the first 8,000 bytes), as the in-process diff does.
+fn without_attributes<I, S>(args: I) -> Vec<OsString>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut child = command(args)?
+    let mut all: Vec<OsString> = vec!["-c".into(), "core.attributesFile=/dev/null".into()];
+    all.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+    all
+}
+
+/// [`without_attributes`]' environment half: attributes from the empty
+/// tree instead of the work tree or index (`GIT_ATTR_SOURCE`, read by git
+/// 2.40 and later, ignored by older ones), none from the system.
+fn no_tree_attributes<'c>(cmd: &'c mut Command, empty_tree: &str) -> &'c mut Command {
+    cmd.env("GIT_ATTR_SOURCE", empty_tree)
+        .env("GIT_ATTR_NOSYSTEM", "1")
+}
+
+/// Runs the diffing `git args…` (see [`without_attributes`]) and hands its
+/// standard output to `read` as a stream, so large outputs (a diff of
+/// 100,000 files) are never held whole.
+pub fn stream_diff<I, S, T>(
+    args: I,
+    empty_tree: &str,
+    action: &str,
+    read: impl FnOnce(&mut Lookahead<ChildStdout>) -> T,
+) -> Result<T>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = command(without_attributes(args))?;
+    let mut child = no_tree_attributes(&mut cmd, empty_tree)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::Git {
-            action: action.into(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| spawn_error(action, e))?;
     let stdout = child.stdout.take().expect("stdout is piped");
-    let value = read(&mut BufReader::with_capacity(64 * 1024, stdout));
-    let mut stderr = Vec::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = pipe.read_to_end(&mut stderr);
-    }
+    let drain = drain_stderr(&mut child);
+    let value = read(&mut Lookahead::new(stdout));
     let status = child.wait().map_err(|e| spawn_error(action, e))?;
+    let stderr = drain.join().unwrap_or_default();
     if !status.success() {
         return Err(failed(action, status, &stderr));
     }
     Ok(value)
+}
+
+/// Reads a child's stderr beside it, so a long one cannot block it while
+/// its stdout is read.
+fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<Vec<u8>> {
+    let pipe = child.stderr.take();
+    std::thread::spawn(move || {
+        let mut stderr = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut stderr);
+        }
+        stderr
+    })
+}
+
+/// A diffing git (see [`without_attributes`]) running in `repo` that
+/// reads `input` on its standard input (written beside it) and is read
+/// from as it goes.
+pub struct Streaming {
+    child: Child,
+    pub out: Lookahead<ChildStdout>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    action: String,
+}
+
+impl Streaming {
+    pub fn start<I, S>(
+        repo: &Repo,
+        args: I,
+        empty_tree: &str,
+        input: Vec<u8>,
+        action: &str,
+    ) -> Result<Streaming>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        use std::io::Write;
+        let mut cmd = command_in(repo, without_attributes(args))?;
+        let mut child = no_tree_attributes(&mut cmd, empty_tree)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| spawn_error(action, e))?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        // git stops reading when it fails; its own message says why.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let stderr = drain_stderr(&mut child);
+        let out = Lookahead::new(child.stdout.take().expect("stdout is piped"));
+        Ok(Streaming {
+            child,
+            out,
+            stderr: Some(stderr),
+            writer: Some(writer),
+            action: action.to_string(),
+        })
+    }
+
+    /// Waits for the end (what was not read is read and dropped): an
+    /// error with what git said when it failed.
+    pub fn finish(&mut self) -> Result<()> {
+        let _ = std::io::copy(&mut self.out, &mut std::io::sink());
+        let status = self.child.wait().map_err(|e| spawn_error(&self.action, e))?;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+        let stderr = self.stderr.take().and_then(|t| t.join().ok()).unwrap_or_default();
+        if !status.success() {
+            return Err(failed(&self.action, status, &stderr));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        // Not read to the end: stop it rather than wait for it.
+        if self.writer.is_some() {
+            let _ = self.child.kill();
+            let _ = self.finish();
+        }
+    }
 }
 
 /// `git rev-parse --path-format=absolute --git-path hooks`, run in `cwd`.

@@ -231,6 +231,82 @@ fn an_added_line_that_breaks_a_content_rule_is_rejected() {
 }
 
 #[test]
+fn committed_gitattributes_cannot_hide_an_added_line() {
+    // The clone checks out `*.py -diff`: git would call a.py binary.
+    let repo = adopted("[[rules.content]]\nname = \"no-todo\"\npattern = \"TO[D]O\"\n");
+    let base = repo.head();
+    repo.stage(".gitattributes", "* -diff\n");
+    repo.stage("a.py", "TODO: later\n");
+    commit_without_hooks(&repo, TYPED_TRAILERS);
+    let sneak = repo.head();
+    audit_in_clone(&repo, &base, &[(&sneak, "sneak")])
+        .status(1)
+        .stdout(format!(
+            "[sneak] sneak: {NO_RECEIPT}; {NO_APPROVAL}{TYPED}; no-todo: a.py:1: matches `TO[D]O`\naudit [base]..HEAD: 1 of 1 commit(s) offend\n{FIX_RECEIPT}{FIX_REVIEW}fix: no-todo: change or remove the line and make the commit again through the hooks\n"
+        ))
+        .run();
+}
+
+#[test]
+fn a_range_of_every_shape_is_read_in_order() {
+    // Root, empty, binary, odd names, merges and plain commits in one
+    // range: each commit gets its own diff from the one git that reads
+    // them all, so a hit is named at the commit that added it.
+    let repo = HookRepo::new(
+        "[review]\nmode = \"off\"\n[[rules.content]]\nname = \"no-todo\"\npattern = \"TO[D]O\"\n",
+    );
+    std::fs::write(repo.path(".git/info/exclude"), "").unwrap();
+    let hooks_off = |args: &[&str]| {
+        let mut all = vec!["-c", "core.hooksPath=/dev/null"];
+        all.extend_from_slice(args);
+        repo.git(&all);
+    };
+    repo.git(&["add", ".enforce.toml"]);
+    hooks_off(&["commit", "-q", "-m", "root"]);
+    hooks_off(&["commit", "-q", "--allow-empty", "-m", "empty"]);
+    std::fs::write(repo.path("bin.dat"), b"\x00TODO\n").unwrap();
+    repo.git(&["add", "bin.dat"]);
+    hooks_off(&["commit", "-q", "-m", "binary"]);
+    repo.stage("new\nline.md", "TODO one\n");
+    hooks_off(&["commit", "-q", "-m", "odd name"]);
+    let odd = repo.head();
+    repo.git(&["checkout", "-q", "-b", "side", "HEAD~1"]);
+    repo.stage("side.md", "fine\nTODO two\n");
+    hooks_off(&["commit", "-q", "-m", "side"]);
+    let side = repo.head();
+    repo.git(&["checkout", "-q", "main"]);
+    hooks_off(&["merge", "-q", "--no-ff", "-m", "merge", "side"]);
+    repo.stage("last.md", "TODO three\n");
+    hooks_off(&["commit", "-q", "-m", "last"]);
+    let last = repo.head();
+
+    let ran = repo.json_exiting(1, &["audit", "--json", "HEAD"]);
+    let mut hits: Vec<(String, String)> = ran["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "no-todo")
+        .map(|f| {
+            (
+                f["commit"].as_str().unwrap().to_string(),
+                f["problem"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    hits.sort();
+    let mut want = vec![
+        (odd, "\"new\\nline.md\":1: matches `TO[D]O`".to_string()),
+        (side, "side.md:2: matches `TO[D]O`".to_string()),
+        (last, "last.md:1: matches `TO[D]O`".to_string()),
+    ];
+    want.sort();
+    assert_eq!(hits, want);
+    assert_eq!(ran["commits"], 7, "{ran}");
+    let info = ran["info"].to_string();
+    assert!(info.contains("could not read 1 binary file(s)"), "{info}");
+}
+
+#[test]
 fn a_receipt_copied_from_another_commit_or_written_by_hand_counts_as_none() {
     let repo = adopted("");
     let base = repo.head();

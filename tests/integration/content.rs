@@ -117,6 +117,29 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
 }
 
 #[test]
+fn gitattributes_cannot_hide_lines_from_the_rules() {
+    // `*.py -diff` makes git call every Python file binary; binary is
+    // decided by content here, so the lines are still scanned, whether
+    // the attributes are in the work tree, committed, or in info/.
+    let repo = HookRepo::new(RULES);
+    let hit = ["a.py:1: no-direct-http: Use the web_fetch tool instead of requests"];
+    let blocked = blocked("no-direct-http", "1 added line(s) match (high severity)", &hit);
+    repo.write(".gitattributes", "*.py -diff\n* binary\n");
+    repo.stage("a.py", "requests.get(url)\n");
+    repo.commit("hidden").status(1).stderr(&blocked).run();
+    repo.git(&["add", ".gitattributes"]);
+    repo.commit("hidden").status(1).stderr(&blocked).run();
+    repo.git(&["rm", "-q", "--cached", ".gitattributes"]);
+    std::fs::rename(repo.path(".gitattributes"), repo.path(".git/info/attributes")).unwrap();
+    repo.commit("hidden").status(1).stderr(&blocked).run();
+    // A file that is binary by content is still counted as binary.
+    repo.git(&["rm", "-q", "--cached", "a.py"]);
+    std::fs::write(repo.path("blob.py"), b"\x00requests.get(url)\n").unwrap();
+    repo.git(&["add", "blob.py"]);
+    repo.commit("binary").run();
+}
+
+#[test]
 fn invalid_rules_are_config_errors_that_block_with_position() {
     let repo = HookRepo::new("[[rules.content]]\nname = \"bad\"\npattern = \"(unclosed\"\n");
     repo.stage("a.txt", "a\n");

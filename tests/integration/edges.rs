@@ -378,4 +378,15 @@ fn large_repositories_are_diffed_by_git_with_the_same_results() {
         ]
     );
     assert_eq!(find(&events, "commit_blocked").details["file_count"], 4);
+
+    // Attributes that call every file binary hide no line from git's diff
+    // either.
+    repo.write(".gitattributes", "* -diff\n");
+    repo.git(&["add", ".gitattributes"]);
+    commit_blocked_by_fixme(
+        &repo,
+        &names,
+        "ok\nFIXME here\n",
+        &[r#""caf\351.txt":2"#, r#""new\nline.txt":2"#, "with space.txt:2"],
+    );
 }
