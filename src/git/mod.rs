@@ -16,6 +16,7 @@ mod commit_diffs;
 mod diff;
 mod diff_text;
 mod history;
+mod loose;
 mod merge;
 pub mod notes;
 pub mod operation;

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::{Git, git2_error};
+use super::{Git, git2_error, loose};
 use crate::error::{Error, Result};
 
 /// The notes ref enforce's receipts are kept in.
@@ -138,14 +138,21 @@ impl Git {
     }
 
     /// Attaches `content` to `commit` in `refs/notes/enforce`, replacing a
-    /// note already there. In-process (a blob, two trees and a commit),
-    /// and a compare-and-swap on the ref, retried, so two commits noting
-    /// at once never drop each other's notes.
+    /// note already there. In-process (a blob, two trees and a commit,
+    /// written as loose objects by [`super::loose`]), and a
+    /// compare-and-swap on the ref, retried, so two commits noting at once
+    /// never drop each other's notes.
     pub fn write_note(&self, commit: &str, content: &[u8], message: &str) -> Result<()> {
-        let error = |e| git2_error(&format!("writing the note on `{commit}`"), e);
+        let action = format!("writing the note on `{commit}`");
+        let error = |e: git2::Error| git2_error(&action, e);
+        let io_error = |e: std::io::Error| Error::Git {
+            action: action.clone(),
+            message: e.to_string(),
+        };
         let target = git2::Oid::from_str(commit).map_err(error)?;
         let hex = target.to_string();
-        let blob = self.inner.blob(content).map_err(error)?;
+        let objects = loose::objects_dir(&self.repo.common_dir);
+        let blob = loose::write(&objects, git2::ObjectType::Blob, content).map_err(io_error)?;
         let signature = self.note_signature().map_err(error)?;
         for attempt in 0..40u64 {
             if attempt > 0 {
@@ -159,14 +166,11 @@ impl Git {
                 .and_then(|r| r.peel_to_commit().ok());
             let old_tree = parent.as_ref().map(|c| c.tree()).transpose().map_err(error)?;
             let tree = self
-                .tree_with_note(old_tree.as_ref(), &hex, blob, 0)
-                .map_err(error)?;
-            let tree = self.inner.find_tree(tree).map_err(error)?;
-            let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-            let new = self
-                .inner
-                .commit(None, &signature, &signature, message, &tree, &parents)
-                .map_err(error)?;
+                .tree_with_note(&objects, old_tree.as_ref(), &hex, blob, 0)
+                .map_err(&io_error)?;
+            let parents: Vec<git2::Oid> = parent.iter().map(|c| c.id()).collect();
+            let bytes = loose::commit_bytes(tree, &parents, &signature, message);
+            let new = loose::write(&objects, git2::ObjectType::Commit, &bytes).map_err(io_error)?;
             let written = match &parent {
                 Some(old) => self
                     .inner
@@ -187,36 +191,47 @@ impl Git {
             }
         }
         Err(Error::Git {
-            action: format!("writing the note on `{commit}`"),
+            action,
             message: format!("other processes kept changing `{NOTES_REF}`"),
         })
     }
 
     /// `tree` with the note `blob` for the commit whose remaining hex digits
-    /// are `rest`, following the fanout already there. A new note goes one
-    /// level deep at the top (`ab/cdef…`) and flat below.
+    /// are `rest`, following the fanout already there, written under
+    /// `objects`. A new note goes one level deep at the top (`ab/cdef…`)
+    /// and flat below.
     fn tree_with_note(
         &self,
+        objects: &std::path::Path,
         tree: Option<&git2::Tree<'_>>,
         rest: &str,
         blob: git2::Oid,
         depth: usize,
-    ) -> std::result::Result<git2::Oid, git2::Error> {
-        let mut builder = self.inner.treebuilder(tree)?;
+    ) -> std::io::Result<git2::Oid> {
+        let mut entries = tree.map(loose::entries_of).unwrap_or_default();
         let fan = &rest[..2];
         let existing_fan = tree
             .and_then(|t| t.get_name(fan))
             .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
             .map(|e| e.id());
         let flat_exists = tree.and_then(|t| t.get_name(rest)).is_some();
-        if flat_exists || (existing_fan.is_none() && depth > 0) {
-            builder.insert(rest, blob, 0o100644)?;
+        let (name, entry) = if flat_exists || (existing_fan.is_none() && depth > 0) {
+            (rest, (0o100644, blob))
         } else {
-            let subtree = existing_fan.map(|id| self.inner.find_tree(id)).transpose()?;
-            let id = self.tree_with_note(subtree.as_ref(), &rest[2..], blob, depth + 1)?;
-            builder.insert(fan, id, 0o040000)?;
-        }
-        builder.write()
+            let subtree = existing_fan
+                .map(|id| self.inner.find_tree(id))
+                .transpose()
+                .map_err(std::io::Error::other)?;
+            let id = self.tree_with_note(objects, subtree.as_ref(), &rest[2..], blob, depth + 1)?;
+            (fan, (0o040000, id))
+        };
+        entries.retain(|e| e.name != name.as_bytes());
+        entries.push(loose::Entry {
+            mode: entry.0,
+            name: name.as_bytes().to_vec(),
+            id: entry.1,
+        });
+        loose::write(objects, git2::ObjectType::Tree, &loose::tree_bytes(&mut entries))
     }
 
     /// Who notes commits: the committer identity when git has one, else
