@@ -126,7 +126,8 @@ fn receipts_and_the_log_head_arrive_with_a_push() {
     );
     // The receipts' objects, written by enforce itself, are sound to git.
     site.sandbox.git(&a, &["fsck", "--strict", "--no-dangling"]);
-    site.sandbox.git(&site.bare, &["fsck", "--strict", "--no-dangling"]);
+    site.sandbox
+        .git(&site.bare, &["fsck", "--strict", "--no-dangling"]);
     // What the remote has is remembered, for the next push and for status.
     assert_eq!(
         site.ref_in(&a, "refs/notes/remotes/origin/enforce"),
