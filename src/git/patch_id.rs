@@ -71,7 +71,15 @@ impl Git {
     /// `core.quotePath=false`, and attributes read from a tree
     /// (`attr.tree`, `GIT_ATTR_SOURCE`). Both read `.gitattributes` from
     /// the work tree, then the index, and `info/attributes`.
+    ///
+    /// In a large repository git is asked straight away: libgit2 reads
+    /// every tree of both sides, and its attribute lookup loads the whole
+    /// index, about 100 ms at 100,000 files, where git skips the subtrees
+    /// the commit leaves alone.
     pub fn patch_id(&self, from_tree: &str, to_tree: &str) -> Result<Option<String>> {
+        if self.large() {
+            return self.git_patch_id(from_tree, to_tree);
+        }
         match self.libgit2_patch_id(from_tree, to_tree)? {
             Ok(id) => Ok(id),
             Err(_) => self.git_patch_id(from_tree, to_tree),
