@@ -159,6 +159,10 @@ pub enum Error {
     )]
     ExportFailed { url: String, problem: String, sent: u64 },
 
+    /// Signing an approval, or the setup signed approvals need, failed.
+    #[error("{message}")]
+    Signing { message: String, hint: String },
+
     /// A step of `enforce demo` failed in its scratch repository.
     #[error("the demo could not {step}: {reason}")]
     DemoFailed { step: &'static str, reason: String },
@@ -194,6 +198,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Usage { hint, .. } => hint.clone(),
+            Error::Signing { hint, .. } => Some(hint.clone()),
             Error::InvalidEventType { .. } => {
                 Some("use a name like `bypass_review` or `import_blocked`".into())
             }

@@ -25,6 +25,7 @@ mod receipt;
 mod report;
 mod rules;
 mod server;
+mod signing;
 mod view;
 mod workspace;
 

@@ -30,6 +30,10 @@ use crate::git::{CommitDiffs, CommitInfo, Git, short_id, trailers};
 use crate::judge::audit::{self as judge, Approval, Evidence, Level, PolicyChange, Shape};
 use crate::receipt::{Invalid, Receipt};
 use crate::rules::content;
+use crate::signing::{
+    self,
+    verify::{self, Binding},
+};
 
 /// The receipts readable for a range: which blob holds the note on each
 /// commit, from every notes commit enforce reads.
@@ -235,6 +239,55 @@ impl Auditor<'_> {
         Ok((blob, policy))
     }
 
+    /// Whether the signed approval a receipt carries counts for `commit`,
+    /// checked against the signers committed at its first parent.
+    fn signed(
+        &self,
+        commit: &CommitInfo,
+        parent_tree: &str,
+        paths: &[PathBuf],
+        review: &config::Review,
+        approval: &crate::receipt::ApprovalUsed,
+    ) -> Approval {
+        let refused = |reason: String| Approval::Refused {
+            reviewer: approval.reviewer.clone(),
+            reason,
+        };
+        let Some(signed) = &approval.signed else {
+            return refused(
+                "it is not signed, and the policy at its parent requires signed approvals ([review] require_signature)"
+                    .into(),
+            );
+        };
+        let parent = commit.parents.first().map(String::as_str);
+        let trust = match signing::trust::load(self.git, parent.map(|_| parent_tree), parent, review) {
+            Ok(Some(trust)) => trust,
+            Ok(None) => {
+                return refused(
+                    "the policy at its parent requires signatures but names no signers file".into(),
+                );
+            }
+            Err(why) => return refused(why),
+        };
+        let at = chrono::DateTime::from_timestamp(commit.author_time, 0)
+            .unwrap_or_default()
+            .fixed_offset();
+        let binding = Binding {
+            tree: &commit.tree,
+            parent,
+            changes_policy: signing::trust::changes_policy(paths, review, None),
+            at,
+            max_age_seconds: review.max_age_seconds.get(),
+        };
+        let patch_id = || self.git.patch_id(parent_tree, &commit.tree).ok().flatten();
+        match verify::check(signed, &trust, &binding, patch_id) {
+            Ok(verified) => Approval::Matches {
+                reviewer: verified.principal,
+            },
+            Err(why) => refused(why),
+        }
+    }
+
     /// The commits `[audit] since` exempts: the `since` commit and its
     /// ancestors, as the policy committed at each tip of the range (a
     /// commit no other commit of the range has as a parent) names it.
@@ -392,17 +445,20 @@ impl Auditor<'_> {
                 approval: Some(approval),
                 ..
             })) => {
-                let matches = approval.tree == commit.tree
-                    || match &approval.patch_id {
-                        Some(id) => {
-                            git.patch_id(&parent_tree, &commit.tree)
-                                .map_err(failed)?
-                                .as_deref()
-                                == Some(id.as_str())
-                        }
-                        None => false,
-                    };
-                if matches {
+                let matches = !policy.review.require_signature
+                    && (approval.tree == commit.tree
+                        || match &approval.patch_id {
+                            Some(id) => {
+                                git.patch_id(&parent_tree, &commit.tree)
+                                    .map_err(failed)?
+                                    .as_deref()
+                                    == Some(id.as_str())
+                            }
+                            None => false,
+                        });
+                if policy.review.require_signature {
+                    self.signed(&commit, &parent_tree, &paths, &policy.review, approval)
+                } else if matches {
                     Approval::Matches {
                         reviewer: approval.reviewer.clone(),
                     }

@@ -382,15 +382,37 @@ pub enum ReviewAction {
     /// Approve exactly what is staged now; the next commit of it passes the
     /// review rule.
     Approve {
-        /// Who reviewed [default: `reviewer` in [review], `git-reviewer`].
+        /// Who reviewed [default: `reviewer` in [review], `git-reviewer`;
+        /// signed: the principal the signers file gives the key].
         #[arg(long, value_name = "NAME")]
         reviewer: Option<String>,
         /// A note kept with the approval and recorded in the event.
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Sign the approval with this SSH key: a private key file, or a
+        /// public key whose private half is in ssh-agent [default: git's
+        /// user.signingKey when gpg.format = ssh, if signatures are required].
+        #[arg(long, value_name = "PATH", conflicts_with = "signature")]
+        key: Option<PathBuf>,
+        /// Attach a signature made elsewhere with `ssh-keygen -Y sign` over
+        /// the bytes `enforce review payload` printed.
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+        /// The payload that was signed [default: the one `enforce review
+        /// payload` last printed for what is staged].
+        #[arg(long, value_name = "FILE", requires = "signature")]
+        payload: Option<PathBuf>,
     },
-    /// Say whether what is staged now is approved, by whom and until when.
-    /// Exits 0 when it may be committed, 1 when it needs an approval.
+    /// Print the bytes a reviewer signs to approve what is staged
+    /// (sign them with `ssh-keygen -Y sign -n <namespace>`, docs/review.md).
+    Payload {
+        /// The reviewer's principal, as the signers file names it.
+        #[arg(long, value_name = "PRINCIPAL")]
+        reviewer: String,
+    },
+    /// Say whether what is staged now is approved, by whom and until when,
+    /// and whose signature it carries. Exits 0 when it may be committed, 1
+    /// when it needs an approval.
     Status,
     /// Remove every approval of this worktree.
     Clear,

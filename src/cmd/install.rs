@@ -79,6 +79,13 @@ pub fn install(cwd: &Path, events_flag: Option<&Path>, args: &InstallArgs) -> Re
             };
             let _ = writeln!(text, "rules: {rules} (see `enforce config show`)");
             let _ = writeln!(text, "events: {}", workspace.events.path().display());
+            if workspace.config.config.review.require_signature {
+                text.push_str("approvals: only signed approvals count ([review] require_signature)\n");
+            } else {
+                text.push_str(
+                    "approvals: unsigned; to make only your reviewers' signed approvals count, see docs/review.md ([review] require_signature)\n",
+                );
+            }
         }
         Err(e) => {
             let _ = writeln!(text, "warning: {e}");

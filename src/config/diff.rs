@@ -5,7 +5,8 @@
 //! those that let more through (a lower mode, a dropped requirement, a
 //! removed or altered content rule, more accepted trailers or agents, a
 //! longer approval life, a moved events file, recorded bypasses allowed to
-//! land, history exempted from `enforce audit`) are weakenings.
+//! land, history exempted from `enforce audit`, signatures no longer
+//! required, a moved signers or revocations file) are weakenings.
 
 use serde::Serialize;
 
@@ -102,6 +103,29 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
         o.trailer.as_str(),
         n.trailer.as_str(),
         !o.trailer.is_empty() && n.trailer.is_empty(),
+    );
+    d.add(
+        "review",
+        "require_signature",
+        o.require_signature,
+        n.require_signature,
+        o.require_signature && !n.require_signature,
+    );
+    let path =
+        |p: &Option<super::RepoPath>| p.as_ref().map_or("none".to_string(), |p| p.as_str().to_string());
+    d.add(
+        "review",
+        "signers",
+        path(&o.signers),
+        path(&n.signers),
+        o.signers.is_some(),
+    );
+    d.add(
+        "review",
+        "revocations",
+        path(&o.revocations),
+        path(&n.revocations),
+        o.revocations.is_some(),
     );
     d.add(
         "review",

@@ -18,7 +18,7 @@ use crate::event::TimestampFormat;
 pub mod diff;
 mod values;
 
-pub use values::{Glob, NonEmpty, Pattern, Positive, RuleName, TrailerKey};
+pub use values::{Glob, NonEmpty, Pattern, Positive, RepoPath, RuleName, TrailerKey};
 
 /// The config file's name, at the root of the work tree.
 pub const FILE_NAME: &str = ".enforce.toml";
@@ -315,6 +315,17 @@ pub struct Review {
     /// The command that runs the reviewer, shown when a commit is blocked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// When true, an approval counts only when it is signed by a key the
+    /// signers file allows (docs/review.md).
+    pub require_signature: bool,
+    /// Who may sign approvals: a file committed in the repository, in
+    /// git's allowed-signers format, read as committed at the first parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signers: Option<RepoPath>,
+    /// Revoked keys, one public key a line (`gpg.ssh.revocationFile`),
+    /// committed like the signers file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<RepoPath>,
 }
 
 impl Default for Review {
@@ -327,6 +338,9 @@ impl Default for Review {
             merges: MergePolicy::Exempt,
             required: false,
             command: None,
+            require_signature: false,
+            signers: None,
+            revocations: None,
         }
     }
 }
@@ -517,6 +531,15 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             ));
         }
         seen.push(name);
+    }
+    if config.review.require_signature && config.review.signers.is_none() {
+        let at = text.find("require_signature").unwrap_or(0);
+        return Err(error_at(
+            text,
+            path,
+            at,
+            "`require_signature = true` in [review] needs `signers`, the committed file of who may sign, e.g. signers = \".enforce/allowed_signers\"",
+        ));
     }
     let trailers = &config.agent_trailer.trailers;
     if config.agent_trailer.mode != Mode::Off

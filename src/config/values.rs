@@ -192,6 +192,40 @@ impl NonEmpty {
 
 string_value!(NonEmpty);
 
+/// A path to a file committed in the repository, relative to its root,
+/// with `/` between names: read from git's trees, never the work tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoPath(pub(crate) String);
+
+impl RepoPath {
+    pub fn new(text: &str) -> Result<RepoPath, String> {
+        let bad = |why: &str| {
+            Err(format!(
+                "`{text}` {why}: give a path inside the repository, like `.enforce/allowed_signers`"
+            ))
+        };
+        if text.is_empty() || text.chars().any(char::is_control) {
+            return bad("is not a path");
+        }
+        if text.starts_with('/') || text.contains('\\') {
+            return bad("is not relative with `/` between names");
+        }
+        if text
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            return bad("has an empty, `.` or `..` part");
+        }
+        Ok(RepoPath(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(RepoPath);
+
 /// The largest [`Positive`]: a billion (seconds are 31 years; days,
 /// records or batches more than anyone needs).
 pub const MAX_POSITIVE: i64 = 1_000_000_000;

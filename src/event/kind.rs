@@ -38,6 +38,9 @@ pub mod types {
     pub const CONFIG_CHANGED: &str = "config_changed";
     /// A commit made a rule weaker.
     pub const RULE_WEAKENED: &str = "rule_weakened";
+    /// A commit changed the policy files (`.enforce.toml`, the signers or
+    /// revocations file); names who signed the approval.
+    pub const POLICY_CHANGED: &str = "policy_changed";
     /// post-commit found `.enforce.toml` invalid and applied the defaults.
     pub const CONFIG_INVALID: &str = "config_invalid";
     /// A server's pre-receive accepted a ref of a push.
@@ -130,7 +133,7 @@ pub const PREDECESSOR: [&str; 9] = [
 ];
 
 /// The types enforce added.
-pub const ENFORCE: [&str; 11] = [
+pub const ENFORCE: [&str; 12] = [
     COMMIT_BLOCKED,
     AUDIT_WOULD_BLOCK,
     COMMIT_MERGE_EXEMPT,
@@ -139,6 +142,7 @@ pub const ENFORCE: [&str; 11] = [
     AUDIT_OFFENCE,
     CONFIG_CHANGED,
     RULE_WEAKENED,
+    POLICY_CHANGED,
     CONFIG_INVALID,
     PUSH_ACCEPTED,
     PUSH_REJECTED,

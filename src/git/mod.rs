@@ -93,6 +93,9 @@ pub struct CommitInfo {
     pub tree: String,
     pub parents: Vec<String>,
     pub message: String,
+    /// The author date, seconds since the epoch: kept by a rebase, so
+    /// what a signed approval's expiry is checked against after the fact.
+    pub author_time: i64,
 }
 
 /// What is staged, as [`Git::staged`] reads it.
@@ -268,6 +271,7 @@ impl Git {
             tree: commit.tree_id().to_string(),
             parents: commit.parent_ids().map(|id| id.to_string()).collect(),
             message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            author_time: commit.author().when().seconds(),
         })
     }
 

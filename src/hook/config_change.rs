@@ -10,8 +10,10 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::context::{HookContext, with};
-use crate::config::{self, Config, diff};
+use crate::config::{self, Config, Review, diff};
 use crate::event::types;
+use crate::receipt::ApprovalUsed;
+use crate::signing::trust;
 
 /// Records `config_changed` and one `rule_weakened` per weakened setting
 /// when the config differs between `old_tree` and `new_tree`.
@@ -70,4 +72,42 @@ pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &
             change.rule, change.setting, change.from, change.to
         ));
     }
+}
+
+/// Records `policy_changed` when the commit changes `.enforce.toml`, the
+/// signers or the revocations file (by blob, not by the paths listed),
+/// naming the approval's signer: who let the rules change.
+pub fn record_policy(
+    ctx: &HookContext,
+    old_tree: &str,
+    new_tree: &str,
+    file_details: &Map<String, Value>,
+    review: &Review,
+    approval: Option<&ApprovalUsed>,
+) {
+    let changed: Vec<String> = trust::policy_files(review)
+        .into_iter()
+        .filter(|path| {
+            let id = |tree: &str| ctx.git.blob_id_in(tree, path).ok().flatten();
+            id(old_tree) != id(new_tree)
+        })
+        .map(|path| path.to_string_lossy().into_owned())
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let signed = approval.and_then(|a| a.signed.as_ref());
+    ctx.recorder.record(
+        types::POLICY_CHANGED,
+        with(
+            file_details.clone(),
+            json!({
+                "policy_files": changed,
+                "reviewer": approval.map(|a| a.reviewer.clone()),
+                "signed_by": signed.map(|s| s.payload.principal.clone()),
+                "key": signed.and_then(|s| crate::signing::verify::signer_fingerprint(&s.signature)),
+                "namespace": signed.map(|s| s.payload.namespace.clone()),
+            }),
+        ),
+    );
 }

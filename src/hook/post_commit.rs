@@ -21,7 +21,7 @@ use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts};
 use super::config_change;
 use super::context::HookContext;
-use crate::approval::Approvals;
+use crate::approval::{Approvals, Requirements};
 use crate::config::Config;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
@@ -204,7 +204,15 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
     };
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
-    write_receipt(ctx, made, &policy, judged_here);
+    let receipt = write_receipt(ctx, made, &policy, judged_here);
+    config_change::record_policy(
+        ctx,
+        &made.base,
+        &made.commit.tree,
+        &made.details,
+        &policy.review,
+        receipt.approval.as_ref(),
+    );
     // The approval is used up by the commit that recorded its tree.
     Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
     start_exports(ctx);
@@ -219,7 +227,16 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
     let commit = &made.commit;
     let paths = made.paths.clone().unwrap_or_default();
     let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
-        approval: Approvals::new(&ctx.git.repo().git_dir).state(&commit.tree, Local::now().fixed_offset()),
+        approval: Approvals::new(&ctx.git.repo().git_dir).state(
+            &commit.tree,
+            Local::now().fixed_offset(),
+            &Requirements::of(
+                &ctx.git,
+                commit.parents.first().map(String::as_str),
+                &policy.review,
+                &paths,
+            ),
+        ),
         skip: false,
     });
     // The lines are read for the content rules only; failing to read them
@@ -272,7 +289,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
 /// Writes the commit's receipt to `refs/notes/enforce`. A cherry-pick
 /// with `-x` of a commit whose approved diff it keeps carries that
 /// approval (see [`super::post_rewrite`]).
-fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: Vec<Decision>) {
+fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: Vec<Decision>) -> Receipt {
     let mut receipt = build_receipt(ctx, made, policy, judged_here);
     if made.operation.name() == "cherry-pick"
         && let Some(source) = super::post_rewrite::cherry_picked_from(&made.commit.message)
@@ -280,6 +297,7 @@ fn write_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
         super::post_rewrite::carry(ctx, &source, &made.commit, &mut receipt);
     }
     write(ctx, &made.commit.sha, &receipt);
+    receipt
 }
 
 /// Writes `receipt` on `commit`. A receipt that cannot be written is
@@ -319,13 +337,7 @@ fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
     if approval.is_none() && review_passed {
         approval = Approvals::new(&ctx.git.repo().git_dir)
             .get(&commit.tree)
-            .map(|a| ApprovalUsed {
-                reviewer: a.reviewer,
-                approved_at: a.approved_at,
-                tree: a.tree,
-                patch_id: None,
-                carried_from: None,
-            });
+            .map(ApprovalUsed::of);
     }
     if let Some(approval) = approval.as_mut().filter(|a| a.patch_id.is_none()) {
         approval.patch_id = patch_id_of(&ctx.git, commit);
@@ -410,7 +422,12 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
     let reviewer = note.and_then(|n| n.approved_by.clone()).or_else(|| {
         Approvals::new(&ctx.git.repo().git_dir)
             .get(&made.commit.tree)
-            .filter(|a| a.is_valid_at(Local::now().fixed_offset()))
+            .filter(|a| {
+                a.is_valid_at(
+                    Local::now().fixed_offset(),
+                    ctx.config.review.max_age_seconds.get(),
+                )
+            })
             .map(|a| a.reviewer)
     });
     let review = match note {

@@ -9,7 +9,7 @@ use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts, PreCommitNote};
 use super::context::{HookContext, env_flag};
-use crate::approval::Approvals;
+use crate::approval::{Approvals, Requirements};
 use crate::config::Mode;
 use crate::error::{EXIT_OK, Result};
 use crate::event::files_fields;
@@ -35,8 +35,24 @@ pub fn run(hook: HookName) -> Result<i32> {
         );
     }
     let review = &policy.review;
-    let approval = if review.mode != Mode::Off && !staged.paths.is_empty() {
-        Approvals::new(&ctx.git.repo().git_dir).state(&staged.tree, Local::now().fixed_offset())
+    let needs_approval = review.mode != Mode::Off && !staged.paths.is_empty();
+    let requirements = Requirements::of(&ctx.git, ctx.head.commit.as_deref(), review, &staged.paths);
+    let skip = env_flag(SKIP_REVIEW);
+    if needs_approval
+        && !skip
+        && let Some(why) = requirements.broken_setup()
+    {
+        // Signatures cannot be checked at all: a setup to fix, not a
+        // verdict on this commit (a recorded bypass still gets through).
+        return Err(crate::error::Error::Signing {
+            message: format!("cannot check signed approvals: {why}"),
+            hint: "fix [review] signers (docs/review.md), or bypass with PILOT_SKIP_REVIEW=1 PILOT_SKIP_REASON=\"<why>\" (recorded)".into(),
+        });
+    }
+    let now = Local::now().fixed_offset();
+    let approvals = Approvals::new(&ctx.git.repo().git_dir);
+    let approval = if needs_approval {
+        approvals.state(&staged.tree, now, &requirements)
     } else {
         ApprovalState::Missing { other_trees: 0 }
     };
@@ -45,10 +61,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         paths: &staged.paths,
         merging: hook == HookName::PreMergeCommit || ctx.git.merging(),
         merge_resolved: false,
-        review: Some(ReviewFacts {
-            approval,
-            skip: env_flag(SKIP_REVIEW),
-        }),
+        review: Some(ReviewFacts { approval, skip }),
         message: None,
         added: staged.patch.as_ref(),
         checks_skipped: false,
@@ -70,14 +83,8 @@ pub fn run(hook: HookName) -> Result<i32> {
 
     // Leave the note that tells post-commit these checks ran.
     let approval = verdict.approved_by().and_then(|_| {
-        let approval = Approvals::new(&ctx.git.repo().git_dir).get(&staged.tree)?;
-        Some(ApprovalUsed {
-            reviewer: approval.reviewer,
-            approved_at: approval.approved_at,
-            tree: approval.tree,
-            patch_id: None,
-            carried_from: None,
-        })
+        let approval = approvals.valid(&staged.tree, now, &requirements)?;
+        Some(ApprovalUsed::of(approval))
     });
     let note = Attempt {
         id: ctx.attempt.clone(),

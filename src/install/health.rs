@@ -121,7 +121,8 @@ pub fn status(cwd: &Path, events_flag: Option<&Path>) -> Result<Status> {
         }
         events_checks(workspace, &mut checks);
         if let Some(git) = workspace.git.as_ref().filter(|g| !g.repo().is_bare()) {
-            checks.push(review_check(git));
+            checks.push(review_check(git, &workspace.config.config.review));
+            checks.push(signing_check(git, &workspace.config.config.review));
             receipt_checks(git, &mut checks);
         }
     }
@@ -188,6 +189,35 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
         },
         None,
     ));
+    let writers = approval_writers(&dir);
+    if !writers.is_empty() {
+        checks.push(check(
+            "chained approval writer",
+            Level::Warn,
+            format!(
+                "{} runs before the review check and writes approvals: every commit it runs for is approved by it",
+                writers.join(", ")
+            ),
+            Some("remove it, or set [review] require_signature = true so only a signed approval counts"),
+        ));
+    }
+}
+
+/// The chained hooks that run before enforce's review check and mention
+/// writing approvals (`enforce review approve`, or the approvals
+/// directory): an agent's way to approve its own commits.
+fn approval_writers(dir: &Path) -> Vec<String> {
+    [HookName::PreCommit, HookName::PreMergeCommit]
+        .iter()
+        .map(|h| dir.join(format!("{h}{KEPT_SUFFIX}")))
+        .filter(|p| {
+            std::fs::read(p).is_ok_and(|bytes| {
+                let text = String::from_utf8_lossy(&bytes);
+                text.contains("review approve") || text.contains("enforce/approvals")
+            })
+        })
+        .map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned())
+        .collect()
 }
 
 fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
@@ -385,11 +415,16 @@ fn committed_config_check(git: &Git) -> Option<Check> {
     ))
 }
 
-fn review_check(git: &Git) -> Check {
+fn review_check(git: &Git, review: &config::Review) -> Check {
     let approvals = crate::approval::Approvals::new(&git.repo().git_dir);
     let count = approvals.all().len();
     let now = chrono::Local::now().fixed_offset();
-    let valid = approvals.all().iter().filter(|a| a.is_valid_at(now)).count();
+    let max_age = review.max_age_seconds.get();
+    let valid = approvals
+        .all()
+        .iter()
+        .filter(|a| a.is_valid_at(now, max_age))
+        .count();
     check(
         "review approvals",
         Level::Ok,
@@ -399,6 +434,47 @@ fn review_check(git: &Git) -> Check {
         ),
         None,
     )
+}
+
+/// Whether approvals must be signed, and whether the signers committed at
+/// HEAD can be read; how to turn signing on when it is off.
+fn signing_check(git: &Git, review: &config::Review) -> Check {
+    if !review.require_signature {
+        return check(
+            "signed approvals",
+            Level::Warn,
+            "not required: an approval is a file anyone with a shell here can write",
+            Some(
+                "commit a signers file, then set [review] require_signature = true and signers = \".enforce/allowed_signers\" (docs/review.md)",
+            ),
+        );
+    }
+    let head = git.head().ok().and_then(|h| h.commit);
+    let tree = head.as_deref().and_then(|c| git.tree_of(c));
+    match crate::signing::trust::load(git, tree.as_deref(), head.as_deref(), review) {
+        Ok(Some(trust)) => check(
+            "signed approvals",
+            Level::Ok,
+            format!(
+                "required; {} key(s) may sign, from {}",
+                trust.signers.signers.len(),
+                trust.source
+            ),
+            None,
+        ),
+        Ok(None) => check(
+            "signed approvals",
+            Level::Fail,
+            "required, but [review] signers names no file",
+            Some("set [review] signers = \".enforce/allowed_signers\" and commit that file"),
+        ),
+        Err(why) => check(
+            "signed approvals",
+            Level::Fail,
+            format!("required, but {why}"),
+            Some("until this is fixed every commit that needs review is refused (docs/review.md)"),
+        ),
+    }
 }
 
 /// Whether the last commit has a receipt, and for each remote whether it

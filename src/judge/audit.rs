@@ -60,6 +60,9 @@ pub enum Approval {
     Matches { reviewer: String },
     /// For something else: tree `tree`.
     Other { tree: String },
+    /// For this commit, but it does not count: its signature is missing
+    /// or does not check out where the policy requires one.
+    Refused { reviewer: String, reason: String },
     /// The receipt records none (or there is no valid receipt).
     None,
 }
@@ -171,6 +174,10 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
             reviewer: reviewer.clone(),
         },
         Approval::Other { .. } => ApprovalState::Missing { other_trees: 1 },
+        Approval::Refused { reviewer, reason } => ApprovalState::Refused {
+            reviewer: reviewer.clone(),
+            reason: reason.clone(),
+        },
         Approval::None => ApprovalState::Missing { other_trees: 0 },
     };
     let facts = Facts {
@@ -395,6 +402,9 @@ fn unreviewed(commit: &Commit, policy: &Config, has_receipt: bool, mode: Mode) -
             "its receipt's approval is for tree {}, and neither its tree nor its patch id matches",
             short_id(tree)
         ),
+        (true, Approval::Refused { reviewer, reason }) => {
+            format!("its receipt's approval by {reviewer} does not count: {reason}")
+        }
         (true, _) => "its receipt records no approval".to_string(),
     });
     let trailer = policy.review.trailer.as_str();
@@ -466,6 +476,7 @@ mod tests {
                 tree: "t".into(),
                 patch_id: None,
                 carried_from: None,
+                signed: None,
             }),
             agent: None,
             hooks: vec![],

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::judge::{Exemption, Outcome, RuleVerdict};
 use crate::rules::Enforcement;
+use crate::signing::verify::Signed;
 
 /// The receipt format this enforce writes and reads.
 pub const VERSION: u32 = 1;
@@ -100,6 +101,25 @@ pub struct ApprovalUsed {
     /// cherry-pick of an unchanged diff).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried_from: Option<String>,
+    /// The reviewer's signature, for CI and the server to verify without
+    /// the machine the commit was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Signed>,
+}
+
+impl ApprovalUsed {
+    /// The receipt's form of a stored approval (its patch id is filled in
+    /// by post-commit).
+    pub fn of(approval: crate::approval::Approval) -> ApprovalUsed {
+        ApprovalUsed {
+            reviewer: approval.reviewer,
+            approved_at: approval.approved_at,
+            tree: approval.tree,
+            patch_id: None,
+            carried_from: None,
+            signed: approval.signed,
+        }
+    }
 }
 
 impl Decision {

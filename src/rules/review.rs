@@ -28,6 +28,9 @@ pub enum ApprovalState {
     Expired { reviewer: String },
     /// No approval for this tree (there may be ones for other trees).
     Missing { other_trees: usize },
+    /// An approval that does not count: a signature that does not check
+    /// out, or a file that names another tree.
+    Refused { reviewer: String, reason: String },
 }
 
 /// The rule's decision.
@@ -76,6 +79,9 @@ pub fn decide(facts: &Facts, config: &Review) -> Decision {
             format!("the approval by {reviewer} for these staged changes has expired")
         }
         ApprovalState::Missing { other_trees: 0 } => "the staged changes have not been reviewed".to_string(),
+        ApprovalState::Refused { reviewer, reason } => {
+            format!("the approval by {reviewer} does not count: {reason}")
+        }
         ApprovalState::Missing { .. } => {
             "the staged changes differ from what was approved (the approval is bound to the exact staged content)"
                 .to_string()

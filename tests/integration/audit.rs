@@ -457,8 +457,8 @@ fn a_parent_policy_that_does_not_validate_makes_the_commit_unjudgeable() {
     audit_in_clone(&repo, &base, &[(&broken, "broken"), (&after, "after")])
         .status(1)
         .stdout(format!(
-            "[broken] break the policy: {NO_RECEIPT}; {NO_APPROVAL}; policy: the .enforce.toml it commits does not validate (.enforce.toml:2:1: unknown field `mood`, expected one of `mode`, `reviewer`, `max_age_seconds`, `trailer`, `merges`, `required`, `command`): commits made on it cannot be judged
-cannot judge [after]: the .enforce.toml committed at its parent [broken] does not validate: .enforce.toml:2:1: unknown field `mood`, expected one of `mode`, `reviewer`, `max_age_seconds`, `trailer`, `merges`, `required`, `command`
+            "[broken] break the policy: {NO_RECEIPT}; {NO_APPROVAL}; policy: the .enforce.toml it commits does not validate (.enforce.toml:2:1: unknown field `mood`, expected one of `mode`, `reviewer`, `max_age_seconds`, `trailer`, `merges`, `required`, `command`, `require_signature`, `signers`, `revocations`): commits made on it cannot be judged
+cannot judge [after]: the .enforce.toml committed at its parent [broken] does not validate: .enforce.toml:2:1: unknown field `mood`, expected one of `mode`, `reviewer`, `max_age_seconds`, `trailer`, `merges`, `required`, `command`, `require_signature`, `signers`, `revocations`
 audit [base]..HEAD: 1 of 2 commit(s) offend, 1 cannot be judged
 {FIX_RECEIPT}{FIX_REVIEW}fix: policy: fix .enforce.toml (enforce config check) and make the commit again through the hooks
 "

@@ -51,9 +51,12 @@ fn hook_table(hooks_dir: &str, states: [&str; 7]) -> String {
 
 /// What `enforce install` prints: the hook table, the binary the hooks
 /// run, the `config` line (or none) and the events file.
+/// What install says of approvals in a repository that does not sign them.
+const UNSIGNED: &str = "approvals: unsigned; to make only your reviewers' signed approvals count, see docs/review.md ([review] require_signature)\n";
+
 fn install_report(hooks_dir: &str, states: [&str; 7], runs: &str, config: &str, events: &str) -> String {
     format!(
-        "{}hooks run: {runs}\n{NO_REMOTE}{config}rules: review, agent-trailer (see `enforce config show`)\nevents: {events}\n",
+        "{}hooks run: {runs}\n{NO_REMOTE}{config}rules: review, agent-trailer (see `enforce config show`)\nevents: {events}\n{UNSIGNED}",
         hook_table(hooks_dir, states)
     )
 }
@@ -571,6 +574,8 @@ OK   config                 no .enforce.toml: the built-in defaults apply
 WARN events file            [SANDBOX]/repo/.git/enforce/events.jsonl (default: the repository's common git dir) does not exist yet: no events recorded
                             fix: commit, or `enforce record`, to record the first event
 OK   review approvals       0 valid, 0 expired in this worktree; `enforce review status` checks what is staged
+WARN signed approvals       not required: an approval is a file anyone with a shell here can write
+                            fix: commit a signers file, then set [review] require_signature = true and signers = \".enforce/allowed_signers\" (docs/review.md)
 OK   receipts pushed        no remote: the receipts stay in this clone
 enforcement is NOT fully in force: see FAIL above
 ",
