@@ -225,7 +225,7 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
             Rule::Review => judged.offend(
                 REVIEW,
                 unreviewed(commit, policy, receipt.is_some(), rule.mode),
-                Some(review_fix()),
+                Some(review_fix(policy.review.require_signature)),
                 level,
             ),
             Rule::AgentTrailer => {
@@ -443,9 +443,13 @@ fn receipt_fix() -> String {
     "install enforce where the commit is made (enforce install), make the commit again through its hooks, and push its receipt (git push <remote> refs/notes/enforce)".into()
 }
 
-fn review_fix() -> String {
-    "have exactly this change approved (enforce review approve) and make the commit again through the hooks"
-        .into()
+fn review_fix(signed: bool) -> String {
+    if signed {
+        "have exactly this change approved with a signature the signers file at its parent allows (enforce review approve --key PATH, docs/review.md) and make the commit again through the hooks".into()
+    } else {
+        "have exactly this change approved (enforce review approve) and make the commit again through the hooks"
+            .into()
+    }
 }
 
 #[cfg(test)]

@@ -70,10 +70,17 @@ pub fn review(config: &Review) -> Vec<String> {
         Some(command) => fix.push(format!("run the reviewer: {command}")),
         None => fix.push("review what is staged: git diff --cached".to_string()),
     }
-    fix.push(format!(
-        "approve exactly what is staged: enforce review approve --reviewer {}",
-        sh_word(config.reviewer.as_str())
-    ));
+    if config.require_signature {
+        fix.push(
+            "have a reviewer sign exactly what is staged: enforce review approve --key PATH, or enforce review payload --reviewer NAME and approve --signature FILE (docs/review.md)"
+                .to_string(),
+        );
+    } else {
+        fix.push(format!(
+            "approve exactly what is staged: enforce review approve --reviewer {}",
+            sh_word(config.reviewer.as_str())
+        ));
+    }
     fix.push("commit again (restaging anything after approval needs a new approval)".into());
     fix
 }
