@@ -182,7 +182,7 @@ fn check_signed(
     };
     verify::check(signed, trust, &binding, || None).map_err(|why| Error::Signing {
         message: format!("the signature does not count: {why}"),
-        hint: "sign with a key the signers file committed at HEAD allows for this namespace (docs/review.md)"
+        hint: "sign exactly the payload of what is staged (enforce review payload) with ssh-keygen -Y sign -n <its namespace>, using a key the signers file committed at HEAD allows (docs/review.md)"
             .into(),
     })
 }

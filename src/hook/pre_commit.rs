@@ -49,6 +49,17 @@ pub fn run(hook: HookName) -> Result<i32> {
             hint: "fix [review] signers (docs/review.md), or bypass with PILOT_SKIP_REVIEW=1 PILOT_SKIP_REASON=\"<why>\" (recorded)".into(),
         });
     }
+    // A signers or revocations file committed broken would stop every
+    // commit after this one.
+    for review in [review, &ctx.config.review] {
+        if let Err(why) = crate::signing::trust::check_staged(&ctx.git, &staged.tree, &staged.paths, review) {
+            return Err(crate::error::Error::Signing {
+                message: format!("this commit would break signed approvals: {why}"),
+                hint: "fix the file (the format is git's allowed-signers, docs/review.md), stage it, and commit again"
+                    .into(),
+            });
+        }
+    }
     let now = Local::now().fixed_offset();
     let approvals = Approvals::new(&ctx.git.repo().git_dir);
     let approval = if needs_approval {

@@ -51,7 +51,7 @@ pub fn sign(key: &Path, namespace: &str, payload: &[u8]) -> Result<String> {
         .unwrap_or("")
         .trim();
     if !out.status.success() {
-        let hint = if said.contains("agent") {
+        let hint = if said.contains("agent") || said.contains("No private key found") {
             "start the agent and add the key (eval \"$(ssh-agent)\"; ssh-add KEY), or pass the private key file with --key"
         } else {
             "pass a private key file, or a public key whose private half is in ssh-agent, with --key PATH"

@@ -20,43 +20,71 @@ pub fn load(
     let Some(signers_path) = &review.signers else {
         return Ok(None);
     };
-    let at = commit.map_or("the first parent".to_string(), |c| short_id(c).to_string());
-    let source = format!("`{}` as committed at {at}", signers_path.as_str());
     let Some(tree) = tree else {
         return Err(format!(
-            "{source}: there is no parent commit to read the signers from; make the first commit without requiring signatures"
+            "`{}` cannot be read: there is no parent commit to read the signers from; make the first commit without requiring signatures",
+            signers_path.as_str()
         ));
     };
-    let read = |path: &str| -> Result<Option<Vec<u8>>, String> {
+    let at = commit.map_or("as committed at the first parent".to_string(), |c| {
+        format!("as committed at {}", short_id(c))
+    });
+    read(git, tree, &at, review).map(Some)
+}
+
+/// Checks the signers and revocations files as staged in `tree`, when the
+/// change touches them: a file that does not parse would stop every
+/// commit after this one.
+pub fn check_staged(git: &Git, tree: &str, paths: &[PathBuf], review: &Review) -> Result<(), String> {
+    if review.signers.is_none() || !paths.iter().any(|p| policy_files(review)[1..].contains(p)) {
+        return Ok(());
+    }
+    read(git, tree, "as staged", review).map(|_| ())
+}
+
+/// The signers and revocations of `review` in `tree`; `at` says which tree
+/// in messages ("as committed at 1a2b3c4d5e6f", "as staged").
+fn read(git: &Git, tree: &str, at: &str, review: &Review) -> Result<Trust, String> {
+    let Some(signers_path) = &review.signers else {
+        return Err("[review] signers names no file".into());
+    };
+    let source = format!("`{}` {at}", signers_path.as_str());
+    let blob = |path: &str| -> Result<Option<Vec<u8>>, String> {
         let id = git.blob_id_in(tree, Path::new(path)).map_err(|e| e.to_string())?;
         id.map(|id| git.blob(&id).map_err(|e| e.to_string())).transpose()
     };
-    let bytes = read(signers_path.as_str())?.ok_or_else(|| {
+    let bytes = blob(signers_path.as_str())?.ok_or_else(|| {
         format!(
-            "the signers file `{}` ([review] signers) is not committed at {at}: commit it, then approve again",
+            "the signers file `{}` ([review] signers) is missing {at}: commit it, then approve again",
             signers_path.as_str()
         )
     })?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8 text"))?;
     let signers = AllowedSigners::parse(&text).map_err(|why| format!("{source} does not parse: {why}"))?;
+    let revoked_source = review.revocations.as_ref().map_or_else(
+        || "no revocations file".to_string(),
+        |path| format!("`{}` {at}", path.as_str()),
+    );
     let revoked = match &review.revocations {
         None => Revoked::default(),
-        Some(path) => match read(path.as_str())? {
+        Some(path) => match blob(path.as_str())? {
             None => {
                 return Err(format!(
-                    "the revocations file `{}` ([review] revocations) is not committed at {at}: commit it (it may be empty)",
+                    "the revocations file `{}` ([review] revocations) is missing {at}: commit it (it may be empty)",
                     path.as_str()
                 ));
             }
-            Some(bytes) => Revoked::parse(&bytes)
-                .map_err(|why| format!("`{}` as committed at {at} does not parse: {why}", path.as_str()))?,
+            Some(bytes) => {
+                Revoked::parse(&bytes).map_err(|why| format!("{revoked_source} does not parse: {why}"))?
+            }
         },
     };
-    Ok(Some(Trust {
+    Ok(Trust {
         signers,
         revoked,
         source,
-    }))
+        revoked_source,
+    })
 }
 
 /// The files a change of the policy touches: `.enforce.toml`, and the

@@ -29,6 +29,8 @@ pub struct Trust {
     /// Where the signers came from, for messages: "`.enforce/allowed_signers`
     /// as committed at 1a2b3c4d5e6f".
     pub source: String,
+    /// Where the revocations came from, the same way.
+    pub revoked_source: String,
 }
 
 /// What the commit an approval is used for is.
@@ -72,8 +74,14 @@ pub fn check(
     patch_id: impl FnOnce() -> Option<String>,
 ) -> Result<Verified, String> {
     let payload = &signed.payload;
-    let sig =
-        SshSig::from_pem(signed.signature.trim()).map_err(|e| format!("the signature is malformed ({e})"))?;
+    let text = signed.signature.trim();
+    if !text.starts_with("-----BEGIN SSH SIGNATURE-----") {
+        return Err(
+            "the signature is not an SSH signature (it does not start with -----BEGIN SSH SIGNATURE-----)"
+                .into(),
+        );
+    }
+    let sig = SshSig::from_pem(text).map_err(|e| format!("the signature is malformed ({e})"))?;
     let key = sig.public_key().clone();
     let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
     if sig.namespace() != payload.namespace {
@@ -96,7 +104,7 @@ pub fn check(
         ));
     }
     if trust.revoked.contains(&key) {
-        return Err(format!("key {fingerprint} is revoked ({})", trust.source));
+        return Err(format!("key {fingerprint} is revoked ({})", trust.revoked_source));
     }
     let approved = time(&payload.approved_at, "approved-at")?;
     let expires = time(&payload.expires_at, "expires-at")?;
@@ -134,10 +142,7 @@ pub fn check(
         ));
     }
     if binding.at >= expires {
-        return Err(format!(
-            "the approval by {principal} expired at {}",
-            payload.expires_at
-        ));
+        return Err(format!("it expired at {}", payload.expires_at));
     }
     let same_tree = payload.tree == binding.tree && payload.parent.as_deref() == binding.parent;
     let by_patch_id = !same_tree && payload.patch_id.is_some() && patch_id() == payload.patch_id;

@@ -21,6 +21,7 @@ mod rewrite;
 mod sarif_schema;
 mod scanner;
 mod server;
+mod signed;
 mod skipped;
 mod support;
 mod trailers;
