@@ -38,7 +38,9 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
             signature,
             payload,
         } => {
-            let review = &workspace.config.config.review;
+            let staged = staged(git)?;
+            let policy = judged_under(&workspace, git, &staged);
+            let review = &policy.review;
             let key = key.or_else(|| review.require_signature.then(|| default_key(git)).flatten());
             let how = match (key, signature) {
                 (Some(key), _) => How::Key(key),
@@ -51,7 +53,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
                 }
                 (None, None) => How::Unsigned,
             };
-            approve(&workspace, git, reviewer, note, how)
+            approve(&workspace, git, &staged, review, reviewer, note, how)
         }
         ReviewAction::Payload { reviewer } => print_payload(&workspace, git, &reviewer),
         ReviewAction::Status => status(&workspace, git),
@@ -92,6 +94,22 @@ fn default_key(git: &Git) -> Option<PathBuf> {
         Some(rest) => std::env::var_os("HOME").map(|home| PathBuf::from(home).join(rest)),
         None => Some(PathBuf::from(key)),
     }
+}
+
+/// The policy the hook will judge what is staged under: the config in
+/// effect, or the one committed at HEAD when the change edits
+/// `.enforce.toml` (so turning signing on is approved the old way).
+fn judged_under<'a>(
+    workspace: &'a Workspace,
+    git: &Git,
+    staged: &Staged,
+) -> std::borrow::Cow<'a, crate::config::Config> {
+    crate::hook::policy_for(
+        git,
+        &workspace.config.config,
+        staged.parent_tree.as_deref(),
+        &staged.tree,
+    )
 }
 
 /// What is staged, as an approval sees it.
@@ -190,12 +208,12 @@ fn check_signed(
 fn approve(
     workspace: &Workspace,
     git: &Git,
+    staged: &Staged,
+    review: &Review,
     reviewer: Option<String>,
     note: Option<String>,
     how: How,
 ) -> Result<i32> {
-    let review = &workspace.config.config.review;
-    let staged = staged(git)?;
     if staged.paths.is_empty() {
         return Err(Error::NothingStaged);
     }
@@ -217,7 +235,7 @@ fn approve(
             )
         }
         How::Key(key) => {
-            let trust = trust_at_head(git, review, &staged)?;
+            let trust = trust_at_head(git, review, staged)?;
             let public = keygen::public_key(&key)?;
             let fingerprint = keygen::fingerprint(&public);
             let namespace = if trust::changes_policy(&staged.paths, review, None) {
@@ -251,15 +269,15 @@ fn approve(
                     }
                 }
             };
-            let (payload, expires) = payload_for(git, review, &staged, &principal)?;
+            let (payload, expires) = payload_for(git, review, staged, &principal)?;
             let signature = keygen::sign(&key, &payload.namespace, &payload.to_bytes())?;
             let signed = Signed { payload, signature };
-            check_signed(&signed, &trust, review, &staged)?;
+            check_signed(&signed, &trust, review, staged)?;
             let approved_at = signed.payload.approved_at.clone();
             (principal, approved_at, expires, Some(signed), Some(fingerprint))
         }
         How::Signature { signature, payload } => {
-            let trust = trust_at_head(git, review, &staged)?;
+            let trust = trust_at_head(git, review, staged)?;
             let payload_path = payload.unwrap_or_else(|| approvals.payload_path(&staged.tree));
             let bytes = std::fs::read(&payload_path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -296,7 +314,7 @@ fn approve(
                 payload,
                 signature: text,
             };
-            let verified = check_signed(&signed, &trust, review, &staged)?;
+            let verified = check_signed(&signed, &trust, review, staged)?;
             let approved_at = signed.payload.approved_at.clone();
             (
                 principal,
@@ -387,8 +405,9 @@ fn check_name(reviewer: &str) -> Result<()> {
 /// `enforce review payload`: the bytes to sign, on standard output; kept
 /// for `approve --signature`.
 fn print_payload(workspace: &Workspace, git: &Git, principal: &str) -> Result<i32> {
-    let review = &workspace.config.config.review;
     let staged = staged(git)?;
+    let policy = judged_under(workspace, git, &staged);
+    let review = &policy.review;
     if staged.paths.is_empty() {
         return Err(Error::NothingStaged);
     }
@@ -408,7 +427,8 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     let (tree, paths) = (&staged.tree, &staged.paths);
     let approvals = Approvals::new(&git.repo().git_dir);
     let now = Local::now().fixed_offset();
-    let review_config = &workspace.config.config.review;
+    let judged = judged_under(workspace, git, &staged);
+    let review_config = &judged.review;
     let requirements = Requirements::of(git, staged.parent.as_deref(), review_config, paths);
     let approval = approvals.state(tree, now, &requirements);
     let other_trees = match approval {
@@ -428,8 +448,7 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
         added: None,
         checks_skipped: false,
     };
-    let policy = &workspace.config.config;
-    let verdict = judge::judge(&facts, policy);
+    let verdict = judge::judge(&facts, &judged);
     let Some(review) = verdict.review() else {
         return Ok(EXIT_OK);
     };

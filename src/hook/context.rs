@@ -98,20 +98,7 @@ impl HookContext {
     /// committed in `base`. A commit cannot switch off the rules that
     /// judge it.
     pub fn policy_for(&self, base: Option<&str>, tree: &str) -> Cow<'_, Config> {
-        let path = Path::new(crate::config::FILE_NAME);
-        let committed = base.and_then(|t| self.git.blob_at(t, path));
-        if self.git.blob_at(tree, path) == committed {
-            return Cow::Borrowed(&self.config);
-        }
-        match crate::config::committed(committed.as_deref()) {
-            Ok(config) => Cow::Owned(config),
-            Err(err) => {
-                crate::notice::warning(format!(
-                    "the .enforce.toml committed before this change does not validate ({err}); judging this change of it under the built-in defaults"
-                ));
-                Cow::Owned(Config::default())
-            }
-        }
+        policy_for(&self.git, &self.config, base, tree)
     }
 
     /// Publishes the log's new head to `refs/enforce/head`: once per
@@ -120,6 +107,27 @@ impl HookContext {
     /// hook's head covers the events of the earlier ones.
     pub fn publish_head(&self) {
         crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
+    }
+}
+
+/// The policy a change from tree `base` to `tree` is judged under, given
+/// `config`, the config in effect: see [`HookContext::policy_for`]. Also
+/// what `enforce review` asks, so an approval is made for the policy the
+/// hook will apply.
+pub fn policy_for<'a>(git: &Git, config: &'a Config, base: Option<&str>, tree: &str) -> Cow<'a, Config> {
+    let path = Path::new(crate::config::FILE_NAME);
+    let committed = base.and_then(|t| git.blob_at(t, path));
+    if git.blob_at(tree, path) == committed {
+        return Cow::Borrowed(config);
+    }
+    match crate::config::committed(committed.as_deref()) {
+        Ok(config) => Cow::Owned(config),
+        Err(err) => {
+            crate::notice::warning(format!(
+                "the .enforce.toml committed before this change does not validate ({err}); judging this change of it under the built-in defaults"
+            ));
+            Cow::Owned(Config::default())
+        }
     }
 }
 

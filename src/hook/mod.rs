@@ -36,6 +36,7 @@ use std::path::Path;
 use crate::error::{EXIT_OK, Error, Result};
 
 pub use chain::{KEPT_SUFFIX, run_kept};
+pub use context::policy_for;
 
 /// A hook enforce implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -192,7 +192,7 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
     let writers = approval_writers(&dir);
     if !writers.is_empty() {
         checks.push(check(
-            "chained approval writer",
+            "approval writer",
             Level::Warn,
             format!(
                 "{} runs before the review check and writes approvals: every commit it runs for is approved by it",

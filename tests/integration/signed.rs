@@ -108,13 +108,10 @@ impl Signed {
         repo.write(SIGNERS, signers);
         repo.write(".enforce.toml", &config);
         repo.git(&["add", "-A"]);
-        // Bootstrap: the first commit is judged under the policy before
-        // it (none: the defaults, which take an unsigned approval), but
-        // `approve` reads the work tree's config; approve with the work
-        // tree's file not yet requiring signatures, then put it back.
-        repo.write(".enforce.toml", "");
+        // Bootstrap: the commit that turns signing on is judged under the
+        // policy before it (none: the defaults, which take an unsigned
+        // approval), and `approve` makes the approval that policy takes.
         repo.approve();
-        repo.write(".enforce.toml", &config);
         repo.commit("adopt signed approvals").run();
         let bare = repo.sandbox.path().join("server.git");
         fs::create_dir_all(&bare).unwrap();
@@ -1505,5 +1502,69 @@ fn an_expired_approval_is_judged_at_the_author_date_in_audit() {
     s.forge_receipt(&approval);
     s.audit()
         .stdout("audit [base]..HEAD: all 1 commit(s) pass\n")
+        .run();
+}
+
+/// Attack: a signers file removed from the repository after signing was
+/// turned on (landed with `--no-verify`). Nothing can be checked, so the
+/// hook stops every commit that needs review with exit 2, naming the file,
+/// and `enforce status` fails the same way; a recorded bypass still gets
+/// through.
+#[test]
+fn a_signers_file_missing_at_head_is_a_broken_setup() {
+    if !ssh_keygen_here() {
+        return;
+    }
+    let repo = fresh_repo();
+    let jane = key(&repo, "jane");
+    let s = Signed::adopt(repo, &signer(JANE, BOTH, &jane), None);
+    s.repo.git(&["rm", "-q", SIGNERS]);
+    s.repo
+        .commit("drop the signers")
+        .arg("--no-verify")
+        .stderr_ignored()
+        .run();
+    let missing = format!(
+        "the signers file `{SIGNERS}` ([review] signers) is missing as committed at {}: commit it, then approve again",
+        s.short("HEAD")
+    );
+    s.repo
+        .test()
+        .arg("status")
+        .status(1)
+        .stdout_contains(format!("FAIL signed approvals       required, but {missing}"))
+        .run();
+    s.repo.stage("a.txt", "a\n");
+    let hook = s.repo.path(".git/hooks/pre-commit");
+    let ran = Test::new(s.repo.sandbox.command(&hook, s.root()))
+        .status(2)
+        .stderr_contains(format!("enforce: cannot check signed approvals: {missing}\n"))
+        .run();
+    one_line_error(&ran);
+    s.repo
+        .commit("add a.txt")
+        .env("PILOT_SKIP_REVIEW", "1")
+        .env("PILOT_SKIP_REASON", "signers file restored next")
+        .stderr_contains("recorded as `bypass_review`")
+        .run();
+}
+
+/// Attack: a hook kept from before enforce (`pre-commit.pre-enforce`)
+/// that approves whatever is staged: every commit it runs for passes the
+/// review rule. `enforce status` names it.
+#[test]
+fn status_names_a_chained_hook_that_writes_approvals() {
+    let repo = fresh_repo();
+    crate::support::write_script(
+        &repo.path(".git/hooks/pre-commit.pre-enforce"),
+        "enforce review approve --reviewer 'Jane Lead' >/dev/null\n",
+    );
+    repo.test()
+        .arg("status")
+        .status_ignored()
+        .stdout_contains(
+            "WARN approval writer        pre-commit.pre-enforce runs before the review check and writes approvals: every commit it runs for is approved by it\n",
+        )
+        .stdout_contains("fix: remove it, or set [review] require_signature = true so only a signed approval counts")
         .run();
 }
