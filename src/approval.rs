@@ -84,6 +84,11 @@ pub struct SignatureRequirement {
     /// be read (a broken setup, not the agent's fault alone).
     pub trust: std::result::Result<Trust, String>,
     pub parent: Option<String>,
+    /// The parent of `parent`: an approval made for an amend
+    /// (`enforce review approve --amend`) names it, since the amended
+    /// commit will have it as its first parent. Set in pre-commit only,
+    /// which cannot tell an amend from a commit.
+    pub amend_parent: Option<String>,
     /// The commit changes `.enforce.toml`, the signers or revocations file.
     pub changes_policy: bool,
 }
@@ -105,6 +110,7 @@ impl Requirements {
             SignatureRequirement {
                 trust,
                 parent: parent.map(str::to_string),
+                amend_parent: None,
                 changes_policy: trust::changes_policy(paths, review, None),
             }
         });
@@ -159,9 +165,15 @@ pub fn assess(
         Ok(trust) => trust,
         Err(why) => return refused(why.clone()),
     };
+    // An approval made for an amend names the parent the amended commit
+    // will have; audit holds the commit to it.
+    let parent = match (&need.amend_parent, &signed.payload.parent) {
+        (Some(amend), Some(named)) if amend == named => Some(named.as_str()),
+        _ => need.parent.as_deref(),
+    };
     let binding = Binding {
         tree,
-        parent: need.parent.as_deref(),
+        parent,
         changes_policy: need.changes_policy,
         at: now,
         max_age_seconds: req.max_age_seconds,
@@ -367,6 +379,7 @@ mod tests {
             signature: Some(SignatureRequirement {
                 trust: Err("no signers".into()),
                 parent: None,
+                amend_parent: None,
                 changes_policy: false,
             }),
         };

@@ -402,6 +402,10 @@ pub enum ReviewAction {
         /// payload` last printed for what is staged].
         #[arg(long, value_name = "FILE", requires = "signature")]
         payload: Option<PathBuf>,
+        /// Sign for `git commit --amend`: bound to HEAD's parent, which the
+        /// amended commit will have, and the change against it.
+        #[arg(long)]
+        amend: bool,
     },
     /// Print the bytes a reviewer signs to approve what is staged
     /// (sign them with `ssh-keygen -Y sign -n <namespace>`, docs/review.md).
@@ -409,6 +413,9 @@ pub enum ReviewAction {
         /// The reviewer's principal, as the signers file names it.
         #[arg(long, value_name = "PRINCIPAL")]
         reviewer: String,
+        /// The payload for `git commit --amend` (see `approve --amend`).
+        #[arg(long)]
+        amend: bool,
     },
     /// Say whether what is staged now is approved, by whom and until when,
     /// and whose signature it carries. Exits 0 when it may be committed, 1

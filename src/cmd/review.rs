@@ -37,8 +37,9 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
             key,
             signature,
             payload,
+            amend,
         } => {
-            let staged = staged(git)?;
+            let staged = staged_as(git, amend)?;
             let policy = judged_under(&workspace, git, &staged);
             let review = &policy.review;
             let key = key.or_else(|| review.require_signature.then(|| default_key(git)).flatten());
@@ -55,7 +56,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, action: ReviewAction) -> Resu
             };
             approve(&workspace, git, &staged, review, reviewer, note, how)
         }
-        ReviewAction::Payload { reviewer } => print_payload(&workspace, git, &reviewer),
+        ReviewAction::Payload { reviewer, amend } => print_payload(&workspace, git, &reviewer, amend),
         ReviewAction::Status => status(&workspace, git),
         ReviewAction::Clear => {
             let removed = Approvals::new(&git.repo().git_dir).clear()?;
@@ -129,6 +130,33 @@ fn staged(git: &Git) -> Result<Staged> {
         parent: head.commit,
         parent_tree: head.tree,
     })
+}
+
+/// What is staged, as `git commit --amend` will commit it: on HEAD's
+/// first parent, with the changes against it.
+fn staged_for_amend(git: &Git) -> Result<Staged> {
+    let head = git.head()?;
+    let Some(commit) = head.commit.as_deref() else {
+        return Err(Error::usage(
+            "there is no commit to amend yet",
+            "approve without --amend for the first commit",
+        ));
+    };
+    let tree = git.staged(&head, None)?.tree;
+    let parent = git.commit(commit)?.parents.first().cloned();
+    let parent_tree = parent.as_deref().and_then(|p| git.tree_of(p));
+    let base = parent_tree.as_deref().unwrap_or(git.empty_tree());
+    let paths = git.changes(base, &tree)?.into_iter().map(|c| c.path).collect();
+    Ok(Staged {
+        tree,
+        paths,
+        parent,
+        parent_tree,
+    })
+}
+
+fn staged_as(git: &Git, amend: bool) -> Result<Staged> {
+    if amend { staged_for_amend(git) } else { staged(git) }
 }
 
 /// The payload a reviewer signs for what is staged, given now.
@@ -404,8 +432,8 @@ fn check_name(reviewer: &str) -> Result<()> {
 
 /// `enforce review payload`: the bytes to sign, on standard output; kept
 /// for `approve --signature`.
-fn print_payload(workspace: &Workspace, git: &Git, principal: &str) -> Result<i32> {
-    let staged = staged(git)?;
+fn print_payload(workspace: &Workspace, git: &Git, principal: &str, amend: bool) -> Result<i32> {
+    let staged = staged_as(git, amend)?;
     let policy = judged_under(workspace, git, &staged);
     let review = &policy.review;
     if staged.paths.is_empty() {

@@ -205,6 +205,18 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
     let receipt = write_receipt(ctx, made, &policy, judged_here);
+    let signed_parent = receipt
+        .approval
+        .as_ref()
+        .and_then(|a| a.signed.as_ref())
+        .map(|s| s.payload.parent.as_ref());
+    if made.operation == (Operation::Commit { amend: true })
+        && signed_parent.is_some_and(|parent| parent != made.commit.parents.first())
+    {
+        notice::warning(
+            "this amend used an approval signed for a new commit on top of the one it replaces: audit and the server will not accept it; have it signed with `enforce review approve --amend` and amend again",
+        );
+    }
     config_change::record_policy(
         ctx,
         &made.base,

@@ -36,7 +36,10 @@ pub fn run(hook: HookName) -> Result<i32> {
     }
     let review = &policy.review;
     let needs_approval = review.mode != Mode::Off && !staged.paths.is_empty();
-    let requirements = Requirements::of(&ctx.git, ctx.head.commit.as_deref(), review, &staged.paths);
+    let mut requirements = Requirements::of(&ctx.git, ctx.head.commit.as_deref(), review, &staged.paths);
+    if let (Some(need), Some(head)) = (requirements.signature.as_mut(), ctx.head.commit.as_deref()) {
+        need.amend_parent = ctx.git.commit(head).ok().and_then(|c| c.parents.first().cloned());
+    }
     let skip = env_flag(SKIP_REVIEW);
     if needs_approval
         && !skip

@@ -1568,3 +1568,45 @@ fn status_names_a_chained_hook_that_writes_approvals() {
         .stdout_contains("fix: remove it, or set [review] require_signature = true so only a signed approval counts")
         .run();
 }
+
+/// An amend that changes content: signed with `--amend`, the approval is
+/// bound to the parent the amended commit has, and it passes everywhere;
+/// signed for a commit on top of the one it replaces, the hook takes it
+/// (it cannot tell an amend from a commit) but says audit will not, and
+/// audit and the server reject it.
+#[test]
+fn an_amend_is_signed_for_the_parent_it_keeps() {
+    if !ssh_keygen_here() {
+        return;
+    }
+    let repo = fresh_repo();
+    let jane = key(&repo, "jane");
+    let s = Signed::adopt(repo, &signer(JANE, BOTH, &jane), None);
+    s.commit_signed("a.txt", "a\n", &jane);
+    s.repo.stage("b.txt", "b\n");
+    s.approve_with(&jane)
+        .arg("--amend")
+        .stdout_contains("  a.txt\n  b.txt\n")
+        .run();
+    s.repo.git_test(&["commit", "-q", "--amend", "--no-edit"]).run();
+    s.accepted_everywhere(1);
+
+    s.repo.stage("c.txt", "c\n");
+    s.approve(&jane);
+    s.repo
+        .git_test(&["commit", "-q", "--amend", "--no-edit"])
+        .stderr_contains("have it signed with `enforce review approve --amend` and amend again")
+        .run();
+    let amended = s.short("HEAD");
+    let problem = format!(
+        "review: not reviewed: its receipt's approval by {JANE} does not count: the signed approval is for tree"
+    );
+    s.audit()
+        .status(1)
+        .stdout_contains(format!("{amended} add a.txt: {problem}"))
+        .run();
+    s.push_refs(&["+main", "refs/notes/enforce"])
+        .status(1)
+        .stderr_contains(format!("remote:   {amended} \"add a.txt\": {problem}"))
+        .run();
+}
