@@ -223,58 +223,42 @@ fn is_key_type(field: &str) -> bool {
     field.starts_with("ssh-") || field.starts_with("ecdsa-sha2-") || field.starts_with("sk-")
 }
 
-/// Splits a line on white space, keeping double-quoted runs together.
-fn split_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
+/// Splits `text` where `separator` says, outside double quotes (kept in
+/// the pieces), dropping empty pieces; `None` when a quote is not closed.
+fn split_unquoted(text: &str, separator: impl Fn(char) -> bool) -> Option<Vec<String>> {
+    let mut pieces = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    fields.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted && separator(c) {
+            pieces.push(std::mem::take(&mut current));
+            continue;
         }
+        current.push(c);
     }
     if quoted {
-        return Err("a quote is not closed".into());
+        return None;
     }
-    if !current.is_empty() {
-        fields.push(current);
+    pieces.push(current);
+    pieces.retain(|p| !p.is_empty());
+    Some(pieces)
+}
+
+/// Splits a line on white space, keeping double-quoted runs together; the
+/// principals (the first field) unquoted.
+fn split_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = split_unquoted(line, char::is_whitespace).ok_or("a quote is not closed")?;
+    if let Some(first) = fields.first_mut() {
+        *first = unquote(first);
     }
-    Ok(fields
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| if i == 0 { unquote(&f) } else { f })
-        .collect())
+    Ok(fields)
 }
 
 /// Splits options on commas outside quotes.
 fn split_options(options: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in options.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            ',' if !quoted => out.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    if quoted {
-        return Err("a quote is not closed in the options".into());
-    }
-    out.push(current);
-    Ok(out.into_iter().filter(|o| !o.is_empty()).collect())
+    split_unquoted(options, |c| c == ',').ok_or_else(|| "a quote is not closed in the options".into())
 }
 
 fn unquote(value: &str) -> String {
