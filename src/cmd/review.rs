@@ -159,6 +159,16 @@ fn staged_as(git: &Git, amend: bool) -> Result<Staged> {
     if amend { staged_for_amend(git) } else { staged(git) }
 }
 
+/// The namespace an approval of what is staged is signed for:
+/// `enforce-policy` when it changes the policy files, else `enforce-review`.
+fn namespace(review: &Review, staged: &Staged) -> &'static str {
+    if trust::changes_policy(&staged.paths, review, None) {
+        POLICY_NAMESPACE
+    } else {
+        REVIEW_NAMESPACE
+    }
+}
+
 /// The payload a reviewer signs for what is staged, given now.
 fn payload_for(
     git: &Git,
@@ -177,13 +187,8 @@ fn payload_for(
     let expires = now
         .checked_add_signed(Duration::seconds(review.max_age_seconds.get() as i64))
         .ok_or(Error::ApprovalLifetime)?;
-    let namespace = if trust::changes_policy(&staged.paths, review, None) {
-        POLICY_NAMESPACE
-    } else {
-        REVIEW_NAMESPACE
-    };
     let payload = Payload {
-        namespace: namespace.to_string(),
+        namespace: namespace(review, staged).to_string(),
         tree: staged.tree.clone(),
         patch_id: git.patch_id(base, &staged.tree)?,
         parent: staged.parent.clone(),
@@ -266,11 +271,7 @@ fn approve(
             let trust = trust_at_head(git, review, staged)?;
             let public = keygen::public_key(&key)?;
             let fingerprint = keygen::fingerprint(&public);
-            let namespace = if trust::changes_policy(&staged.paths, review, None) {
-                POLICY_NAMESPACE
-            } else {
-                REVIEW_NAMESPACE
-            };
+            let namespace = namespace(review, staged);
             let principal = match reviewer {
                 Some(name) => name,
                 None => {
