@@ -133,15 +133,23 @@ impl Git {
     pub fn discover(cwd: &Path) -> Result<Option<Git>> {
         let flags = git2::RepositoryOpenFlags::FROM_ENV;
         match git2::Repository::open_ext(cwd, flags, std::iter::empty::<&OsStr>()) {
-            Ok(inner) => Ok(Some(Git {
-                repo: Repo {
-                    root: inner.workdir().map(clean),
-                    git_dir: clean(inner.path()),
-                    common_dir: clean(inner.commondir()),
-                },
-                inner,
-                empty_tree: std::cell::OnceCell::new(),
-            })),
+            Ok(inner) => {
+                if HOOK_PROCESS.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Without a snapshot, libgit2 reads the files anew.
+                    if let Ok(snapshot) = inner.config().and_then(|mut c| c.snapshot()) {
+                        let _ = inner.set_config(&snapshot);
+                    }
+                }
+                Ok(Some(Git {
+                    repo: Repo {
+                        root: inner.workdir().map(clean),
+                        git_dir: clean(inner.path()),
+                        common_dir: clean(inner.commondir()),
+                    },
+                    inner,
+                    empty_tree: std::cell::OnceCell::new(),
+                }))
+            }
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) if e.code() == git2::ErrorCode::Owner => Err(Error::UnsafeRepository {
                 path: owned_path(&e).unwrap_or_else(|| cwd.to_path_buf()),
@@ -572,6 +580,27 @@ impl Git {
             .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(options))
             .map_err(error)
     }
+}
+
+/// Whether this process runs a hook on the committer's machine: see
+/// [`for_hooks`].
+static HOOK_PROCESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Tunes libgit2 for one short hook run on the committer's machine, where
+/// nothing changes the repository's config or objects underneath it:
+///
+/// - objects are read without hashing each one again to check its id, as
+///   git itself reads them (only `git fsck` checks). That machine is not
+///   where a verdict is trusted (docs/trust.md); `audit` and
+///   `pre-receive`, which are, keep the check;
+/// - the git config is read once, into a snapshot: libgit2 otherwise
+///   checks every config file for changes (a `stat` each) on every value
+///   it looks up, a hundred times in one post-commit.
+///
+/// Both were among the largest costs of a commit's hooks.
+pub fn for_hooks() {
+    git2::opts::strict_hash_verification(false);
+    HOOK_PROCESS.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The directory git runs hooks from, as git itself resolves it

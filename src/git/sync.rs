@@ -122,13 +122,12 @@ impl Git {
         values
     }
 
-    /// The repository's own config (`.git/config`), for writing.
+    /// The repository's own config (`.git/config`), for writing: opened
+    /// as a file, so a hook's read-only snapshot ([`super::for_hooks`])
+    /// does not stand in its way.
     fn local_config(&self) -> Result<git2::Config> {
-        let error = |e| git2_error("opening the repository's config", e);
-        self.inner
-            .config()
-            .and_then(|c| c.open_level(git2::ConfigLevel::Local))
-            .map_err(error)
+        git2::Config::open(&self.repo.common_dir.join("config"))
+            .map_err(|e| git2_error("opening the repository's config", e))
     }
 
     /// Adds `value` to the multi-valued key `key` in the repository's

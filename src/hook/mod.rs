@@ -129,6 +129,9 @@ pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Resul
         }
     }
     let input = input.unwrap_or_default();
+    if name != HookName::PreReceive {
+        crate::git::for_hooks();
+    }
     match name {
         HookName::PreCommit | HookName::PreMergeCommit => pre_commit::run(name),
         HookName::CommitMsg => commit_msg::run(args),
