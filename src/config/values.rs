@@ -5,6 +5,7 @@
 //! compiled once, here, and reused by the rules.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
@@ -28,29 +29,41 @@ macro_rules! string_value {
 }
 
 /// A regular expression over bytes (added lines need not be UTF-8).
+///
+/// Its syntax is checked when the config is read; it is compiled the
+/// first time a line is matched against it. Compiling is the costly part,
+/// and most hooks never match a line (commit-msg, post-commit): compiling
+/// every pattern up front cost each of them more than the rest of their
+/// config together.
 #[derive(Clone)]
 pub struct Pattern {
     source: String,
-    regex: regex::bytes::Regex,
+    regex: OnceLock<Option<regex::bytes::Regex>>,
 }
 
 impl Pattern {
     pub fn new(source: &str) -> Result<Pattern, String> {
-        let regex = regex::bytes::Regex::new(source).map_err(|e| {
-            // The regex crate's message spans several lines with a caret;
-            // its last line says what is wrong.
-            let text = e.to_string();
-            let reason = text
-                .lines()
-                .last()
-                .unwrap_or("")
-                .trim_start_matches("error: ")
-                .to_string();
-            format!("invalid regular expression `{source}`: {reason}")
-        })?;
+        // The parser the regex crate itself runs first, with the settings
+        // of `regex::bytes::Regex::new` (Unicode on, any bytes matched).
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(source)
+            .map_err(|e| {
+                // The message spans several lines with a caret; its last
+                // line says what is wrong.
+                let text = e.to_string();
+                let reason = text
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                format!("invalid regular expression `{source}`: {reason}")
+            })?;
         Ok(Pattern {
             source: source.to_string(),
-            regex,
+            regex: OnceLock::new(),
         })
     }
 
@@ -58,8 +71,25 @@ impl Pattern {
         &self.source
     }
 
-    pub fn regex(&self) -> &regex::bytes::Regex {
-        &self.regex
+    /// The compiled expression. Past the syntax check the only way
+    /// compiling fails is the regex crate's size limit; such a pattern is
+    /// then compiled without the limit, slowly, rather than not applied.
+    /// `None` only if even that fails, which the syntax check leaves to
+    /// patterns far larger than a config file: each caller then fails
+    /// closed (a content rule flags the line, an agent pattern accepts
+    /// nothing).
+    pub fn regex(&self) -> Option<&regex::bytes::Regex> {
+        self.regex
+            .get_or_init(|| {
+                regex::bytes::Regex::new(&self.source).ok().or_else(|| {
+                    regex::bytes::RegexBuilder::new(&self.source)
+                        .size_limit(usize::MAX)
+                        .dfa_size_limit(usize::MAX)
+                        .build()
+                        .ok()
+                })
+            })
+            .as_ref()
     }
 }
 
@@ -76,7 +106,10 @@ string_value!(Pattern);
 #[derive(Clone)]
 pub struct Glob {
     source: String,
-    matcher: globset::GlobMatcher,
+    glob: globset::Glob,
+    /// Compiled on first use, like [`Pattern`]: only pre-commit matches
+    /// paths.
+    matcher: OnceLock<globset::GlobMatcher>,
 }
 
 impl Glob {
@@ -92,7 +125,8 @@ impl Glob {
             .map_err(|e| format!("invalid glob `{source}`: {}", e.kind()))?;
         Ok(Glob {
             source: source.to_string(),
-            matcher: glob.compile_matcher(),
+            glob,
+            matcher: OnceLock::new(),
         })
     }
 
@@ -101,7 +135,9 @@ impl Glob {
     }
 
     pub fn is_match(&self, path: &std::path::Path) -> bool {
-        self.matcher.is_match(path)
+        self.matcher
+            .get_or_init(|| self.glob.compile_matcher())
+            .is_match(path)
     }
 }
 
@@ -250,5 +286,36 @@ impl<'de> Deserialize<'de> for Positive {
             )));
         }
         Ok(Positive(value as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_pattern_is_refused_when_read() {
+        let err = Pattern::new("print(").map(|_| ()).unwrap_err();
+        assert!(err.starts_with("invalid regular expression `print(`"), "{err}");
+        assert!(Pattern::new(r"\p{NoSuchClass}").is_err());
+    }
+
+    #[test]
+    fn a_pattern_is_compiled_when_first_matched() {
+        let pattern = Pattern::new(r"\bprint\(").unwrap();
+        assert!(pattern.regex.get().is_none());
+        assert!(pattern.regex().unwrap().is_match(b"  print(x)"));
+        assert!(!pattern.regex().unwrap().is_match(b"reprint(x)"));
+        // Bytes that are not UTF-8, as `regex::bytes` takes them.
+        let bytes = Pattern::new(r"(?-u:\xFF)").unwrap();
+        assert!(bytes.regex().unwrap().is_match(b"a\xFFb"));
+    }
+
+    #[test]
+    fn a_pattern_over_the_size_limit_still_applies() {
+        let source = r"\w{400}";
+        assert!(regex::bytes::Regex::new(source).is_err());
+        let pattern = Pattern::new(source).unwrap();
+        assert!(pattern.regex().unwrap().is_match("x".repeat(400).as_bytes()));
     }
 }

@@ -72,7 +72,7 @@ pub fn named_agent(trailers: &Trailers, config: &AgentTrailer) -> Option<(String
             let matches = accepted
                 .pattern
                 .as_ref()
-                .is_none_or(|p| p.regex().is_match(value.as_bytes()));
+                .is_none_or(|p| p.regex().is_some_and(|r| r.is_match(value.as_bytes())));
             if matches || value.is_empty() {
                 return Some((accepted.key.as_str().to_string(), agent_name(value)));
             }

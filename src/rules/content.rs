@@ -40,7 +40,7 @@ pub fn scan(patch: &Patch, rules: &[ContentRule]) -> Vec<Hit> {
         }
         for (line, text) in &file.lines {
             for &i in &active {
-                if rules[i].pattern.regex().is_match(text) {
+                if rules[i].pattern.regex().is_none_or(|r| r.is_match(text)) {
                     hits.push(Hit {
                         rule: i,
                         file: file.path.clone(),
