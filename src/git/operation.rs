@@ -91,8 +91,14 @@ pub(crate) fn merging(git_dir: &Path) -> bool {
 
 /// The process id of the `git` process running this hook: the nearest
 /// ancestor named `git` (a hook started through a wrapper script that does
-/// not `exec` has the shell as parent), else the parent.
+/// not `exec` has the shell as parent), else the parent. Read once per
+/// process: a hook asks for it more than once, and it cannot change.
 pub(crate) fn git_process_id() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(find_git_process)
+}
+
+fn find_git_process() -> u32 {
     let parent = std::os::unix::process::parent_id();
     let mut pid = parent;
     for _ in 0..4 {
