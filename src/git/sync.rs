@@ -164,8 +164,18 @@ impl Git {
         if let Some(id) = self.config_string(CLONE_ID_KEY).filter(|id| valid_clone_id(id)) {
             return Ok(id);
         }
+        // A hook reads a snapshot of the config taken when it started: an
+        // id this process wrote since is only in the file.
+        let mut local = self.local_config()?;
+        if let Some(id) = local
+            .get_string(CLONE_ID_KEY)
+            .ok()
+            .filter(|id| valid_clone_id(id))
+        {
+            return Ok(id);
+        }
         let id = random_id()?;
-        self.local_config()?
+        local
             .set_str(CLONE_ID_KEY, &id)
             .map_err(|e| git2_error(&format!("setting `{CLONE_ID_KEY}`"), e))?;
         Ok(id)
