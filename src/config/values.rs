@@ -108,8 +108,11 @@ pub struct Glob {
     source: String,
     glob: globset::Glob,
     /// Compiled on first use, like [`Pattern`]: only pre-commit matches
-    /// paths.
-    matcher: OnceLock<globset::GlobMatcher>,
+    /// paths. A set of one glob rather than a `GlobMatcher`: the set
+    /// matches the common shapes (`*.py`, a literal name, `**`) by
+    /// extension, suffix or literal without building a regex, which costs
+    /// more than the rest of a content scan on a small commit.
+    matcher: OnceLock<Option<globset::GlobSet>>,
 }
 
 impl Glob {
@@ -134,10 +137,17 @@ impl Glob {
         &self.source
     }
 
-    pub fn is_match(&self, path: &std::path::Path) -> bool {
+    /// The compiled glob, or `None` if it is too large to compile (a glob
+    /// that parsed can fail only on the regex size limit); callers fail
+    /// closed, as for [`Pattern::regex`].
+    pub fn set(&self) -> Option<&globset::GlobSet> {
         self.matcher
-            .get_or_init(|| self.glob.compile_matcher())
-            .is_match(path)
+            .get_or_init(|| {
+                let mut set = globset::GlobSetBuilder::new();
+                set.add(self.glob.clone());
+                set.build().ok()
+            })
+            .as_ref()
     }
 }
 

@@ -21,7 +21,15 @@ pub fn any_active(rules: &[ContentRule]) -> bool {
 
 /// Whether `rule` applies to `path`.
 pub fn applies(rule: &ContentRule, path: &Path) -> bool {
-    rule.paths.iter().any(|g| g.is_match(path)) && !rule.exclude.iter().any(|g| g.is_match(path))
+    // A glob too large to compile applies the rule: as an include it
+    // matches, as an exclude it does not.
+    rule.paths
+        .iter()
+        .any(|g| g.set().is_none_or(|s| s.is_match(path)))
+        && !rule
+            .exclude
+            .iter()
+            .any(|g| g.set().is_some_and(|s| s.is_match(path)))
 }
 
 /// Every hit of every active rule on the added lines of `patch`, in file,
