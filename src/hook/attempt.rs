@@ -11,8 +11,14 @@
 //! post-commit checks against the commit it finds. Notes of attempts that
 //! never reached post-commit (a blocked commit-msg, a killed editor) are
 //! pruned after a day.
+//!
+//! The note is one file per attempt: pre-commit's line, then commit-msg's
+//! line appended to it. Appending rather than replacing the file matters
+//! on the commit path: replacing a file makes the file system flush the
+//! new one and free the old one, which costs more than the note's JSON.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -44,6 +50,20 @@ pub struct PreCommitNote {
     /// The approval the commit uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalUsed>,
+    /// The patch id of the diff from HEAD's tree to the staged tree, when
+    /// an approval is used: the receipt names it, and here the trees are
+    /// already read. Valid for the commit only if its first parent's tree
+    /// is `from` (not for an amend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch_id: Option<NotedPatchId>,
+}
+
+/// A patch id pre-commit computed: of the diff from tree `from` to the
+/// attempt's tree (`None`: they are equal).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotedPatchId {
+    pub from: String,
+    pub id: Option<String>,
 }
 
 /// What commit-msg decided.
@@ -104,26 +124,48 @@ impl Attempts {
         self.dir.join(format!("{git_pid}.json"))
     }
 
-    /// The note of the attempt run by `git_pid`, if any.
+    /// The note of the attempt run by `git_pid`, if any. A commit-msg line
+    /// that does not parse (a write cut short) counts as commit-msg not
+    /// having run: post-commit then judges the message itself.
     pub fn get(&self, git_pid: u32) -> Option<Attempt> {
-        serde_json::from_slice(&fs::read(self.path(git_pid)).ok()?).ok()
+        let bytes = fs::read(self.path(git_pid)).ok()?;
+        let mut lines = bytes.split(|b| *b == b'\n');
+        let mut attempt: Attempt = serde_json::from_slice(lines.next()?).ok()?;
+        if let Some(note) = lines
+            .next()
+            .filter(|l| !l.is_empty())
+            .and_then(|l| serde_json::from_slice::<CommitMsgNote>(l).ok())
+        {
+            attempt.commit_msg = Some(note);
+        }
+        Some(attempt)
     }
 
-    /// Stores `attempt`. Failing to store is reported, not fatal: the
-    /// commit's decision is already made.
+    /// Stores `attempt`, replacing any note of its git process. Failing to
+    /// store is reported, not fatal: the commit's decision is already made.
     pub fn put(&self, attempt: &Attempt) -> std::io::Result<()> {
         fs::create_dir_all(&self.dir)?;
         let tmp = self.dir.join(format!(".{}.tmp", attempt.git_pid));
-        fs::write(&tmp, serde_json::to_vec(attempt).unwrap_or_default())?;
+        let mut line = serde_json::to_vec(attempt).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        fs::write(&tmp, line)?;
         fs::rename(&tmp, self.path(attempt.git_pid))
     }
 
-    /// Removes and returns the note of `git_pid`, and prunes stale notes.
-    pub fn take(&self, git_pid: u32) -> Option<Attempt> {
-        let attempt = self.get(git_pid);
+    /// Adds commit-msg's decision to the note pre-commit left for
+    /// `git_pid` (which [`Attempts::get`] returned).
+    pub fn add_commit_msg(&self, git_pid: u32, note: &CommitMsgNote) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(note).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        let mut file = fs::OpenOptions::new().append(true).open(self.path(git_pid))?;
+        file.write_all(&line)
+    }
+
+    /// Removes the note of `git_pid` (post-commit has read it), and prunes
+    /// stale notes.
+    pub fn remove(&self, git_pid: u32) {
         let _ = fs::remove_file(self.path(git_pid));
         self.prune();
-        attempt
     }
 
     fn prune(&self) {
@@ -148,7 +190,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn put_get_take() {
+    fn put_append_get_remove() {
         let dir = std::env::temp_dir().join(format!("enforce-attempts-{}", std::process::id()));
         let store = Attempts::new(&dir);
         let attempt = Attempt {
@@ -161,7 +203,25 @@ mod tests {
         };
         store.put(&attempt).unwrap();
         assert_eq!(store.get(42), Some(attempt.clone()));
-        assert_eq!(store.take(42), Some(attempt));
+        let msg = CommitMsgNote {
+            agent: Some("bench".into()),
+            rules: Vec::new(),
+        };
+        store.add_commit_msg(42, &msg).unwrap();
+        let both = Attempt {
+            commit_msg: Some(msg),
+            ..attempt.clone()
+        };
+        assert_eq!(store.get(42), Some(both.clone()));
+        // A commit-msg line cut short is commit-msg not having run.
+        let path = store.path(42);
+        let full = fs::read(&path).unwrap();
+        fs::write(&path, &full[..full.len() - 5]).unwrap();
+        assert_eq!(store.get(42), Some(attempt.clone()));
+        // A note written whole by commit-msg (no pre-commit) reads back.
+        store.put(&both).unwrap();
+        assert_eq!(store.get(42), Some(both));
+        store.remove(42);
         assert_eq!(store.get(42), None);
         fs::remove_dir_all(&dir).unwrap();
     }

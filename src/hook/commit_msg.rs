@@ -30,7 +30,12 @@ pub fn run(args: &[OsString]) -> Result<i32> {
 
     let attempts = Attempts::new(&ctx.git.repo().git_dir);
     let git_pid = git_process_id();
-    let known = attempts.get(git_pid).filter(|a| a.head == ctx.head.commit);
+    let known = ctx.noted.clone().filter(|a| a.head == ctx.head.commit);
+    // pre-commit's note gets this hook's line appended; without it, this
+    // hook writes the whole note.
+    let append = known
+        .as_ref()
+        .is_some_and(|a| a.pre_commit.is_some() && a.commit_msg.is_none());
     // Without pre-commit's note, what is staged is read here.
     let staged = match known.as_ref().and_then(|a| a.pre_commit.as_ref()) {
         Some(_) => None,
@@ -82,11 +87,17 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref()) {
         add_review_trailer(&ctx, &path, &message, &comment, &found, reviewer)?;
     }
-    attempt.commit_msg = Some(CommitMsgNote {
+    let note = CommitMsgNote {
         agent: verdict.agent().map(str::to_string),
         rules: verdict.rules.iter().map(Decision::of).collect(),
-    });
-    if let Err(e) = attempts.put(&attempt) {
+    };
+    let stored = if append {
+        attempts.add_commit_msg(git_pid, &note)
+    } else {
+        attempt.commit_msg = Some(note);
+        attempts.put(&attempt)
+    };
+    if let Err(e) = stored {
         notice::warning(format!(
             "could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
         ));

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::HookName;
+use super::attempt::{Attempt, Attempts};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::Recorder;
@@ -23,6 +24,9 @@ pub struct HookContext {
     pub user: String,
     /// The id of this commit attempt, shared by its events and receipt.
     pub attempt: String,
+    /// The note the attempt's earlier hooks left (read once, here; always
+    /// `None` in pre-commit, which starts the attempt).
+    pub noted: Option<Attempt>,
 }
 
 impl HookContext {
@@ -55,16 +59,18 @@ impl HookContext {
         let git_pid = crate::git::git_process_id();
         // pre-commit starts an attempt; the later hooks of the same `git
         // commit` find its note.
-        let attempt = match hook {
+        let noted = match hook {
             HookName::PreCommit | HookName::PreMergeCommit => None,
-            _ => super::attempt::Attempts::new(&git.repo().git_dir)
-                .get(git_pid)
-                .map(|a| a.id)
-                .filter(|id| !id.is_empty()),
-        }
-        .unwrap_or_else(|| super::attempt::new_id(git_pid));
+            _ => Attempts::new(&git.repo().git_dir).get(git_pid),
+        };
+        let attempt = noted
+            .as_ref()
+            .map(|a| a.id.clone())
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| super::attempt::new_id(git_pid));
         Ok(HookContext {
             attempt,
+            noted,
             git,
             config: config.config,
             recorder,

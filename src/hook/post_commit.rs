@@ -93,8 +93,10 @@ impl Made {
             Some(entry) => entry.old.clone(),
             None => commit.parents.first().cloned(),
         };
-        let attempt = Attempts::new(&ctx.git.repo().git_dir)
-            .take(git_process_id())
+        Attempts::new(&ctx.git.repo().git_dir).remove(git_process_id());
+        let attempt = ctx
+            .noted
+            .clone()
             .filter(|a| a.tree == commit.tree && a.head == previous_head);
         let base_commit = match operation {
             Operation::Commit { amend: true } => previous_head,
@@ -352,7 +354,12 @@ fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
             .map(ApprovalUsed::of);
     }
     if let Some(approval) = approval.as_mut().filter(|a| a.patch_id.is_none()) {
-        approval.patch_id = patch_id_of(&ctx.git, commit);
+        // pre-commit's, when it diffed from this commit's first parent
+        // (the attempt's tree is the commit's).
+        approval.patch_id = match pre.and_then(|n| n.patch_id.as_ref()) {
+            Some(noted) if noted.from == first_parent_tree(&ctx.git, commit) => noted.id.clone(),
+            _ => patch_id_of(&ctx.git, commit),
+        };
     }
     let mut hooks = Vec::new();
     if made.pre_commit_ran() {
@@ -416,12 +423,18 @@ pub(super) fn fresh_receipt(
 /// (the empty tree for a root commit); `None` for an empty diff, or when
 /// it cannot be computed (the receipt is written without it).
 pub(super) fn patch_id_of(git: &crate::git::Git, commit: &CommitInfo) -> Option<String> {
-    let base = commit
+    git.patch_id(&first_parent_tree(git, commit), &commit.tree)
+        .ok()
+        .flatten()
+}
+
+/// The tree of `commit`'s first parent, the empty tree for a root commit.
+fn first_parent_tree(git: &crate::git::Git, commit: &CommitInfo) -> String {
+    commit
         .parents
         .first()
         .and_then(|p| git.tree_of(p))
-        .unwrap_or_else(|| git.empty_tree().to_string());
-    git.patch_id(&base, &commit.tree).ok().flatten()
+        .unwrap_or_else(|| git.empty_tree().to_string())
 }
 
 /// `commit_completed`: the commit, the rules in force, who reviewed it,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::HookName;
 use super::apply::{self, Target};
-use super::attempt::{Attempt, Attempts, PreCommitNote};
+use super::attempt::{Attempt, Attempts, NotedPatchId, PreCommitNote};
 use super::context::{HookContext, env_flag};
 use crate::approval::{Approvals, Requirements};
 use crate::config::Mode;
@@ -100,6 +100,13 @@ pub fn run(hook: HookName) -> Result<i32> {
         let approval = approvals.valid(&staged.tree, now, &requirements)?;
         Some(ApprovalUsed::of(approval))
     });
+    let base = ctx.head.tree.as_deref().unwrap_or(ctx.git.empty_tree());
+    let patch_id = approval.as_ref().and_then(|_| {
+        Some(NotedPatchId {
+            from: base.to_string(),
+            id: ctx.git.patch_id(base, &staged.tree).ok()?,
+        })
+    });
     let note = Attempt {
         id: ctx.attempt.clone(),
         git_pid: git_process_id(),
@@ -114,6 +121,7 @@ pub fn run(hook: HookName) -> Result<i32> {
             scan_skipped_oversized: verdict.unscanned.oversized,
             rules: verdict.rules.iter().map(Decision::of).collect(),
             approval,
+            patch_id,
         }),
         commit_msg: None,
     };

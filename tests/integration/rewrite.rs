@@ -101,6 +101,30 @@ fn a_commit_through_the_hooks_records_the_patch_id_of_its_approval() {
     assert_eq!(r["approval"].get("carried_from"), None, "{r:#}");
 }
 
+/// pre-commit notes the patch id of the staged diff against HEAD; an
+/// amend's receipt needs the one against the amended commit's parent.
+#[test]
+fn an_amend_with_a_new_approval_records_the_patch_id_against_its_parent() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.commit_reviewed("b.txt", "b\n");
+    repo.stage("b.txt", "b, amended\n");
+    repo.approve();
+    repo.git_test(&["commit", "-q", "--amend", "-m", "b, amended", "-m", "Agent: x"])
+        .run();
+    let head = repo.head();
+    let r = receipt(&repo, &head);
+    assert_eq!(r["operation"], "amend", "{r:#}");
+    assert_eq!(r["approval"]["patch_id"], patch_id(&repo, &head), "{r:#}");
+    // And a plain commit on top uses the one pre-commit noted.
+    repo.commit_reviewed("c.txt", "c\n");
+    let head = repo.head();
+    assert_eq!(
+        receipt(&repo, &head)["approval"]["patch_id"],
+        patch_id(&repo, &head)
+    );
+}
+
 #[test]
 fn a_reworded_amend_keeps_its_approval() {
     let repo = HookRepo::new("");
