@@ -344,10 +344,17 @@ impl Git {
             let Some(new) = update(content.as_deref()) else {
                 return Ok(());
             };
-            let oid = self
-                .inner
-                .blob(&new)
-                .map_err(|e| git2_error("writing the log head", e))?;
+            // A loose object written directly, as the receipt's are: this
+            // ref moves on every commit.
+            let oid = loose::write(
+                &loose::objects_dir(&self.repo.common_dir),
+                git2::ObjectType::Blob,
+                &new,
+            )
+            .map_err(|e| Error::Git {
+                action: "writing the log head".into(),
+                message: e.to_string(),
+            })?;
             let written = match current_oid {
                 Some(old) => self.inner.reference_matching(refname, oid, true, old, message),
                 None => self.inner.reference(refname, oid, false, message),
