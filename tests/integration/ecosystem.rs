@@ -480,6 +480,23 @@ hint: check that the collector is up and the endpoint is right; `enforce export 
     assert_eq!(receiver.records().len(), 30);
 }
 
+/// An endpoint named by host name goes through the C library's resolver,
+/// which the static build (`install.sh` on Linux with glibc) links in.
+#[test]
+fn otlp_reaches_a_collector_named_by_host_name() {
+    if !python_otlp() {
+        return;
+    }
+    let reports = Reports::new(&[]);
+    let receiver = Receiver::start(&reports.sandbox.path().join("rx"), &[]);
+    let url = format!("http://localhost:{}", receiver.port);
+    export(&reports)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &url)
+        .stdout(format!("sent 29 event(s) in 1 request(s) to {url}/v1/logs\n"))
+        .run();
+    assert_eq!(receiver.records().len(), 29);
+}
+
 #[test]
 fn otlp_retries_a_collector_that_times_out() {
     if !python_otlp() {
