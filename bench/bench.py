@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
-BIN = ROOT / "target" / "release" / "enforce"
+BIN = ROOT / "target" / "release" / "enforce"  # see build()
 NOW = "2026-11-21T12:00:00+00:00"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "ENFORCE_", "PILOT_"))}
 CLEAN_ENV.update(
@@ -231,7 +231,7 @@ def render(args, commits, reports, record, size, log_events, log_size):
     out.append("|---|---:|")
     for label, ms in record.items():
         out.append(f"| on an {label} | {ms:.2f} ms |" if label.startswith("empty") else f"| on a {label} | {ms:.2f} ms |")
-    out.append(f"\nRelease binary: {size / 1e6:.1f} MB. Async runtime in the dependency tree: {async_runtime()}.")
+    out.append(f"\nRelease binary: {size / 1e6:.1f} MB, {LINKED}. Async runtime in the dependency tree: {async_runtime()}.")
     return "\n".join(out) + "\n"
 
 
@@ -239,6 +239,28 @@ def async_runtime():
     tree = sh(["cargo", "tree", "-e", "normal", "--prefix", "none"], cwd=ROOT).stdout
     found = sorted({line.split()[0] for line in tree.splitlines() if re.match(r"(tokio|async-std|smol) ", line)})
     return ", ".join(found) if found else "none"
+
+
+def build():
+    """Builds the binary `install.sh` installs here: a static PIE on Linux
+    with glibc (scripts/static-build.sh), else the usual release build."""
+    global BIN, LINKED
+    helper = ROOT / "scripts" / "static-build.sh"
+    target = subprocess.run(
+        ["bash", "-c", f". '{helper}' && static_target"], capture_output=True, text=True
+    ).stdout.strip()
+    if target:
+        print(f"building the release binary (static PIE, {target})…", file=sys.stderr)
+        sh(["bash", "-c", f". '{helper}' && cargo_static {target} build --release --locked"], cwd=ROOT, quiet=False)
+        BIN = ROOT / "target" / target / "release" / "enforce"
+        LINKED = "static PIE, as install.sh builds it"
+    else:
+        print("building the release binary…", file=sys.stderr)
+        sh(["cargo", "build", "--release", "--locked"], cwd=ROOT, quiet=False)
+        LINKED = "dynamically linked"
+
+
+LINKED = "dynamically linked"
 
 
 def main():
@@ -252,8 +274,7 @@ def main():
     for tool in ("git", "cargo", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"bench: `{tool}` is missing (GNU time: apt-get install time)")
-    print("building the release binary…", file=sys.stderr)
-    sh(["cargo", "build", "--release", "--locked"], cwd=ROOT, quiet=False)
+    build()
     WORK.mkdir(parents=True, exist_ok=True)
     events = 100_000 if args.quick else 1_000_000
     log = WORK / "events.jsonl"
