@@ -200,7 +200,7 @@ impl Error {
             Error::Usage { hint, .. } => hint.clone(),
             Error::Signing { hint, .. } => Some(hint.clone()),
             Error::InvalidEventType { .. } => {
-                Some("use a name like `bypass_review` or `import_blocked`".into())
+                Some("use a lowercase name like `import_blocked` or `mytool_blocked`".into())
             }
             Error::InvalidDetails { .. } => Some(
                 "pass a JSON object, e.g. --details '{\"rule\":\"web-access\",\"line\":42}', or --detail key=value"

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::RecordArgs;
 use crate::error::{EXIT_OK, Error, Result};
-use crate::event::{Event, is_valid_event_type};
+use crate::event::{Event, is_valid_event_type, kind};
 use crate::workspace::Workspace;
 
 /// The largest event `record` writes. Readers skip (and count) lines over
@@ -22,19 +22,31 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
             value: args.event_type,
         });
     }
-    if args.event_type == crate::event::chain::CHECKPOINT {
+    if kind::is_reserved(&args.event_type) {
         return Err(Error::usage(
             format!(
-                "`{}` is reserved: only `enforce cleanup` writes it",
+                "`{}` is one of enforce's own event types: only its hooks and commands record it",
                 args.event_type
             ),
-            "record your event under another name",
+            format!(
+                "record under your tool's own type (e.g. mytool_blocked) or a shared one: {}",
+                kind::SHARED.join(", ")
+            ),
         ));
     }
     if args.source.trim().is_empty() {
         return Err(Error::usage(
             "the event source is empty",
             "name who records the event, e.g. --source guards.py",
+        ));
+    }
+    if kind::is_reserved_source(&args.source) {
+        return Err(Error::usage(
+            format!(
+                "`{}` is one of enforce's own sources (its hooks and commands)",
+                args.source.trim()
+            ),
+            "name your tool as the source, e.g. --source guards.py",
         ));
     }
     let stdin_details;

@@ -148,6 +148,28 @@ pub const ENFORCE: [&str; 12] = [
     PUSH_REJECTED,
 ];
 
+/// The types any tool may record with `enforce record`: the predecessor's
+/// import guards and violation watchers wrote them, and enforce's content
+/// rules write `violation_detected` too. Every other known type, and
+/// [`super::chain::CHECKPOINT`], is enforce's alone: a log in which
+/// another process could write `commit_completed` or a bypass would count
+/// what nobody did.
+pub const SHARED: [&str; 3] = [IMPORT_BLOCKED, IMPORT_ALLOWED, VIOLATION_DETECTED];
+
+/// Whether only enforce itself records events of type `name`.
+pub fn is_reserved(name: &str) -> bool {
+    name == super::chain::CHECKPOINT || (origin(name).is_some() && !SHARED.contains(&name))
+}
+
+/// Whether `source` names one of enforce's own recorders: a hook, or
+/// `enforce` and its commands (`enforce audit`, `enforce review`).
+pub fn is_reserved_source(source: &str) -> bool {
+    let source = source.trim();
+    crate::hook::HookName::from_name(source).is_some()
+        || source == "enforce"
+        || source.starts_with("enforce ")
+}
+
 /// Every type enforce knows: the predecessor's nine first.
 pub fn all() -> impl Iterator<Item = &'static str> {
     PREDECESSOR.into_iter().chain(ENFORCE)

@@ -471,7 +471,7 @@ hint: check that the collector is up and the endpoint is right; `enforce export 
         .test(reports.sandbox.path())
         .arg("--events-file")
         .arg(&reports.log)
-        .args(["record", "bypass_agent_trailer", "-s", "commit-msg"])
+        .args(["record", "import_blocked", "-s", "guards.py"])
         .run();
     export_in(&reports, &config_repo.root)
         .args(["--endpoint", &receiver.url()])

@@ -33,7 +33,7 @@ fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() 
 
     sandbox
         .test(&repo.root)
-        .args(["record", "bypass_agent_trailer", "-s", "commit-msg"])
+        .args(["record", "import_blocked", "-s", "guards.py"])
         .run();
 
     let all = lines(&path);
@@ -52,7 +52,7 @@ fn malformed_and_torn_lines_are_counted_and_the_next_append_starts_a_new_line() 
             "import_blocked",
             "commit_completed",
             "bypass_review",
-            "bypass_agent_trailer"
+            "import_blocked"
         ]
     );
     assert_eq!(reader.malformed, 2);

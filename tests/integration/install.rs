@@ -216,7 +216,7 @@ fn installs_from_a_linked_worktree_into_the_common_hooks_dir() {
     // Events recorded from the worktree land in the shared log.
     sandbox
         .test(&wt)
-        .args(["record", "bypass_review", "--source", "wt"])
+        .args(["record", "import_blocked", "--source", "wt"])
         .run();
     assert_eq!(crate::support::lines(&repo.events_file()).len(), 1);
 }

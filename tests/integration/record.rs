@@ -218,22 +218,61 @@ fn an_unwritable_events_file_is_an_error_naming_the_path() {
         .run();
 }
 
+/// Another process must not write what enforce's hooks and commands
+/// write: a forged `commit_completed` or bypass would be counted by every
+/// report, and a forged checkpoint would hide a cut (issue: `enforce
+/// record` forges enforce's own events).
 #[test]
-fn the_checkpoint_type_is_reserved() {
+fn enforce_s_own_types_and_sources_are_reserved() {
     let sandbox = Sandbox::new();
     let repo = sandbox.repo("repo");
-    sandbox
-        .test(&repo.root)
-        .args([
-            "record",
-            "log_checkpoint",
-            "-s",
-            "x",
-            "--details",
-            r#"{"last_removed_seq":100}"#,
-        ])
-        .status(2)
-        .stderr("enforce: `log_checkpoint` is reserved: only `enforce cleanup` writes it\nhint: record your event under another name\n")
-        .run();
+    let own = "hint: record under your tool's own type (e.g. mytool_blocked) or a shared one: import_blocked, import_allowed, violation_detected\n";
+    for event_type in [
+        "commit_completed",
+        "commit_review_bypassed",
+        "bypass_review",
+        "review_approved",
+        "push_accepted",
+        "log_checkpoint",
+    ] {
+        sandbox
+            .test(&repo.root)
+            .args(["record", event_type, "-s", "x", "--details", r#"{"commit_sha":"abc"}"#])
+            .status(2)
+            .stderr(format!(
+                "enforce: `{event_type}` is one of enforce's own event types: only its hooks and commands record it\n{own}"
+            ))
+            .run();
+    }
+    for source in [
+        "post-commit",
+        "pre-receive",
+        "enforce",
+        "enforce audit",
+        " commit-msg ",
+    ] {
+        sandbox
+            .test(&repo.root)
+            .args(["record", "import_blocked", "--source", source])
+            .status(2)
+            .stderr(format!(
+                "enforce: `{}` is one of enforce's own sources (its hooks and commands)\nhint: name your tool as the source, e.g. --source guards.py\n",
+                source.trim()
+            ))
+            .run();
+    }
     assert!(!repo.events_file().exists());
+    // The shared types stay open to every tool.
+    for event_type in [
+        "import_blocked",
+        "import_allowed",
+        "violation_detected",
+        "mytool_blocked",
+    ] {
+        sandbox
+            .test(&repo.root)
+            .args(["record", event_type, "-s", "guards.py"])
+            .run();
+    }
+    assert_eq!(crate::support::lines(&repo.events_file()).len(), 4);
 }
