@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use log::EventLog;
-pub use recorder::Recorder;
+pub use recorder::{Recorder, recorded_as};
 pub use timestamp::TimestampFormat;
 
 pub use kind::types;

@@ -32,13 +32,19 @@ impl Recorder {
     }
 
     /// Appends an event; on failure warns (once) and goes on.
-    pub fn record(&self, event_type: &str, details: Map<String, Value>) {
+    /// Appends the event; whether it was written. A failure is reported
+    /// once per recorder (a warning and a hint) and never stops the hook.
+    pub fn record(&self, event_type: &str, details: Map<String, Value>) -> bool {
         let event = Event::now(event_type, self.source.as_str(), details);
         match self.log.append(&event, self.format) {
             Ok(head) => {
                 self.head.replace(Some(head));
+                true
             }
-            Err(err) => self.failed(event_type, &err),
+            Err(err) => {
+                self.failed(event_type, &err);
+                false
+            }
         }
     }
 
@@ -60,5 +66,16 @@ impl Recorder {
 
     pub fn log(&self) -> &EventLog {
         &self.log
+    }
+}
+
+/// How a notice names the event it recorded: `recorded as `x``, or, when
+/// the append failed, that it was not. No output claims a record that
+/// failed.
+pub fn recorded_as(recorded: bool, event_type: &str) -> String {
+    if recorded {
+        format!("recorded as `{event_type}`")
+    } else {
+        format!("NOT recorded as `{event_type}`: the events file could not be written")
     }
 }

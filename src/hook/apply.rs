@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::blocked::Block;
 use super::context::{HookContext, skip_reason, with};
 use crate::error::{EXIT_OK, EXIT_POLICY};
-use crate::event::types;
+use crate::event::{recorded_as, types};
 use crate::judge::{Exemption, Failure, Outcome, Rule, RuleVerdict, Verdict};
 use crate::notice::{self, Level};
 use crate::rules::content;
@@ -76,7 +76,7 @@ fn record(ctx: &HookContext, target: &Target, verdict: &RuleVerdict) {
     let name = verdict.rule.name();
     let event = |event_type: &str, fields: Value| {
         ctx.recorder
-            .record(event_type, with(target.details.clone(), fields));
+            .record(event_type, with(target.details.clone(), fields))
     };
     if target.after_the_fact && !matches!(verdict.outcome, Outcome::Failed(_)) {
         return;
@@ -124,14 +124,14 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
     let (rule, reason, tree) = (verdict.rule.name(), failure.reason.as_str(), target.tree);
     let event = |event_type: &str, fields: Value| {
         ctx.recorder
-            .record(event_type, with(target.details.clone(), fields));
+            .record(event_type, with(target.details.clone(), fields))
     };
     if failure.action != Enforcement::Skipped {
         review_required(ctx, target);
     }
     match failure.action {
         Enforcement::Bypass => {
-            event(
+            let recorded = event(
                 types::BYPASS_REVIEW,
                 json!({
                     "rule": rule,
@@ -144,8 +144,8 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
             notice::emit(
                 Level::Bypass,
                 format!(
-                    "rule `{rule}` skipped with {SKIP_REVIEW}=1 ({reason}); recorded as `{}`",
-                    types::BYPASS_REVIEW
+                    "rule `{rule}` skipped with {SKIP_REVIEW}=1 ({reason}); {}",
+                    recorded_as(recorded, types::BYPASS_REVIEW)
                 ),
             );
         }
@@ -153,7 +153,7 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
             audit_or_block(&event, rule, reason, failure.action, json!({ "tree": tree }))
         }
         Enforcement::Skipped => {
-            event(
+            let recorded = event(
                 types::COMMIT_REVIEW_BYPASSED,
                 json!({
                     "rule": rule,
@@ -167,8 +167,8 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
             notice::emit(
                 Level::Critical,
                 format!(
-                    "this commit was not reviewed and skipped the review check; recorded as `{}`",
-                    types::COMMIT_REVIEW_BYPASSED
+                    "this commit was not reviewed and skipped the review check; {}",
+                    recorded_as(recorded, types::COMMIT_REVIEW_BYPASSED)
                 ),
             );
         }
@@ -179,11 +179,11 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
     let (rule, reason) = (verdict.rule.name(), failure.reason.as_str());
     let event = |event_type: &str, fields: Value| {
         ctx.recorder
-            .record(event_type, with(target.details.clone(), fields));
+            .record(event_type, with(target.details.clone(), fields))
     };
     match failure.action {
         Enforcement::Bypass => {
-            event(
+            let recorded = event(
                 types::BYPASS_AGENT_TRAILER,
                 json!({
                     "rule": rule,
@@ -195,8 +195,8 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
             notice::emit(
                 Level::Bypass,
                 format!(
-                    "rule `{rule}` skipped with {SKIP_AGENT_TRAILER}=1 ({reason}); recorded as `{}`",
-                    types::BYPASS_AGENT_TRAILER
+                    "rule `{rule}` skipped with {SKIP_AGENT_TRAILER}=1 ({reason}); {}",
+                    recorded_as(recorded, types::BYPASS_AGENT_TRAILER)
                 ),
             );
         }
@@ -204,7 +204,7 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
             audit_or_block(&event, rule, reason, failure.action, json!({}))
         }
         Enforcement::Skipped => {
-            event(
+            let recorded = event(
                 types::BYPASS_AGENT_TRAILER,
                 json!({
                     "rule": rule,
@@ -215,8 +215,8 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
                 }),
             );
             notice::warning(format!(
-                "{reason} and the check was skipped; recorded as `{}`",
-                types::BYPASS_AGENT_TRAILER
+                "{reason} and the check was skipped; {}",
+                recorded_as(recorded, types::BYPASS_AGENT_TRAILER)
             ));
         }
     }
@@ -224,7 +224,13 @@ fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fai
 
 /// `audit_would_block` (and its notice) or `commit_blocked` for the review
 /// and agent-trailer rules; the block message is printed by [`apply`].
-fn audit_or_block(event: &impl Fn(&str, Value), rule: &str, reason: &str, action: Enforcement, extra: Value) {
+fn audit_or_block(
+    event: &impl Fn(&str, Value) -> bool,
+    rule: &str,
+    reason: &str,
+    action: Enforcement,
+    extra: Value,
+) {
     let mut fields = json!({ "rule": rule, "reason": reason });
     if let (Some(fields), Value::Object(extra)) = (fields.as_object_mut(), extra) {
         fields.extend(extra);
@@ -280,7 +286,7 @@ fn record_content(
         json!({ "rule": name, "reason": failure.reason, "hits": hits, "mode": verdict.mode.as_str() });
     let event = |event_type: &str, fields: Value| {
         ctx.recorder
-            .record(event_type, with(target.details.clone(), fields));
+            .record(event_type, with(target.details.clone(), fields))
     };
     match failure.action {
         Enforcement::Audit => {
@@ -294,7 +300,7 @@ fn record_content(
             }
         }
         Enforcement::Skipped => {
-            event(
+            let recorded = event(
                 types::BYPASS_CONTENT_RULE,
                 json!({
                     "rule": name,
@@ -305,12 +311,12 @@ fn record_content(
                 }),
             );
             notice::warning(format!(
-                "{hits} added line(s) break rule `{name}` and skipped its check; recorded as `{}`",
-                types::BYPASS_CONTENT_RULE
+                "{hits} added line(s) break rule `{name}` and skipped its check; {}",
+                recorded_as(recorded, types::BYPASS_CONTENT_RULE)
             ));
         }
         Enforcement::Block | Enforcement::BlockRefusingBypass | Enforcement::Bypass => {
-            event(types::COMMIT_BLOCKED, fields)
+            event(types::COMMIT_BLOCKED, fields);
         }
     }
 }

@@ -54,7 +54,7 @@ pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &
         with(file_details.clone(), json!({ "changes": listed })),
     );
     for change in changes.iter().filter(|c| c.weakens) {
-        ctx.recorder.record(
+        let recorded = ctx.recorder.record(
             types::RULE_WEAKENED,
             with(
                 file_details.clone(),
@@ -68,8 +68,12 @@ pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &
             ),
         );
         crate::notice::warning(format!(
-            "this commit weakens `{}` ({}: {} → {}); recorded as `rule_weakened`",
-            change.rule, change.setting, change.from, change.to
+            "this commit weakens `{}` ({}: {} → {}); {}",
+            change.rule,
+            change.setting,
+            change.from,
+            change.to,
+            crate::event::recorded_as(recorded, types::RULE_WEAKENED)
         ));
     }
 }
