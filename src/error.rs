@@ -34,6 +34,10 @@ pub enum Error {
     )]
     InvalidEventType { value: String },
 
+    /// The events file is there but is not a regular file.
+    #[error("the events file {} is {what}: enforce appends only to a regular file", path.display())]
+    EventsFileKind { path: PathBuf, what: String },
+
     /// `enforce record` was given details that are not a JSON object.
     #[error("invalid {what}: {reason}")]
     InvalidDetails { what: String, reason: String },
@@ -214,6 +218,10 @@ impl Error {
                 "fix the file (removing a key restores its default); until then every push is refused".into(),
             ),
             Error::Io { .. } => None,
+            Error::EventsFileKind { .. } => Some(
+                "put a regular file there (or name one with --events-file, ENFORCE_EVENTS_FILE or [telemetry] events_file)"
+                    .into(),
+            ),
             Error::NotARepository { .. } => {
                 Some("run it inside a git work tree, or create one with `git init`".into())
             }

@@ -206,17 +206,37 @@ pub fn next_link(file: &File, len: u64) -> io::Result<Next> {
         (Links::of(&line).unwrap_or_default(), hash(&line))
     };
     if let Some((prev, seq)) = links.checkpoint() {
-        return Ok(Next { seq: seq + 1, prev });
+        return Ok(Next {
+            seq: after(seq)?,
+            prev,
+        });
     }
     if let Some(seq) = links.seq.filter(|_| links.is_chained()) {
-        return Ok(Next { seq: seq + 1, prev });
+        return Ok(Next {
+            seq: after(seq)?,
+            prev,
+        });
     }
     // The last line is not chained (another tool wrote it): the sequence
     // goes on from the last line that is. Found by searching back for the
     // text only such lines hold, so the cost is the bytes others wrote since
     // enforce last appended (once, the whole of a log enforce never wrote).
-    let seq = last_link_before(file, start)?.map_or(1, |seq| seq + 1);
+    let seq = match last_link_before(file, start)? {
+        Some(seq) => after(seq)?,
+        None => 1,
+    };
     Ok(Next { seq, prev })
+}
+
+/// The sequence number after `seq`. No log reaches the largest one by
+/// appending; a line that claims it was written by hand, and wrapping to
+/// 0 would restart the chain where `verify` and the anchor cannot follow.
+fn after(seq: u64) -> io::Result<u64> {
+    seq.checked_add(1).ok_or_else(|| {
+        io::Error::other(format!(
+            "its last sequence number is {seq}, the largest there is: the line was not written by enforce (`enforce verify` shows where the chain breaks)"
+        ))
+    })
 }
 
 /// The sequence number of the last chained line (or checkpoint) that ends

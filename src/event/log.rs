@@ -78,12 +78,7 @@ impl EventLog {
     /// still be the file at the path, or it is reopened.
     pub(crate) fn open_locked(&self, create: bool) -> Result<File> {
         for _ in 0..100 {
-            let file = OpenOptions::new()
-                .read(true)
-                .append(true)
-                .create(create)
-                .open(&self.path)
-                .map_err(|e| Error::io("open the events file", &self.path, e))?;
+            let file = open_regular(&self.path, create)?;
             file.lock()
                 .map_err(|e| Error::io("lock the events file", &self.path, e))?;
             if is_current(&file, &self.path) {
@@ -95,6 +90,54 @@ impl EventLog {
             &self.path,
             io::Error::other("it was replaced 100 times while waiting for the lock"),
         ))
+    }
+}
+
+/// Opens `path` for reading and appending, refusing anything but a
+/// regular file: a symbolic link would send the events (and the lock)
+/// somewhere `status` and `verify` do not look, and a FIFO would hang the
+/// hook. The last component is not followed (`O_NOFOLLOW`), and the open
+/// does not wait for a FIFO's other end (`O_NONBLOCK`, which means nothing
+/// for a regular file).
+fn open_regular(path: &Path, create: bool) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(create)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let not_regular = |what: &str| Error::EventsFileKind {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+    };
+    match file {
+        Ok(file) => match file.metadata() {
+            Ok(m) if m.file_type().is_file() => Ok(file),
+            Ok(m) => Err(not_regular(kind_of(&m.file_type()))),
+            Err(e) => Err(Error::io("open the events file", path, e)),
+        },
+        // O_NOFOLLOW on a symbolic link.
+        Err(_) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            Err(not_regular("a symbolic link"))
+        }
+        Err(e) => Err(Error::io("open the events file", path, e)),
+    }
+}
+
+/// What kind of file `kind` is, for the error.
+fn kind_of(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
     }
 }
 

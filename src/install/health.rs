@@ -288,9 +288,57 @@ fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
     )
 }
 
+/// Less room than this for the events file is a full file system: a
+/// commit's events take a few kilobytes.
+const MIN_FREE_BYTES: u64 = 64 * 1024;
+
+/// The bytes an unprivileged writer can still use on the file system that
+/// holds `path` (or, if it does not exist yet, its directory).
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = std::iter::successors(Some(path), |p| p.parent()).find(|p| p.exists())?;
+    let c_path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c_path` is a NUL-terminated path and `stat` a valid,
+    // writable statvfs that the call fills in.
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+}
+
 fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
     let path = workspace.events.path();
     let origin = workspace.events_origin;
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string());
+        checks.push(check(
+            "events file",
+            Level::Fail,
+            format!(
+                "{} is a symbolic link (to {target}): enforce does not append through it, so events are lost",
+                path.display()
+            ),
+            Some("replace the link with the file itself, or point [telemetry] events_file at the real file"),
+        ));
+        return;
+    }
+    if let Some(free) = free_bytes(path)
+        && free < MIN_FREE_BYTES
+    {
+        {
+            checks.push(check(
+                "events file",
+                Level::Fail,
+                format!(
+                    "the file system holding {} has {free} byte(s) free: events cannot be recorded",
+                    path.display()
+                ),
+                Some("free some space there, or point [telemetry] events_file elsewhere"),
+            ));
+            return;
+        }
+    }
     match fs::metadata(path) {
         Err(_) if workspace.anchored().is_some() => {
             let seq = workspace.anchored().map_or(0, |a| a.head.seq);

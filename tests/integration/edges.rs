@@ -319,7 +319,7 @@ fn telemetry_failure_never_decides_the_commit() {
     let cases = [
         (
             "/dev/full",
-            "cannot append to the events file `/dev/full`: No space left on device (os error 28)",
+            "the events file /dev/full is a device: enforce appends only to a regular file",
         ),
         (
             "/dev/null/not-a-dir/events.jsonl",

@@ -1,6 +1,7 @@
 //! Integration tests: the built binary against real git repositories.
 
 mod agent_trailer;
+mod attacks;
 mod audit;
 mod ci_templates;
 mod config;

@@ -1,0 +1,182 @@
+//! Attacks an agent with a shell in the repository makes on the log and on
+//! what the hooks and `status` say, each run through real git: every one
+//! must now be refused, or recorded, or make `verify` or `status` fail.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::hookrepo::HookRepo;
+use crate::support::{lines, unavailable};
+
+/// `status` as a whole: its exit code and its report.
+fn status(repo: &HookRepo) -> (i32, String) {
+    let ran = repo.test().arg("status").status_ignored().stdout_ignored().run();
+    (ran.code, format!("{}{}", ran.stdout, ran.stderr))
+}
+
+/// The events file made a symbolic link to a file elsewhere: the hooks
+/// appended there while `status` said "OK events file". Now no append goes
+/// through the link, the hooks say the event was not recorded, and
+/// `status` fails naming the link.
+#[test]
+fn a_symlinked_events_file_is_not_appended_through() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let elsewhere = repo.sandbox.path().join("elsewhere.jsonl");
+    fs::write(&elsewhere, "").unwrap();
+    let log = repo.repo.events_file();
+    fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &log).unwrap();
+
+    repo.stage("b.txt", "b\n");
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "b", "-m", "Agent: x"])
+        .stderr_contains("is a symbolic link: enforce appends only to a regular file")
+        .stderr_contains("NOT recorded as `commit_review_bypassed`")
+        .run();
+    assert_eq!(
+        fs::read(&elsewhere).unwrap(),
+        b"",
+        "nothing went through the link"
+    );
+
+    repo.test()
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .status(2)
+        .stderr_contains("is a symbolic link")
+        .run();
+    let (code, report) = status(&repo);
+    assert_ne!(code, 0, "{report}");
+    assert!(report.contains("is a symbolic link (to "), "{report}");
+}
+
+/// A FIFO in place of the events file hung `enforce record` (and so the
+/// hook) waiting for a reader; now it is an error at once.
+#[test]
+fn a_fifo_events_file_is_an_error_not_a_hang() {
+    let repo = HookRepo::new("");
+    let log = repo.repo.events_file();
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let made = Command::new("mkfifo").arg(&log).status().unwrap();
+    assert!(made.success());
+    repo.test()
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .status(2)
+        .stderr_contains("is a FIFO: enforce appends only to a regular file")
+        .run();
+    repo.stage("a.txt", "a\n");
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "a", "-m", "Agent: x"])
+        .stderr_contains("NOT recorded as `commit_review_bypassed`")
+        .run();
+}
+
+/// A hand-written line claiming the largest sequence number made the next
+/// append wrap to 0 (and a debug build panic). Now appends stop with an
+/// error that says why, and `verify` fails.
+#[test]
+fn a_forged_largest_sequence_number_stops_appends() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let log = repo.repo.events_file();
+    let last: serde_json::Value = serde_json::from_str(lines(&log).last().unwrap()).unwrap();
+    let mut forged = last.clone();
+    forged["seq"] = serde_json::json!(u64::MAX);
+    let mut text = fs::read_to_string(&log).unwrap();
+    text.push_str(&format!("{forged}\n"));
+    fs::write(&log, text).unwrap();
+
+    repo.test()
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .status(2)
+        .stderr_contains("its last sequence number is 18446744073709551615, the largest there is")
+        .run();
+    let ran = repo.test().arg("verify").status_ignored().stdout_ignored().run();
+    assert_ne!(ran.code, 0, "{}", ran.stdout);
+}
+
+/// A full file system: the hooks said "could not record" and then
+/// "recorded as …", and `status` said "OK events file". A small tmpfs over
+/// `.git/enforce` needs root to mount.
+#[test]
+fn a_full_file_system_is_never_reported_as_recorded() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let dir = repo.path(".git/enforce");
+    let saved = repo.sandbox.path().join("saved");
+    copy_dir(&dir, &saved);
+    let Some(_mounted) = Tmpfs::mount(&dir, "64k") else {
+        return;
+    };
+    copy_dir(&saved, &dir);
+    // Fill what is left.
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=4k"])
+        .arg(format!("of={}", dir.join("filler").display()))
+        .output();
+
+    // An append fits while the file's last page has room: commit until
+    // one does not.
+    let failed = (0..20).find_map(|i| {
+        repo.stage(&format!("b{i}.txt"), "b\n");
+        let ran = repo
+            .git_test(&["commit", "-q", "--no-verify", "-m", "b", "-m", "Agent: x"])
+            .stderr_ignored()
+            .run();
+        ran.stderr.contains("could not record").then_some(ran)
+    });
+    let ran = failed.expect("no append failed on a full file system");
+    assert!(
+        !ran.stderr.contains("; recorded as"),
+        "a failed record claimed: {}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("NOT recorded as `commit_review_bypassed`"),
+        "{}",
+        ran.stderr
+    );
+    let (code, report) = status(&repo);
+    assert_ne!(code, 0, "{report}");
+    assert!(
+        report.contains("byte(s) free: events cannot be recorded"),
+        "{report}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// A tmpfs mounted over a directory, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let ran = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match ran {
+            Ok(out) if out.status.success() => Some(Tmpfs(dir.to_path_buf())),
+            _ => {
+                unavailable(
+                    "mounting a small tmpfs to fill needs root (and CAP_SYS_ADMIN)",
+                    "run the tests as root (CI does)",
+                );
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
