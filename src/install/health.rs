@@ -166,28 +166,39 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
     for name in HookName::ALL {
         checks.push(hook_check(&dir, name, binary));
     }
-    let kept: Vec<String> = HookName::ALL
+    let kept: Vec<(bool, String)> = HookName::ALL
         .iter()
         .map(|h| dir.join(format!("{h}{KEPT_SUFFIX}")))
         .filter(|p| p.exists())
         .map(|p| {
             let runs = p.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
-            format!(
-                "{}{}",
-                p.file_name().unwrap_or_default().to_string_lossy(),
-                if runs { "" } else { " (not executable: not run)" }
+            (
+                runs,
+                format!(
+                    "{} ({}{})",
+                    p.file_name().unwrap_or_default().to_string_lossy(),
+                    describe_hook(&p),
+                    if runs { "" } else { ", not executable: not run" }
+                ),
             )
         })
         .collect();
+    let running = kept.iter().any(|(runs, _)| *runs);
+    let listed: Vec<&str> = kept.iter().map(|(_, text)| text.as_str()).collect();
     checks.push(check(
         "chained hooks",
-        Level::Ok,
+        if running { Level::Warn } else { Level::Ok },
         if kept.is_empty() {
             "none".to_string()
+        } else if running {
+            format!(
+                "{}: each runs before enforce's check with the same powers (it can change what is staged, or write what the checks read); read them",
+                listed.join(", ")
+            )
         } else {
-            format!("run before enforce's: {}", kept.join(", "))
+            listed.join(", ")
         },
-        None,
+        running.then_some("keep only hooks you trust; `enforce uninstall` restores them in place"),
     ));
     let writers = approval_writers(&dir);
     if !writers.is_empty() {
@@ -200,6 +211,27 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
             ),
             Some("remove it, or set [review] require_signature = true so only a signed approval counts"),
         ));
+    }
+}
+
+/// What a chained hook file is, for `status`: its interpreter and size, a
+/// binary, or where a link points.
+fn describe_hook(path: &Path) -> String {
+    if let Ok(target) = fs::read_link(path) {
+        return format!("a link to {}", target.display());
+    }
+    let bytes = fs::read(path).unwrap_or_default();
+    if bytes.starts_with(b"\x7fELF") {
+        return format!("a binary, {} bytes", bytes.len());
+    }
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+    match first.strip_prefix(b"#!") {
+        Some(interpreter) => format!(
+            "a `{}` script, {lines} line(s)",
+            String::from_utf8_lossy(interpreter).trim()
+        ),
+        None => format!("{} bytes, no `#!` line", bytes.len()),
     }
 }
 
@@ -264,6 +296,14 @@ fn hook_check(dir: &Path, name: HookName, binary: &Path) -> Check {
             Level::Fail,
             format!("runs {}, which is missing: commits fail", target.display()),
             Some("reinstall enforce, then run `enforce install`"),
+        );
+    }
+    if let Some(why) = super::shim::tampered(&path, name, &target, version.as_deref()) {
+        return check(
+            &label,
+            Level::Fail,
+            format!("{} was changed: {why}, so it may not run enforce", path.display()),
+            Some("enforce install (rewrites it)"),
         );
     }
     let ours = env!("CARGO_PKG_VERSION");

@@ -122,6 +122,30 @@ pub fn is_ours(path: &Path) -> bool {
             .is_some_and(|line| line.starts_with(MARKER.as_bytes()))
 }
 
+/// Why the hook file at `path`, which names `binary` and was written by
+/// enforce `version`, is not one `enforce install` wrote, if it is not.
+///
+/// A direct hook is whatever its `#!` line says (the kernel reads no
+/// further), and [`parse`] has read that line. A shell hook is a script,
+/// and a script holding the marker and an `enforce_bin=` line can do
+/// anything else (`exit 0`): it must be, byte for byte, the script this
+/// enforce writes for that hook and binary. One from another version
+/// cannot be checked, and says so.
+pub fn tampered(path: &Path, name: HookName, binary: &Path, version: Option<&str>) -> Option<String> {
+    let bytes = fs::read(path).ok()?;
+    if !bytes.starts_with(b"#!/bin/sh\n") {
+        return None;
+    }
+    if version != Some(env!("CARGO_PKG_VERSION")) {
+        return Some(format!(
+            "a shell hook written by enforce {}, which this enforce cannot check",
+            version.unwrap_or("?")
+        ));
+    }
+    (bytes != render_shell(name, binary))
+        .then(|| "its script is not the one `enforce install` writes".to_string())
+}
+
 /// What an installed hook file names: the binary it runs and the enforce
 /// version that wrote it (what [`render`] put there).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

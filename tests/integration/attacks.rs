@@ -180,3 +180,54 @@ impl Drop for Tmpfs {
         let _ = Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// A `sh` hook holding the marker and an `enforce_bin=` line but doing
+/// `exit 0` was reported "installed" and enforcement "in force". A shell
+/// hook must now be the script `enforce install` writes, byte for byte.
+#[test]
+fn a_fake_shell_hook_with_the_marker_fails_status() {
+    let repo = HookRepo::new("");
+    let bin = crate::support::enforce_bin();
+    for (hook, version) in [("pre-commit", "0.1.0"), ("commit-msg", "0.0.1")] {
+        let fake = format!(
+            "#!/bin/sh\n# enforce-managed-hook (enforce {version}): `enforce uninstall` removes this file and\nenforce_bin='{}'\nexit 0\n",
+            bin.display()
+        );
+        let path = repo.path(&format!(".git/hooks/{hook}"));
+        fs::write(&path, fake).unwrap();
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let (code, report) = status(&repo);
+    assert_ne!(code, 0, "{report}");
+    assert!(
+        report.contains("pre-commit was changed: its script is not the one `enforce install` writes, so it may not run enforce"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "commit-msg was changed: a shell hook written by enforce 0.0.1, which this enforce cannot check"
+        ),
+        "{report}"
+    );
+    // What `install --shell` writes passes.
+    repo.test().args(["install", "--shell"]).stdout_ignored().run();
+    let (code, report) = status(&repo);
+    assert!(!report.contains("was changed"), "{report}");
+    assert_eq!(code, 0, "{report}");
+}
+
+/// A hook kept as `<name>.pre-enforce` runs before enforce's checks with
+/// the same powers; `status` listed it as OK. Now it names what it is and
+/// warns.
+#[test]
+fn a_chained_hook_is_described_and_warned_of() {
+    let repo = HookRepo::new("");
+    let hook = repo.path(".git/hooks/pre-commit.pre-enforce");
+    fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (_, report) = status(&repo);
+    assert!(
+        report.contains("pre-commit.pre-enforce (a `/bin/sh` script, 2 line(s)): each runs before enforce's check with the same powers"),
+        "{report}"
+    );
+}
