@@ -22,6 +22,9 @@ pub struct Workspace {
     pub events: EventLog,
     /// Which setting chose the events file.
     pub events_origin: Origin,
+    /// The repository's own log: the events file without `--events-file`
+    /// and `ENFORCE_EVENTS_FILE`, which `refs/enforce/head` anchors.
+    pub default_events: PathBuf,
 }
 
 impl Workspace {
@@ -72,12 +75,24 @@ impl Workspace {
             common_dir: repo.map(|r| r.common_dir.as_path()),
         };
         let (path, events_origin) = location::resolve(&settings)?;
+        let default_events = match events_origin {
+            Origin::Flag | Origin::Environment => {
+                location::resolve(&Settings {
+                    flag: None,
+                    environment: None,
+                    ..settings
+                })?
+                .0
+            }
+            _ => path.clone(),
+        };
         Ok((
             Workspace {
                 git,
                 config,
                 events: EventLog::new(path),
                 events_origin,
+                default_events,
             },
             problem,
         ))
@@ -98,29 +113,44 @@ impl Workspace {
     /// Keeps `head` in the repository's `refs/enforce/head`, unless the ref
     /// already names a later head of the same file. Best effort: the log
     /// itself is the record, the ref only lets a truncated tail be noticed.
-    pub fn publish_head(&self, head: Option<Head>) {
+    /// `started_log`: whether these appends began the log (see
+    /// [`publish_head`]).
+    pub fn publish_head(&self, head: Option<Head>, started_log: bool) {
         if let Some(git) = &self.git {
-            publish_head(git, self.events.path(), head);
+            publish_head(git, &self.anchor_ref(), self.events.path(), head, started_log);
         }
+    }
+
+    /// The ref that anchors this workspace's events file: each log has
+    /// its own, so recording into another file (`ENFORCE_EVENTS_FILE`)
+    /// never moves the repository log's anchor away.
+    pub fn anchor_ref(&self) -> String {
+        anchor_ref(self.events.path(), &self.default_events)
+    }
+
+    /// Whether the events go somewhere other than the repository's own log.
+    pub fn elsewhere(&self) -> bool {
+        self.events.path() != self.default_events.as_path()
     }
 
     /// What the repository's ref records for this workspace's events
     /// file, if anything.
     pub fn anchored(&self) -> Option<Anchored> {
         let git = self.git.as_ref()?;
-        let anchored = Anchored::from_ref_text(&git.read_ref_blob(HEAD_REF)?)?;
+        let anchored = Anchored::from_ref_text(&git.read_ref_blob(&self.anchor_ref())?)?;
         (anchored.file == self.events.path().display().to_string()).then_some(anchored)
     }
 
     /// Points the ref at the log as it is now, first line included: for
-    /// `cleanup`, which rewrites the start of the log on purpose.
-    pub fn reanchor(&self) {
+    /// `cleanup`, which rewrites the start of the log on purpose, and
+    /// `verify --reanchor`. Whether the ref was written.
+    pub fn reanchor(&self, message: &str) -> bool {
         let (Some(git), Ok(file)) = (&self.git, std::fs::File::open(self.events.path())) else {
-            return;
+            return false;
         };
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let Ok(next) = crate::event::chain::next_link(&file, len) else {
-            return;
+            return false;
         };
         let anchored = Anchored {
             head: Head {
@@ -130,10 +160,13 @@ impl Workspace {
             file: self.events.path().display().to_string(),
             first: first_line_hash(self.events.path()),
         };
-        if let Err(e) = git.update_ref_blob(HEAD_REF, "enforce: log cleaned up", |_| {
-            Some(anchored.to_ref_text().into_bytes())
-        }) {
-            notice::warning(format!("could not update `{HEAD_REF}`: {e}"));
+        let refname = self.anchor_ref();
+        match git.update_ref_blob(&refname, message, |_| Some(anchored.to_ref_text().into_bytes())) {
+            Ok(()) => true,
+            Err(e) => {
+                notice::warning(format!("could not update `{refname}`: {e}"));
+                false
+            }
         }
     }
 
@@ -143,13 +176,15 @@ impl Workspace {
     }
 }
 
-/// Keeps `head` of the events file `file` in the repository's
-/// `refs/enforce/head`, unless the ref already names a later head of the
-/// same file. It never moves to a log whose first line is not the one it
-/// recorded (a log deleted and started anew, or cut at the start): that
-/// evidence stays for `enforce verify`. Best effort otherwise: the log
-/// itself is the record.
-pub fn publish_head(git: &Git, file: &Path, head: Option<Head>) {
+/// Keeps `head` of the events file `file` in `refname`, unless the ref
+/// already names a later head of the same file. It never moves to a log
+/// whose first line is not the one it recorded (a log deleted and started
+/// anew, or cut at the start), and it is never created for a log that
+/// had chained events before these appends (`started_log` false: the ref
+/// was deleted, or the log predates it): that evidence stays for `enforce verify`, and only
+/// `enforce verify --reanchor` anchors such a log, recording that it did.
+/// Best effort otherwise: the log itself is the record.
+pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, started_log: bool) {
     let Some(head) = head else {
         return;
     };
@@ -161,11 +196,16 @@ pub fn publish_head(git: &Git, file: &Path, head: Option<Head>) {
         first: first.clone(),
     };
     let replaced = std::cell::Cell::new(false);
-    let result = git.update_ref_blob(HEAD_REF, "enforce: log head", |current| {
-        if let Some(known) = current
-            .and_then(Anchored::from_ref_text)
-            .filter(|k| k.file == name)
-        {
+    let unanchored = std::cell::Cell::new(false);
+    let result = git.update_ref_blob(refname, "enforce: log head", |current| {
+        let Some(current) = current else {
+            if !started_log {
+                unanchored.set(true);
+                return None;
+            }
+            return Some(anchored.to_ref_text().into_bytes());
+        };
+        if let Some(known) = Anchored::from_ref_text(current).filter(|k| k.file == name) {
             if known.first.is_some() && first.is_some() && known.first != first {
                 replaced.set(true);
                 return None;
@@ -178,13 +218,32 @@ pub fn publish_head(git: &Git, file: &Path, head: Option<Head>) {
     });
     if replaced.get() {
         notice::warning(format!(
-            "{name} does not start with the line `{HEAD_REF}` recorded: the log was replaced or cut at the start"
+            "{name} does not start with the line `{refname}` recorded: the log was replaced or cut at the start"
         ));
-        notice::hint(format!(
-            "`enforce verify` shows it; if that was meant, `git update-ref -d {HEAD_REF}` accepts the log as it is"
+        notice::hint(REANCHOR_HINT);
+    }
+    if unanchored.get() {
+        notice::warning(format!(
+            "{name} has events but no `{refname}`: nothing outside the log records where it ends, so a cut would not show"
         ));
+        notice::hint(REANCHOR_HINT);
     }
     if let Err(e) = result {
-        notice::warning(format!("could not update `{HEAD_REF}`: {e}"));
+        notice::warning(format!("could not update `{refname}`: {e}"));
     }
+}
+
+/// How a log whose anchor is gone or disagrees is accepted as it is.
+pub const REANCHOR_HINT: &str = "`enforce verify` shows why; if the log is as it should be, `enforce verify --reanchor` anchors it (recorded as `log_reanchored`)";
+
+/// The ref that anchors the events file `file`: `refs/enforce/head` for
+/// the repository's own log (`default`), one per file under
+/// `refs/enforce/logs/` for any other.
+pub fn anchor_ref(file: &Path, default: &Path) -> String {
+    if file == default {
+        return HEAD_REF.to_string();
+    }
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(file.as_os_str().as_encoded_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("refs/enforce/logs/{hex}")
 }

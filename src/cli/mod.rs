@@ -105,7 +105,7 @@ pub enum Command {
 
     /// Check the log's hash chain: edited, deleted, inserted, reordered or
     /// truncated lines. Exits 1 when broken.
-    Verify(OutputArgs),
+    Verify(VerifyArgs),
 
     /// Prometheus metrics (text exposition format): event, bypass and block
     /// counters, the rating, window counts. For node_exporter's textfile
@@ -128,6 +128,19 @@ pub enum Command {
 /// that every window names a date the reports can print.
 fn days() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(..=crate::event::window::MAX_DAYS)
+}
+
+/// `enforce verify`'s options.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Accept the log as it is now: point its anchor ref at its last line
+    /// (after a deleted ref, a log older than the ref, or a cut that was
+    /// meant), and record that as `log_reanchored`.
+    #[arg(long)]
+    pub reanchor: bool,
 }
 
 /// How a report is printed. `F` lists the formats the command has, so

@@ -50,7 +50,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
                 })),
             );
         }
-        workspace.publish_head(recorder.head());
+        workspace.publish_head(recorder.head(), recorder.started_log());
     }
 
     output::print(&match args.chosen() {

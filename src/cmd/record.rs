@@ -71,7 +71,8 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
         ));
     }
     let head = workspace.events.append(&event, workspace.timestamp_format())?;
-    workspace.publish_head(Some(head));
+    let started = head.seq == 1;
+    workspace.publish_head(Some(head), started);
     Ok(EXIT_OK)
 }
 

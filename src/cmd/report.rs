@@ -138,7 +138,7 @@ pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
     let cutoff = report::now()? - report::days_duration(args.days);
     let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
-        workspace.reanchor();
+        workspace.reanchor("enforce: log cleaned up");
     }
     output::print(&match args.output.chosen() {
         TextOrJson::Text => view::text::cleanup(&result),

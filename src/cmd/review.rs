@@ -388,7 +388,7 @@ fn approve(
     }
     let recorder = workspace.recorder("enforce review");
     recorder.record(types::REVIEW_APPROVED, crate::event::details(details));
-    workspace.publish_head(recorder.head());
+    workspace.publish_head(recorder.head(), recorder.started_log());
 
     let now = Local::now().fixed_offset();
     let how = match (&approval.signed, &fingerprint) {

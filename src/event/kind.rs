@@ -47,6 +47,11 @@ pub mod types {
     pub const PUSH_ACCEPTED: &str = "push_accepted";
     /// A server's pre-receive refused a push; one per ref.
     pub const PUSH_REJECTED: &str = "push_rejected";
+    /// A hook recorded into another file (`ENFORCE_EVENTS_FILE`,
+    /// `--events-file`): written to the repository's own log.
+    pub const EVENTS_ELSEWHERE: &str = "events_elsewhere";
+    /// `enforce verify --reanchor` accepted the log as it is.
+    pub const LOG_REANCHORED: &str = "log_reanchored";
 }
 
 use types::*;
@@ -133,7 +138,7 @@ pub const PREDECESSOR: [&str; 9] = [
 ];
 
 /// The types enforce added.
-pub const ENFORCE: [&str; 12] = [
+pub const ENFORCE: [&str; 14] = [
     COMMIT_BLOCKED,
     AUDIT_WOULD_BLOCK,
     COMMIT_MERGE_EXEMPT,
@@ -146,6 +151,8 @@ pub const ENFORCE: [&str; 12] = [
     CONFIG_INVALID,
     PUSH_ACCEPTED,
     PUSH_REJECTED,
+    EVENTS_ELSEWHERE,
+    LOG_REANCHORED,
 ];
 
 /// The types any tool may record with `enforce record`: the predecessor's

@@ -26,15 +26,22 @@ pub enum Origin {
     UserState,
 }
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Origin {
+    /// The setting's name, as `Display` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
             Origin::Flag => "--events-file",
             Origin::Environment => EVENTS_FILE_ENV,
             Origin::Config => "[telemetry] events_file",
             Origin::Repository => "default: the repository's common git dir",
             Origin::UserState => "default outside a repository: the user state directory",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

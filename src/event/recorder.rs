@@ -18,6 +18,8 @@ pub struct Recorder {
     source: String,
     failures: Cell<u32>,
     head: RefCell<Option<Head>>,
+    /// The sequence number of this recorder's first append.
+    first: Cell<Option<u64>>,
 }
 
 impl Recorder {
@@ -28,6 +30,7 @@ impl Recorder {
             source: source.to_string(),
             failures: Cell::new(0),
             head: RefCell::new(None),
+            first: Cell::new(None),
         }
     }
 
@@ -38,6 +41,9 @@ impl Recorder {
         let event = Event::now(event_type, self.source.as_str(), details);
         match self.log.append(&event, self.format) {
             Ok(head) => {
+                if self.first.get().is_none() {
+                    self.first.set(Some(head.seq));
+                }
                 self.head.replace(Some(head));
                 true
             }
@@ -57,6 +63,17 @@ impl Recorder {
                 "the events are lost but the rules were applied as usual; `enforce config show` says where events go",
             );
         }
+    }
+
+    /// Whether this recorder's appends started the log (its first append
+    /// was sequence 1): only then may a missing anchor be created.
+    pub fn started_log(&self) -> bool {
+        self.first.get() == Some(1)
+    }
+
+    /// Who this recorder records as.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The head of the log after this recorder's last append.

@@ -20,22 +20,44 @@ pub struct Report {
     /// The head `refs/enforce/head` names, when the repository keeps one
     /// for this file.
     pub anchored_head: Option<Head>,
+    /// The ref that anchors this file (`refs/enforce/head` for the
+    /// repository's own log), when there is a repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_ref: Option<String>,
 }
 
 /// Verifies the events file `log` against what the repository's ref
 /// records of it (`anchor_record`, when it keeps one for this file).
-pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>) -> Result<Report> {
+/// `anchor` names that ref when there is a repository to keep it: a log
+/// with chained events and no ref is then a problem, since nothing
+/// outside the log says where it ends.
+pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>, anchor: Option<&str>) -> Result<Report> {
     let path = log.path();
     let anchored = anchor_record.map(|a| a.head.clone());
     let file = scan::open_regular(log)?;
+    let anchor_ref = anchor;
+    let name = anchor_ref.unwrap_or(HEAD_REF);
     let (mut chain, anchor) = chain::verify(path, file.as_ref(), anchored.as_ref())?;
+    if let (Some(refname), None, Some(head)) = (anchor_ref, &anchored, &chain.head) {
+        chain.problems.push(Problem {
+            line: chain.lines,
+            kind: "unanchored".into(),
+            message: format!(
+                "the log has chained events up to sequence {} but no {refname}: nothing outside it records where it ends, so a cut would not show (the ref was deleted, or the log predates it)",
+                head.seq
+            ),
+            expected: Some(refname.to_string()),
+            found: None,
+        });
+        chain.intact = false;
+    }
     if let (Some(head), Some(anchor)) = (&anchored, anchor) {
         match anchor {
             Anchor::Matches | Anchor::CleanedUp => {}
             Anchor::Differs { line, found } => chain.problems.push(Problem {
                 line,
                 kind: "edited".into(),
-                message: format!("line {line} is not the line {HEAD_REF} recorded as sequence {}", head.seq),
+                message: format!("line {line} is not the line {name} recorded as sequence {}", head.seq),
                 expected: Some(head.hash.clone()),
                 found: Some(found),
             }),
@@ -43,7 +65,7 @@ pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>) -> Result<Report
                 line: chain.lines + 1,
                 kind: "truncated".into(),
                 message: format!(
-                    "the log ends at sequence {}, but {HEAD_REF} records sequence {}: lines were removed from the end",
+                    "the log ends at sequence {}, but {name} records sequence {}: lines were removed from the end",
                     chain.head.as_ref().map_or(0, |h| h.seq),
                     head.seq
                 ),
@@ -63,7 +85,7 @@ pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>) -> Result<Report
                 line: 1,
                 kind: "replaced".into(),
                 message: format!(
-                    "the log does not start with the line {HEAD_REF} recorded: the file was replaced, or lines were removed from its start"
+                    "the log does not start with the line {name} recorded: the file was replaced, or lines were removed from its start"
                 ),
                 expected: Some(expected),
                 found: chain.first_line.clone(),
@@ -75,5 +97,6 @@ pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>) -> Result<Report
         path: path.display().to_string(),
         chain,
         anchored_head: anchored,
+        anchor_ref: anchor_ref.map(str::to_string),
     })
 }

@@ -102,6 +102,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
             "could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
         ));
     }
+    ctx.publish_head_if_started();
     Ok(EXIT_OK)
 }
 

@@ -27,6 +27,12 @@ pub struct HookContext {
     /// The note the attempt's earlier hooks left (read once, here; always
     /// `None` in pre-commit, which starts the attempt).
     pub noted: Option<Attempt>,
+    /// The ref that anchors the events file.
+    anchor_ref: String,
+    /// The repository's own log, when `--events-file` or
+    /// `ENFORCE_EVENTS_FILE` sends this hook's events elsewhere, and which
+    /// of them did.
+    elsewhere: Option<(std::path::PathBuf, &'static str)>,
 }
 
 impl HookContext {
@@ -52,6 +58,10 @@ impl HookContext {
                 crate::event::details(serde_json::json!({ "problem": problem.to_string() })),
             );
         }
+        let anchor_ref = workspace.anchor_ref();
+        let elsewhere = workspace
+            .elsewhere()
+            .then(|| (workspace.default_events.clone(), workspace.events_origin.name()));
         let Workspace { git, config, .. } = workspace;
         let git = git.ok_or(Error::NotARepository { path: cwd })?;
         let head = git.head()?;
@@ -71,6 +81,8 @@ impl HookContext {
         Ok(HookContext {
             attempt,
             noted,
+            anchor_ref,
+            elsewhere,
             git,
             config: config.config,
             recorder,
@@ -107,12 +119,51 @@ impl HookContext {
         policy_for(&self.git, &self.config, base, tree)
     }
 
+    /// For a hook that passes before the commit's last hook: publishes the
+    /// head only if this hook's events began the log, since the anchor is
+    /// created only by the appends that start a log (see
+    /// [`crate::workspace::publish_head`]); otherwise the last hook does.
+    pub fn publish_head_if_started(&self) {
+        if self.recorder.started_log() {
+            self.publish_head();
+        }
+    }
+
     /// Publishes the log's new head to `refs/enforce/head`: once per
     /// commit, by the commit's last hook (post-commit, or a hook that
     /// blocks it). Moving the ref costs a blob and a ref write; the last
     /// hook's head covers the events of the earlier ones.
+    ///
+    /// When the events went elsewhere, the repository's own log says so
+    /// (`events_elsewhere`), so a commit recorded in a file nobody reads
+    /// still leaves a trace where the team looks.
     pub fn publish_head(&self) {
-        crate::workspace::publish_head(&self.git, self.recorder.log().path(), self.recorder.head());
+        let log = self.recorder.log().path();
+        crate::workspace::publish_head(
+            &self.git,
+            &self.anchor_ref,
+            log,
+            self.recorder.head(),
+            self.recorder.started_log(),
+        );
+        if let Some((default, origin)) = &self.elsewhere {
+            let recorder = crate::event::Recorder::new(
+                crate::event::EventLog::new(default.clone()),
+                self.config.telemetry.timestamp_format,
+                self.recorder.source(),
+            );
+            let mut details = self.base_details();
+            details.insert("file".into(), Value::from(log.display().to_string()));
+            details.insert("chosen_by".into(), Value::from(*origin));
+            recorder.record(crate::event::types::EVENTS_ELSEWHERE, details);
+            crate::workspace::publish_head(
+                &self.git,
+                crate::event::chain::HEAD_REF,
+                default,
+                recorder.head(),
+                recorder.started_log(),
+            );
+        }
     }
 }
 

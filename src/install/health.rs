@@ -389,7 +389,9 @@ fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
                     "{} is gone, but {HEAD_REF} records a log of {seq} chained event(s): it was deleted",
                     path.display()
                 ),
-                Some("restore it from a backup; `git update-ref -d refs/enforce/head` accepts starting anew"),
+                Some(
+                    "restore it from a backup; `enforce verify --reanchor` accepts starting anew (recorded)",
+                ),
             ));
         }
         Err(_) => {
@@ -432,7 +434,12 @@ fn events_checks(workspace: &Workspace, checks: &mut Vec<Check>) {
                 ),
                 (!writable).then_some("make it writable, or point [telemetry] events_file elsewhere"),
             ));
-            match crate::event::verify::verify(&workspace.events, workspace.anchored().as_ref()) {
+            let refname = workspace.git.as_ref().map(|_| workspace.anchor_ref());
+            match crate::event::verify::verify(
+                &workspace.events,
+                workspace.anchored().as_ref(),
+                refname.as_deref(),
+            ) {
                 Ok(report) if report.chain.intact => checks.push(check(
                     "chain",
                     Level::Ok,

@@ -219,11 +219,12 @@ pub fn verify(report: &Report) -> String {
             lines.join(", ")
         );
     }
+    let refname = report.anchor_ref.as_deref().unwrap_or(HEAD_REF);
     match (&c.head, &report.anchored_head) {
         (Some(head), Some(anchor)) => {
             let _ = writeln!(
                 out,
-                "head: sequence {} ({}); {HEAD_REF} records sequence {}",
+                "head: sequence {} ({}); {refname} records sequence {}",
                 head.seq,
                 head.hash.get(..12).unwrap_or(&head.hash),
                 anchor.seq
@@ -232,7 +233,7 @@ pub fn verify(report: &Report) -> String {
         (Some(head), None) => {
             let _ = writeln!(
                 out,
-                "head: sequence {} ({}); no {HEAD_REF} for this file",
+                "head: sequence {} ({}); no {refname} for this file",
                 head.seq,
                 head.hash.get(..12).unwrap_or(&head.hash)
             );

@@ -231,3 +231,91 @@ fn a_chained_hook_is_described_and_warned_of() {
         "{report}"
     );
 }
+
+/// Cuts the last `n` lines off the events file.
+fn cut_tail(log: &Path, n: usize) {
+    let text = fs::read_to_string(log).unwrap();
+    let all: Vec<&str> = text.lines().collect();
+    let kept = &all[..all.len() - n];
+    fs::write(log, format!("{}\n", kept.join("\n"))).unwrap();
+}
+
+/// `ENFORCE_EVENTS_FILE=/tmp/x enforce record …` moved the one anchor to
+/// `/tmp/x`, and the repository's own log was then cut undetected. Each
+/// log now keeps its own anchor, and a hook that records elsewhere says so
+/// in the repository's log.
+#[test]
+fn recording_elsewhere_does_not_move_the_repository_log_s_anchor() {
+    let repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    repo.commit("a").run();
+    repo.stage("b.txt", "b\n");
+    repo.commit("b").run();
+    let other = repo.sandbox.path().join("x.jsonl");
+    repo.test()
+        .args(["record", "x", "--source", "y"])
+        .env("ENFORCE_EVENTS_FILE", &other)
+        .run();
+    let log = repo.repo.events_file();
+    cut_tail(&log, 1);
+    let report = repo.json_exiting(1, &["verify", "--json"]);
+    assert_eq!(report["problems"][0]["kind"], "truncated", "{report:#}");
+    // The other file has its own anchor.
+    let intact = repo
+        .test()
+        .args(["--events-file"])
+        .arg(&other)
+        .arg("verify")
+        .stdout_ignored()
+        .run();
+    assert!(intact.stdout.contains("refs/enforce/logs/"), "{}", intact.stdout);
+
+    // A commit whose hooks record elsewhere leaves a trace here.
+    repo.test()
+        .args(["verify", "--reanchor"])
+        .stdout_ignored()
+        .stderr_ignored()
+        .run();
+    repo.stage("c.txt", "c\n");
+    repo.commit("c").env("ENFORCE_EVENTS_FILE", &other).run();
+    let last: serde_json::Value = serde_json::from_str(lines(&log).last().unwrap()).unwrap();
+    assert_eq!(last["event_type"], "events_elsewhere", "{last:#}");
+    assert_eq!(last["details"]["file"], other.display().to_string());
+    assert_eq!(last["details"]["chosen_by"], "ENFORCE_EVENTS_FILE");
+    repo.test().arg("verify").stdout_ignored().run();
+}
+
+/// `git update-ref -d refs/enforce/head`, then a cut tail: verify said
+/// intact and status in force, and the next append anchored the cut log.
+/// A log with events and no anchor is now a finding of both, and only
+/// `verify --reanchor` (recorded) anchors it again.
+#[test]
+fn a_deleted_anchor_is_a_finding_and_appends_do_not_restore_it() {
+    let repo = HookRepo::new("[review]\nmode = \"off\"\n");
+    for name in ["a", "b"] {
+        repo.stage(&format!("{name}.txt"), "x\n");
+        repo.commit(name).run();
+    }
+    repo.git(&["update-ref", "-d", "refs/enforce/head"]);
+    let log = repo.repo.events_file();
+    cut_tail(&log, 1);
+    repo.test()
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .stderr_contains("has events but no `refs/enforce/head`")
+        .run();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
+    assert_eq!(report["problems"][0]["kind"], "unanchored", "{report:#}");
+    let (code, status) = status(&repo);
+    assert_ne!(code, 0, "{status}");
+    assert!(status.contains("but no refs/enforce/head"), "{status}");
+
+    repo.test()
+        .args(["verify", "--reanchor"])
+        .stdout_ignored()
+        .stderr_ignored()
+        .run();
+    let last: serde_json::Value = serde_json::from_str(lines(&log).last().unwrap()).unwrap();
+    assert_eq!(last["event_type"], "log_reanchored");
+    assert_eq!(last["source"], "enforce verify");
+    repo.test().arg("verify").stdout_ignored().run();
+}

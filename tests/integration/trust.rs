@@ -124,21 +124,33 @@ fn a_deleted_log_started_anew_is_caught_through_the_ref() {
             .redact(repo.sandbox.path(), "[SANDBOX]")
             .stderr(
                 "enforce: warning: [SANDBOX]/repo/.git/enforce/events.jsonl does not start with the line `refs/enforce/head` recorded: the log was replaced or cut at the start
-hint: `enforce verify` shows it; if that was meant, `git update-ref -d refs/enforce/head` accepts the log as it is
+hint: `enforce verify` shows why; if the log is as it should be, `enforce verify --reanchor` anchors it (recorded as `log_reanchored`)
 ",
             )
             .run();
     }
     let report = repo.json_exiting(1, &["verify", "--json"]);
     assert_eq!(report["problems"][0]["kind"], "replaced");
-    // Accepting the new log on purpose.
+    // Deleting the ref does not accept it: the log has events and no
+    // anchor, and appends do not create one.
     repo.git(&["update-ref", "-d", "refs/enforce/head"]);
-    repo.test().args(["record", "z", "-s", "t"]).run();
+    repo.test()
+        .args(["record", "z", "-s", "t"])
+        .stderr_contains("has events but no `refs/enforce/head`")
+        .run();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
+    assert_eq!(report["problems"][0]["kind"], "unanchored", "{report:#}");
+    // Accepting the new log on purpose is recorded.
+    repo.test()
+        .args(["verify", "--reanchor"])
+        .stdout_ignored()
+        .stderr("enforce: refs/enforce/head now anchors the log as it is (recorded as `log_reanchored`)\n")
+        .run();
     verify_intact(
         &repo,
-        "8 line(s): 8 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
-        8,
-        "refs/enforce/head records sequence 8",
+        "9 line(s): 9 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        9,
+        "refs/enforce/head records sequence 9",
     );
 }
 
@@ -181,12 +193,17 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
         rebuilt.push('\n');
     }
     std::fs::write(&path, rebuilt).unwrap();
-    repo.git(&["update-ref", "-d", "refs/enforce/head"]);
+    // The rebuilt start is accepted on purpose (and that is recorded).
+    repo.test()
+        .args(["verify", "--reanchor"])
+        .stdout_ignored()
+        .stderr_ignored()
+        .run();
     verify_intact(
         &repo,
-        "3 line(s): 3 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
-        3,
-        "no refs/enforce/head for this file",
+        "4 line(s): 4 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        4,
+        "refs/enforce/head records sequence 4",
     );
 
     let report = repo.json(&["cleanup", "--json"]);
@@ -196,17 +213,17 @@ fn a_cleaned_log_still_verifies_and_appends_continue_the_chain() {
     );
     let verified = repo.json(&["verify", "--json"]);
     assert_eq!(verified["checkpoints"], 1);
-    assert_eq!(verified["chained"], 1);
+    assert_eq!(verified["chained"], 2);
 
     repo.test().args(["record", "x", "-s", "t"]).run();
     let last: Value =
         serde_json::from_str(std::fs::read_to_string(&path).unwrap().lines().last().unwrap()).unwrap();
-    assert_eq!(last["seq"], 4);
+    assert_eq!(last["seq"], 5);
     verify_intact(
         &repo,
-        "3 line(s): 2 chained, 0 unchained, 0 unreadable, 1 checkpoint(s)",
-        4,
-        "refs/enforce/head records sequence 4",
+        "4 line(s): 3 chained, 0 unchained, 0 unreadable, 1 checkpoint(s)",
+        5,
+        "refs/enforce/head records sequence 5",
     );
     // Reports do not count the checkpoint.
     let stats = repo.json(&["stats", "--json"]);
