@@ -113,19 +113,48 @@ fn parse_complete(message: &str, comment: &str) -> Trailers {
 pub fn append(message: &str, comment: &str, key: &str, value: &str) -> String {
     let trailers = parse(message, comment);
     let (head, tail) = message.split_at(trailers.end);
-    let mut out = String::with_capacity(message.len() + key.len() + value.len() + 4);
-    out.push_str(head);
-    if !head.is_empty() && !head.ends_with('\n') {
-        out.push('\n');
+    let out = append_between(head.as_bytes(), tail.as_bytes(), trailers.has_block(), key, value);
+    // Valid UTF-8 in, valid UTF-8 added.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`append`] on a message as git stores it, which need not be UTF-8:
+/// every byte of `raw` is kept as it was (a lossy decoding would turn a
+/// Latin-1 `é` into U+FFFD). The trailers are found in the decoded text;
+/// the part after them is found again in `raw` by its bytes, and if it
+/// cannot be (it holds undecodable bytes itself), the trailer goes at the
+/// end.
+pub fn append_raw(raw: &[u8], comment: &str, key: &str, value: &str) -> Vec<u8> {
+    let message = String::from_utf8_lossy(raw);
+    if let std::borrow::Cow::Borrowed(text) = message {
+        return append(text, comment, key, value).into_bytes();
     }
-    if !trailers.has_block() && !head.trim().is_empty() {
-        out.push('\n');
+    let trailers = parse(&message, comment);
+    let tail = message[trailers.end..].as_bytes();
+    let (head, tail, has_block) = if raw.ends_with(tail) {
+        (&raw[..raw.len() - tail.len()], tail, trailers.has_block())
+    } else {
+        (raw, &b""[..], false)
+    };
+    append_between(head, tail, has_block, key, value)
+}
+
+/// `head`, the trailer `key: value` (after a blank line when `head` has no
+/// trailer block to join), then `tail`.
+fn append_between(head: &[u8], tail: &[u8], has_block: bool, key: &str, value: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + tail.len() + key.len() + value.len() + 4);
+    out.extend_from_slice(head);
+    if !head.is_empty() && !head.ends_with(b"\n") {
+        out.push(b'\n');
     }
-    out.push_str(key);
-    out.push_str(": ");
-    out.push_str(value);
-    out.push('\n');
-    out.push_str(tail);
+    if !has_block && !head.iter().all(u8::is_ascii_whitespace) {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(tail);
     out
 }
 
@@ -330,6 +359,29 @@ fn trailer_block_start(message: &str, len: usize, comment: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn append_raw_keeps_bytes_that_are_not_utf8() {
+        assert_eq!(
+            append_raw(b"subj \xe9\n\nAgent: x\n", "#", "Reviewed-by", "r"),
+            b"subj \xe9\n\nAgent: x\nReviewed-by: r\n".to_vec()
+        );
+        // No trailer block yet: one is started after a blank line.
+        assert_eq!(
+            append_raw(b"subj \xe9\n", "#", "Reviewed-by", "r"),
+            b"subj \xe9\n\nReviewed-by: r\n".to_vec()
+        );
+        // UTF-8 messages go the way `append` takes them.
+        assert_eq!(
+            append_raw(
+                "subj é\n\nAgent: x\n# comment\n".as_bytes(),
+                "#",
+                "Reviewed-by",
+                "r"
+            ),
+            append("subj é\n\nAgent: x\n# comment\n", "#", "Reviewed-by", "r").into_bytes()
+        );
+    }
 
     fn keys(message: &str) -> Vec<(String, String)> {
         parse(message, "#")

@@ -85,7 +85,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     }
 
     if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref()) {
-        add_review_trailer(&ctx, &path, &message, &comment, &found, reviewer)?;
+        add_review_trailer(&ctx, &path, &raw, &comment, &found, reviewer)?;
     }
     let note = CommitMsgNote {
         agent: verdict.agent().map(str::to_string),
@@ -121,7 +121,7 @@ fn message_file(args: &[OsString]) -> Result<PathBuf> {
 fn add_review_trailer(
     ctx: &HookContext,
     path: &Path,
-    message: &str,
+    raw: &[u8],
     comment: &str,
     found: &Trailers,
     reviewer: &str,
@@ -140,6 +140,6 @@ fn add_review_trailer(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let updated = trailers::append(message, comment, key, &reviewer);
+    let updated = trailers::append_raw(raw, comment, key, &reviewer);
     fs::write(path, updated).map_err(|e| Error::io("add the review trailer to", path, e))
 }

@@ -319,3 +319,34 @@ fn a_deleted_anchor_is_a_finding_and_appends_do_not_restore_it() {
     assert_eq!(last["source"], "enforce verify");
     repo.test().arg("verify").stdout_ignored().run();
 }
+
+/// A message that is not UTF-8 (a Latin-1 `é`) came back with U+FFFD once
+/// the hook added its review trailer; the hook now keeps every byte, and
+/// git stores what it stores without the hook.
+#[test]
+fn adding_the_review_trailer_keeps_a_non_utf8_message_byte_for_byte() {
+    let repo = HookRepo::new("");
+    repo.stage("a.txt", "a\n");
+    repo.approve();
+    let message = repo.sandbox.path().join("message");
+    fs::write(&message, b"subj \xe9\n\nbody \xff\xfe\n\nAgent: x\n").unwrap();
+    // git warns that the message is not UTF-8, and stores it as it is.
+    repo.git_test(&["commit", "-q", "-F"])
+        .arg(&message)
+        .stderr_contains("commit message did not conform to UTF-8")
+        .run();
+    let stored = Command::new("git")
+        .args(["cat-file", "commit", "HEAD"])
+        .current_dir(repo.root())
+        .output()
+        .unwrap()
+        .stdout;
+    let body = &stored[stored.windows(2).position(|w| w == b"\n\n").unwrap() + 2..];
+    // git reads bytes that are not UTF-8 as Latin-1 and stores them as
+    // UTF-8 (`é`, `ÿþ`), as it does without the hook; a hook that decoded
+    // the file lossily first left U+FFFD for git to store instead.
+    assert_eq!(
+        String::from_utf8_lossy(body),
+        "subj é\n\nbody ÿþ\n\nAgent: x\nReviewed-by: git-reviewer\n"
+    );
+}
