@@ -19,7 +19,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
     // never half-write anything.
     if !is_valid_event_type(&args.event_type) {
         return Err(Error::InvalidEventType {
-            value: args.event_type,
+            value: quoted(&args.event_type),
         });
     }
     if kind::is_reserved(&args.event_type) {
@@ -44,7 +44,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
         return Err(Error::usage(
             format!(
                 "`{}` is one of enforce's own sources (its hooks and commands)",
-                args.source.trim()
+                quoted(args.source.trim())
             ),
             "name your tool as the source, e.g. --source guards.py",
         ));
@@ -104,9 +104,22 @@ fn details(json: Option<&str>, pairs: &[String]) -> Result<Map<String, Value>> {
 }
 
 /// `key=value` (a string) or `key:=json` (any JSON value).
+/// The most of a rejected value an error quotes: enough to recognise it,
+/// not a megabyte echoed back.
+const QUOTED_CHARS: usize = 80;
+
+/// `text`, cut to [`QUOTED_CHARS`] characters with what was left out
+/// counted.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}… ({} more bytes)", &text[..at], text.len() - at),
+    }
+}
+
 fn parse_pair(pair: &str) -> Result<(String, Value)> {
     let invalid = |reason: String| Error::InvalidDetails {
-        what: format!("--detail `{pair}`"),
+        what: format!("--detail `{}`", quoted(pair)),
         reason,
     };
     let Some((key, value)) = pair.split_once('=') else {

@@ -517,12 +517,42 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
     Ok(config)
 }
 
+/// The most content rules a config may have. Every added line is matched
+/// against every rule that applies to its file, on every commit: 20,000
+/// rules made a commit take half a minute.
+pub const MAX_CONTENT_RULES: usize = 500;
+
+/// The longest pattern a content rule may have, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 4096;
+
 /// Checks what the types alone cannot.
 fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
-    let mut seen: Vec<&str> = Vec::new();
+    if let Some(extra) = config.rules.content.get(MAX_CONTENT_RULES) {
+        return Err(error_at(
+            text,
+            path,
+            extra.name.span().start,
+            &format!(
+                "{} content rules: a config may have at most {MAX_CONTENT_RULES} (each added line is matched against each of them on every commit); merge rules into one pattern with `|`",
+                config.rules.content.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
     for rule in &config.rules.content {
         let name = rule.name.get_ref().as_str();
-        if seen.contains(&name) {
+        if rule.pattern.as_str().len() > MAX_PATTERN_BYTES {
+            return Err(error_at(
+                text,
+                path,
+                rule.name.span().start,
+                &format!(
+                    "the pattern of content rule `{name}` is {} bytes: at most {MAX_PATTERN_BYTES}",
+                    rule.pattern.as_str().len()
+                ),
+            ));
+        }
+        if !seen.insert(name) {
             return Err(error_at(
                 text,
                 path,
@@ -530,7 +560,6 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
                 &format!("a content rule named `{name}` is already defined: rule names must be unique"),
             ));
         }
-        seen.push(name);
     }
     if config.review.require_signature && config.review.signers.is_none() {
         let at = text.find("require_signature").unwrap_or(0);

@@ -276,3 +276,39 @@ fn enforce_s_own_types_and_sources_are_reserved() {
     }
     assert_eq!(crate::support::lines(&repo.events_file()).len(), 4);
 }
+
+/// A rejected value is quoted in part: a 100 kB `--detail` used to come
+/// back whole in the error.
+#[test]
+fn errors_quote_only_the_start_of_a_long_value() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let long = "x".repeat(100_000);
+    let ran = sandbox
+        .test(&repo.root)
+        .args(["record", "ok", "-s", "t", "--detail", &long])
+        .status(2)
+        .stderr_ignored()
+        .run();
+    assert!(
+        ran.stderr.len() < 400,
+        "{} bytes: {}",
+        ran.stderr.len(),
+        &ran.stderr[..400]
+    );
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "enforce: invalid --detail `{}… (99920 more bytes)`: expected key=value or key:=json\n",
+            "x".repeat(80)
+        )),
+        "{}",
+        ran.stderr
+    );
+    let ran = sandbox
+        .test(&repo.root)
+        .args(["record", &format!("Bad{long}"), "-s", "t"])
+        .status(2)
+        .stderr_ignored()
+        .run();
+    assert!(ran.stderr.len() < 500, "{} bytes", ran.stderr.len());
+}
