@@ -188,6 +188,18 @@ pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, s
     let Some(head) = head else {
         return;
     };
+    // A missing ref while another process is about to create it: the one
+    // whose append started the log publishes after its lock is released,
+    // so a concurrent writer can get here first. Give it a moment before
+    // calling the log unanchored.
+    if !started_log && git.read_ref_blob(refname).is_none() {
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            if git.read_ref_blob(refname).is_some() {
+                break;
+            }
+        }
+    }
     let name = file.display().to_string();
     let first = first_line_hash(file);
     let anchored = Anchored {
