@@ -188,18 +188,6 @@ pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, s
     let Some(head) = head else {
         return;
     };
-    // A missing ref while another process is about to create it: the one
-    // whose append started the log publishes after its lock is released,
-    // so a concurrent writer can get here first. Give it a moment before
-    // calling the log unanchored.
-    if !started_log && git.read_ref_blob(refname).is_none() {
-        for _ in 0..50 {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            if git.read_ref_blob(refname).is_some() {
-                break;
-            }
-        }
-    }
     let name = file.display().to_string();
     let first = first_line_hash(file);
     let anchored = Anchored {
@@ -209,25 +197,42 @@ pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, s
     };
     let replaced = std::cell::Cell::new(false);
     let unanchored = std::cell::Cell::new(false);
-    let result = git.update_ref_blob(refname, "enforce: log head", |current| {
-        let Some(current) = current else {
-            if !started_log {
-                unanchored.set(true);
-                return None;
+    let update = || {
+        git.update_ref_blob(refname, "enforce: log head", |current| {
+            let Some(current) = current else {
+                if !started_log {
+                    unanchored.set(true);
+                    return None;
+                }
+                return Some(anchored.to_ref_text().into_bytes());
+            };
+            if let Some(known) = Anchored::from_ref_text(current).filter(|k| k.file == name) {
+                if known.first.is_some() && first.is_some() && known.first != first {
+                    replaced.set(true);
+                    return None;
+                }
+                if known.head.seq >= head.seq {
+                    return None;
+                }
             }
-            return Some(anchored.to_ref_text().into_bytes());
-        };
-        if let Some(known) = Anchored::from_ref_text(current).filter(|k| k.file == name) {
-            if known.first.is_some() && first.is_some() && known.first != first {
-                replaced.set(true);
-                return None;
-            }
-            if known.head.seq >= head.seq {
-                return None;
-            }
+            Some(anchored.to_ref_text().into_bytes())
+        })
+    };
+    let mut result = update();
+    // A missing ref while another process is about to create it: the one
+    // whose append started the log publishes after its lock is released,
+    // so a concurrent writer can get here first. Only on that path, give
+    // it a moment before calling the log unanchored.
+    for _ in 0..50 {
+        if !unanchored.get() {
+            break;
         }
-        Some(anchored.to_ref_text().into_bytes())
-    });
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        if git.read_ref_blob(refname).is_some() {
+            unanchored.set(false);
+            result = update();
+        }
+    }
     if replaced.get() {
         notice::warning(format!(
             "{name} does not start with the line `{refname}` recorded: the log was replaced or cut at the start"
