@@ -54,10 +54,18 @@ impl Operation {
     }
 }
 
-/// The operation that made HEAD: from the reflog when it has the entry for
-/// it, else from git's state files, else `GIT_REFLOG_ACTION`, else a plain
-/// `git commit`.
+/// The operation that made HEAD. A `git commit` is known by the command
+/// line of the git process running the hook: `git commit` writes whatever
+/// `GIT_REFLOG_ACTION` says into the reflog, so a caller who sets it to
+/// `cherry-pick` would pass a commit that skipped its checks off as a pick.
+/// Otherwise from the reflog when it has the entry for it, else from
+/// git's state files, else `GIT_REFLOG_ACTION`, else a plain `git commit`.
 pub(crate) fn of_head(git_dir: &Path, reflog: Option<&ReflogEntry>) -> Operation {
+    if let Some(command) = git_command().filter(|c| c.name == "commit") {
+        return Operation::Commit {
+            amend: command.args.iter().any(|a| a == "--amend"),
+        };
+    }
     if let Some(entry) = reflog {
         return Operation::from_reflog(&entry.message);
     }
@@ -111,6 +119,80 @@ fn find_git_process() -> u32 {
     parent
 }
 
+/// A git command line: the subcommand and the arguments after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GitCommand {
+    pub name: String,
+    pub args: Vec<String>,
+}
+
+/// The git command running this hook, read from the process table once:
+/// that of [`git_process_id`], or, when that is a `git commit` started by
+/// git itself (the sequencer of a rebase, a cherry-pick or `merge
+/// --continue` commits through a child `git commit`), that of its parent.
+/// `None` without `/proc`.
+pub(crate) fn git_command() -> Option<&'static GitCommand> {
+    static COMMAND: std::sync::OnceLock<Option<GitCommand>> = std::sync::OnceLock::new();
+    COMMAND
+        .get_or_init(|| {
+            let pid = git_process_id();
+            let command = subcommand(&cmdline(pid)?)?;
+            if command.name == "commit"
+                && let Some((_, ppid)) = proc_stat(pid)
+                && proc_stat(ppid).is_some_and(|(name, _)| is_git(&name))
+                && let Some(parent) = cmdline(ppid).and_then(|args| subcommand(&args))
+            {
+                return Some(parent);
+            }
+            Some(command)
+        })
+        .as_ref()
+}
+
+fn is_git(name: &str) -> bool {
+    name == "git" || name.starts_with("git-")
+}
+
+/// The arguments of `pid`, from `/proc/<pid>/cmdline`.
+fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+    )
+}
+
+/// The subcommand of a git command line, after git's own options
+/// (`git -C dir -c k=v commit …`), or from a dashed name (`git-commit`).
+fn subcommand(args: &[String]) -> Option<GitCommand> {
+    let program = args.first()?;
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if let Some(name) = base.strip_prefix("git-") {
+        return Some(GitCommand {
+            name: name.to_string(),
+            args: args[1..].to_vec(),
+        });
+    }
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        if !arg.starts_with('-') {
+            return Some(GitCommand {
+                name: arg.clone(),
+                args: args[i + 1..].to_vec(),
+            });
+        }
+        // The options that take their value as the next argument.
+        let takes_value = matches!(
+            arg.as_str(),
+            "-c" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" | "--super-prefix"
+        );
+        i += if takes_value { 2 } else { 1 };
+    }
+    None
+}
+
 /// The command name and parent pid of `pid`, from `/proc/<pid>/stat`.
 fn proc_stat(pid: u32) -> Option<(String, u32)> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -124,6 +206,22 @@ fn proc_stat(pid: u32) -> Option<(String, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subcommands_after_git_s_own_options() {
+        let args = |line: &str| line.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let name = |line: &str| subcommand(&args(line)).map(|c| (c.name, c.args.join(" ")));
+        assert_eq!(name("git commit -m x"), Some(("commit".into(), "-m x".into())));
+        assert_eq!(
+            name("/usr/bin/git -C /r -c core.hooksPath=h --no-pager commit --amend"),
+            Some(("commit".into(), "--amend".into()))
+        );
+        assert_eq!(
+            name("/usr/lib/git-core/git-commit -n"),
+            Some(("commit".into(), "-n".into()))
+        );
+        assert_eq!(name("git --version"), None);
+    }
 
     #[test]
     fn reads_own_process() {

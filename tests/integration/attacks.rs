@@ -350,3 +350,39 @@ fn adding_the_review_trailer_keeps_a_non_utf8_message_byte_for_byte() {
         "subj é\n\nbody ÿþ\n\nAgent: x\nReviewed-by: git-reviewer\n"
     );
 }
+
+/// `GIT_REFLOG_ACTION=cherry-pick git commit --no-verify` made git write
+/// `cherry-pick:` into the reflog, and post-commit took the commit for a
+/// pick: no checks expected, no bypass recorded. The operation now comes
+/// from the command line of the git process running the hook.
+#[test]
+fn git_reflog_action_does_not_pass_a_commit_off_as_a_pick() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.stage("evil.txt", "evil\n");
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "evil"])
+        .env("GIT_REFLOG_ACTION", "cherry-pick")
+        .stderr_contains(
+            "this commit was not reviewed and skipped the review check; recorded as `commit_review_bypassed`",
+        )
+        .run();
+    let reflog = repo.git(&["reflog", "-1", "--format=%gs"]);
+    assert!(
+        reflog.starts_with("cherry-pick"),
+        "git wrote what the variable said: {reflog}"
+    );
+    let events = repo.all_events();
+    let types = crate::hookrepo::types(&events);
+    assert!(types.contains(&"commit_review_bypassed"), "{types:?}");
+    assert!(types.contains(&"bypass_agent_trailer"), "{types:?}");
+    let completed = events
+        .iter()
+        .rev()
+        .find(|e| e.event_type == "commit_completed")
+        .unwrap();
+    assert_eq!(
+        completed.details["operation"], "commit",
+        "{:#?}",
+        completed.details
+    );
+}
