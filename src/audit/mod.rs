@@ -401,8 +401,8 @@ impl Auditor<'_> {
                     short_id(&commit.sha)
                 ));
             }
-            [ours, theirs] => match git.merge_base(ours, theirs).map_err(failed)? {
-                Some(_) => (Shape::Merge, git.merge_tree(ours, theirs).map_err(failed)?.tree),
+            [_, _] => match git.auto_merge_base(&commit.parents).map_err(failed)? {
+                Some(tree) => (Shape::Merge, tree),
                 None => (Shape::Unrelated, parent_tree.clone()),
             },
             [_, _, _, ..] => (Shape::Octopus, parent_tree.clone()),

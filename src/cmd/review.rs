@@ -453,7 +453,19 @@ fn print_payload(workspace: &Workspace, git: &Git, principal: &str, amend: bool)
 
 fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     let staged = staged(git)?;
-    let (tree, paths) = (&staged.tree, &staged.paths);
+    // A merge being concluded needs review for what it adds beyond the
+    // automatic merge, as pre-commit judges it.
+    let merge_paths = match git.concluding_merge(staged.parent.as_deref()) {
+        Some(Ok(Some(base))) => Some(
+            git.changes(&base, &staged.tree)?
+                .into_iter()
+                .map(|c| c.path)
+                .collect(),
+        ),
+        _ => None,
+    };
+    let (tree, paths): (&String, &Vec<std::path::PathBuf>) =
+        (&staged.tree, merge_paths.as_ref().unwrap_or(&staged.paths));
     let approvals = Approvals::new(&git.repo().git_dir);
     let now = Local::now().fixed_offset();
     let judged = judged_under(workspace, git, &staged);
@@ -467,8 +479,8 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     let facts = Facts {
         tree,
         paths,
-        merging: git.merging(),
-        merge_resolved: false,
+        merging: git.merge_heads(staged.parent.as_deref()).is_some(),
+        merge_resolved: git.merge_heads(staged.parent.as_deref()).is_some(),
         review: Some(ReviewFacts {
             approval,
             skip: false,

@@ -61,3 +61,72 @@ impl Git {
         })
     }
 }
+
+impl Git {
+    /// The tree a commit with `parents` is measured from when it is a merge
+    /// of two related commits: their automatic merge, so its own changes
+    /// are what it adds beyond that (a clean merge adds nothing, and a
+    /// "merge" with one of its own ancestors adds everything it changes).
+    /// `None` for any other shape (one parent, three or more, unrelated
+    /// histories): the first parent's tree is the base then.
+    pub fn auto_merge_base(&self, parents: &[String]) -> Result<Option<String>> {
+        let [ours, theirs] = parents else {
+            return Ok(None);
+        };
+        match self.merge_base(ours, theirs)? {
+            Some(_) => Ok(Some(self.merge_tree(ours, theirs)?.tree)),
+            None => Ok(None),
+        }
+    }
+
+    /// The commits a merge being concluded joins to `head`, from
+    /// `MERGE_HEAD`, when git's merge state holds together: every line a
+    /// commit that `head` does not already contain. `None` when there is
+    /// no merge in progress, or the state could only have been written by
+    /// hand (a line that names no commit, or one `head` already has), so a
+    /// plain commit cannot claim a merge's exemptions.
+    pub fn merge_heads(&self, head: Option<&str>) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(self.repo.git_dir.join("MERGE_HEAD")).ok()?;
+        let head = git2::Oid::from_str(head?).ok()?;
+        let mut heads = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let oid = git2::Oid::from_str(line).ok()?;
+            self.inner.find_commit(oid).ok()?;
+            let contained = oid == head || self.inner.graph_descendant_of(head, oid).unwrap_or(true);
+            if contained {
+                return None;
+            }
+            heads.push(oid.to_string());
+        }
+        (!heads.is_empty()).then_some(heads)
+    }
+
+    /// A merge being concluded onto `head` (see [`Git::merge_heads`]), as
+    /// the checks judge it: `None` when there is none; else the tree its
+    /// own changes are measured from ([`Git::auto_merge_base`]; `None`
+    /// inside: the first parent's), or why that could not be worked out.
+    pub fn concluding_merge(&self, head: Option<&str>) -> Option<Result<Option<String>>> {
+        let heads = self.merge_heads(head)?;
+        let mut parents = vec![head?.to_string()];
+        parents.extend(heads);
+        Some(self.auto_merge_base(&parents))
+    }
+
+    /// Whether `parents` (a commit's, first parent first) make a merge:
+    /// more than one, and each after the first brings history the first
+    /// does not contain.
+    pub fn joins_history(&self, parents: &[String]) -> bool {
+        let Some((first, others)) = parents.split_first() else {
+            return false;
+        };
+        let Ok(first) = git2::Oid::from_str(first) else {
+            return false;
+        };
+        !others.is_empty()
+            && others.iter().all(|other| {
+                git2::Oid::from_str(other).is_ok_and(|oid| {
+                    oid != first && !self.inner.graph_descendant_of(first, oid).unwrap_or(true)
+                })
+            })
+    }
+}

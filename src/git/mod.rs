@@ -466,11 +466,6 @@ impl Git {
         self.inner.config().ok()?.get_string(key).ok()
     }
 
-    /// Whether a merge is being concluded (`MERGE_HEAD` exists).
-    pub fn merging(&self) -> bool {
-        operation::merging(&self.repo.git_dir)
-    }
-
     /// The operation that made HEAD, given HEAD's newest reflog entry when
     /// it is the entry for HEAD's commit (see [`operation::of_head`]).
     pub fn operation_of_head(&self, reflog: Option<&ReflogEntry>) -> Operation {

@@ -92,11 +92,6 @@ pub(crate) fn sequencer(git_dir: &Path) -> Option<&'static str> {
     .map(|(_, op)| op)
 }
 
-/// Whether a merge is being concluded (`MERGE_HEAD` exists).
-pub(crate) fn merging(git_dir: &Path) -> bool {
-    git_dir.join("MERGE_HEAD").exists()
-}
-
 /// The process id of the `git` process running this hook: the nearest
 /// ancestor named `git` (a hook started through a wrapper script that does
 /// not `exec` has the shell as parent), else the parent. Read once per

@@ -59,7 +59,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     let facts = Facts {
         tree: &attempt.tree,
         paths,
-        merging: ctx.git.merging(),
+        merging: ctx.git.merge_heads(ctx.head.commit.as_deref()).is_some(),
         merge_resolved: false,
         review: None,
         message: Some(MessageFacts {

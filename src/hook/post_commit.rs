@@ -66,8 +66,12 @@ struct Made {
     /// The notes pre-commit and commit-msg left for this commit.
     attempt: Option<Attempt>,
     /// The tree the commit is compared with: the commit it amends, else its
-    /// first parent (the empty tree for a root commit).
+    /// first parent (the empty tree for a root commit). Its policy is the
+    /// one committed there.
     base: String,
+    /// The tree the commit's own changes are measured from: `base`, or for
+    /// a merge the automatic merge of its parents.
+    diff_base: String,
     /// The paths it changes, unless pre-commit noted them already.
     paths: Option<Vec<PathBuf>>,
     /// The message's trailers, as git parses them.
@@ -130,12 +134,27 @@ impl Made {
             .as_deref()
             .and_then(|sha| ctx.git.tree_of(sha))
             .unwrap_or_else(|| ctx.git.empty_tree().to_string());
+        let mut diff_base = base.clone();
+        // A merge's own changes are what it adds beyond the automatic
+        // merge of its parents, as audit measures them (unless the config
+        // says `merges = "check"`: then its whole diff, as before).
+        if ctx.git.joins_history(&commit.parents)
+            && ctx.config.review.merges == crate::config::MergePolicy::Exempt
+        {
+            match ctx.git.auto_merge_base(&commit.parents) {
+                Ok(Some(merged)) => diff_base = merged,
+                Ok(None) => {}
+                Err(err) => notice::warning(format!(
+                    "could not work out the automatic merge ({err}); judging this merge against its first parent"
+                )),
+            }
+        }
         let (paths, files, file_count) = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
             Some(note) => (None, note.files.clone(), note.file_count),
             None => {
                 let paths: Vec<PathBuf> = ctx
                     .git
-                    .changes(&base, &commit.tree)?
+                    .changes(&diff_base, &commit.tree)?
                     .into_iter()
                     .map(|c| c.path)
                     .collect();
@@ -153,6 +172,7 @@ impl Made {
             operation,
             attempt,
             base,
+            diff_base,
             paths,
             details,
             file_count,
@@ -260,7 +280,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
         Some(_) if content::any_active(&policy.rules.content) && !paths.is_empty() => {
             match ctx
                 .git
-                .added_lines(&made.base, &commit.tree, policy.rules.max_file_bytes)
+                .added_lines(&made.diff_base, &commit.tree, policy.rules.max_file_bytes)
             {
                 Ok(patch) => Some(patch),
                 Err(err) => {
@@ -279,8 +299,8 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
     let facts = Facts {
         tree: &commit.tree,
         paths: &paths,
-        merging: commit.parents.len() > 1,
-        merge_resolved: false,
+        merging: ctx.git.joins_history(&commit.parents),
+        merge_resolved: made.diff_base != made.base,
         review,
         message,
         added: added.as_ref(),

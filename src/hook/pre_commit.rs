@@ -27,8 +27,37 @@ pub fn run(hook: HookName) -> Result<i32> {
     let lines = content::any_active(&ctx.config.rules.content).then_some(ctx.config.rules.max_file_bytes);
     let mut staged = ctx.git.staged(&ctx.head, lines)?;
     let policy = ctx.policy_for(ctx.head.tree.as_deref(), &staged.tree);
+    // A merge being concluded is judged, as audit judges it, by what it
+    // adds beyond the automatic merge of its parents; MERGE_HEAD written
+    // by hand (naming a commit HEAD already has) is no merge at all.
+    // With `merges = "check"` a merge is judged on its whole diff.
+    let concluding = ctx.git.concluding_merge(ctx.head.commit.as_deref());
+    let measured = concluding.is_some() && policy.review.merges == crate::config::MergePolicy::Exempt;
+    let concludes_merge = concluding.is_some();
+    let merge_base = match concluding.filter(|_| measured) {
+        Some(Ok(base)) => base,
+        Some(Err(err)) => {
+            notice::warning(format!(
+                "could not work out the automatic merge ({err}); judging everything this merge changes against HEAD"
+            ));
+            None
+        }
+        None => None,
+    };
+    if let Some(base) = &merge_base {
+        staged.paths = ctx
+            .git
+            .changes(base, &staged.tree)?
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        staged.patch = None;
+    }
     if staged.patch.is_none() && content::any_active(&policy.rules.content) {
-        let base = ctx.head.tree.as_deref().unwrap_or(ctx.git.empty_tree());
+        let base = merge_base
+            .as_deref()
+            .or(ctx.head.tree.as_deref())
+            .unwrap_or(ctx.git.empty_tree());
         staged.patch = Some(
             ctx.git
                 .added_lines(base, &staged.tree, policy.rules.max_file_bytes)?,
@@ -73,8 +102,8 @@ pub fn run(hook: HookName) -> Result<i32> {
     let facts = Facts {
         tree: &staged.tree,
         paths: &staged.paths,
-        merging: hook == HookName::PreMergeCommit || ctx.git.merging(),
-        merge_resolved: false,
+        merging: concludes_merge || hook == HookName::PreMergeCommit,
+        merge_resolved: merge_base.is_some(),
         review: Some(ReviewFacts { approval, skip }),
         message: None,
         added: staged.patch.as_ref(),

@@ -386,3 +386,65 @@ fn git_reflog_action_does_not_pass_a_commit_off_as_a_pick() {
         completed.details
     );
 }
+
+/// `MERGE_HEAD` naming `HEAD~1` and `MERGE_MODE` written by hand made a
+/// plain `git commit` a "merge" that pre-commit and commit-msg exempted.
+/// A merge is now only one when git's merge state holds together, and a
+/// real merge's own changes beyond the automatic merge need review.
+#[test]
+fn a_forged_merge_state_earns_no_exemption() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.commit_reviewed("b.txt", "b\n");
+    let parent = repo.git(&["rev-parse", "HEAD~1"]);
+    fs::write(repo.path(".git/MERGE_HEAD"), format!("{}\n", parent.trim())).unwrap();
+    fs::write(repo.path(".git/MERGE_MODE"), "no-ff").unwrap();
+    repo.stage("evil.txt", "evil\n");
+    repo.git_test(&["commit", "-q", "-m", "Merge branch 'x'", "-m", "Agent: x"])
+        .status(1)
+        .stderr_contains("commit blocked by rule `review`: the staged changes have not been reviewed")
+        .run();
+    // Approved, the trailer is still required: it is no merge.
+    repo.approve();
+    repo.git_test(&["commit", "-q", "-m", "Merge branch 'x'"])
+        .status(1)
+        .stderr_contains("commit blocked by rule `agent-trailer`")
+        .run();
+    let types = crate::hookrepo::types(&repo.all_events())
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    assert!(!types.iter().any(|t| t == "commit_merge_exempt"), "{types:?}");
+}
+
+/// `git merge --no-commit` and a file added before the commit: the merge
+/// was exempt. What it adds beyond the automatic merge is now judged.
+#[test]
+fn a_merge_s_own_changes_need_review() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.commit_reviewed("side.txt", "side\n");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_reviewed("main.txt", "main\n");
+    repo.git_test(&["merge", "-q", "--no-commit", "--no-ff", "side"])
+        .stderr_ignored()
+        .run();
+    repo.stage("evil.txt", "evil\n");
+    repo.git_test(&["commit", "-q", "-m", "Merge side", "-m", "Agent: x"])
+        .status(1)
+        .stderr_contains("commit blocked by rule `review`")
+        .stderr_contains("1 file(s)")
+        .stderr_contains("evil.txt")
+        .run();
+    // Without the extra file the merge adds nothing to review.
+    repo.git(&["rm", "-q", "--cached", "evil.txt"]);
+    repo.git_test(&["commit", "-q", "-m", "Merge side", "-m", "Agent: x"])
+        .run();
+    assert_eq!(
+        repo.git(&["rev-list", "--parents", "-1", "HEAD"])
+            .split_whitespace()
+            .count(),
+        3
+    );
+}

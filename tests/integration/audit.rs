@@ -94,19 +94,37 @@ fn commit_tree_and_update_ref_are_rejected() {
         .run();
 }
 
-const BEYOND: &str = "review: the merge adds changes beyond the automatic merge of its parents (1 file(s): evil.txt): not reviewed: its receipt records no approval";
+/// The hooks judge a merge's own changes and a forged merge like any
+/// commit, so these were made with --no-verify, and their receipts say so.
+const BEYOND: &str =
+    "review: bypassed with git commit --no-verify: the staged changes have not been reviewed";
+const FIX_SKIPPED: &str = "fix: review: make the commit again through the hooks without skipping `review`\n";
 
 #[test]
 fn a_merge_made_by_writing_merge_head_by_hand_is_rejected() {
     let repo = adopted("");
     let base = repo.head();
     repo.commit_reviewed("a.txt", "a\n");
-    // A "merge" of an ancestor: the hooks see a merge in progress and
-    // exempt it.
+    // A "merge" of an ancestor: the hooks see no merge in it, so it is
+    // blocked like any unreviewed commit, and made with --no-verify.
     std::fs::write(repo.path(".git/MERGE_HEAD"), format!("{base}\n")).unwrap();
     std::fs::write(repo.path(".git/MERGE_MODE"), "no-ff").unwrap();
     repo.stage("evil.txt", "unreviewed\n");
-    repo.commit("merge").run();
+    repo.commit("merge")
+        .status(1)
+        .stderr_contains("commit blocked by rule `review`")
+        .run();
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "merge",
+        "-m",
+        "Agent: test-agent",
+    ])
+    .stderr_contains("recorded as `commit_review_bypassed`")
+    .run();
     let merge = repo.head();
     assert_eq!(
         repo.git(&["rev-list", "--parents", "-1", "HEAD"])
@@ -117,7 +135,7 @@ fn a_merge_made_by_writing_merge_head_by_hand_is_rejected() {
     audit_in_clone(&repo, &base, &[(&merge, "merge")])
         .status(1)
         .stdout(format!(
-            "[merge] merge: {BEYOND}\naudit [base]..HEAD: 1 of 2 commit(s) offend\n{FIX_REVIEW}"
+            "[merge] merge: {BEYOND}\naudit [base]..HEAD: 1 of 2 commit(s) offend\n{FIX_SKIPPED}"
         ))
         .run();
 }
@@ -145,13 +163,20 @@ fn merge_no_commit_plus_an_added_file_is_rejected_and_a_clean_merge_passes() {
         .stderr("Automatic merge went well; stopped before committing as requested\n")
         .run();
     repo.stage("evil.txt", "unreviewed\n");
-    repo.git_test(&["commit", "-q", "-m", "Merge side"]).run();
+    // The hooks judge what it adds beyond the automatic merge.
+    repo.git_test(&["commit", "-q", "-m", "Merge side"])
+        .status(1)
+        .stderr_contains("commit blocked by rule `review`")
+        .run();
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "Merge side"])
+        .stderr_contains("recorded as `commit_review_bypassed`")
+        .run();
     let merge = repo.head();
     std::fs::remove_dir_all(repo.sandbox.path().join("clone")).unwrap();
     audit_in_clone(&repo, &base, &[(&merge, "merge")])
         .status(1)
         .stdout(format!(
-            "[merge] Merge side: {BEYOND}\naudit [base]..HEAD: 1 of 3 commit(s) offend\n{FIX_REVIEW}"
+            "[merge] Merge side: {BEYOND}\naudit [base]..HEAD: 1 of 3 commit(s) offend\n{FIX_SKIPPED}"
         ))
         .run();
 }

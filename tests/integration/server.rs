@@ -398,8 +398,12 @@ fn turning_the_rules_off_then_committing_unreviewed_is_rejected() {
 
 /// What the audit says of a merge that adds a file beyond the automatic
 /// merge of its parents, and its fix.
-const BEYOND: &str = "review: the merge adds changes beyond the automatic merge of its parents (1 file(s): evil.txt): not reviewed: its receipt records no approval";
-const FIX_REVIEW: &str = "remote: hint: review: have exactly this change approved (enforce review approve) and make the commit again through the hooks\n";
+/// The hooks judge a merge's own changes and a forged merge like any
+/// commit, so these were made with --no-verify, and their receipts say so.
+const BEYOND: &str =
+    "review: bypassed with git commit --no-verify: the staged changes have not been reviewed";
+const FIX_SKIPPED: &str =
+    "remote: hint: review: make the commit again through the hooks without skipping `review`\n";
 
 #[test]
 fn a_merge_made_by_writing_merge_head_by_hand_is_rejected() {
@@ -411,17 +415,29 @@ fn a_merge_made_by_writing_merge_head_by_hand_is_rejected() {
         .run();
     let base = server.id("HEAD");
     server.commit_reviewed("b.txt");
-    // A "merge" of an ancestor: the hooks see a merge in progress and
-    // exempt it.
+    // A "merge" of an ancestor: blocked by the hooks like any unreviewed
+    // commit, so made with --no-verify.
     fs::write(server.client.path(".git/MERGE_HEAD"), format!("{base}\n")).unwrap();
     fs::write(server.client.path(".git/MERGE_MODE"), "no-ff").unwrap();
     server.client.stage("evil.txt", "unreviewed\n");
-    server.client.commit("merge").run();
+    server
+        .client
+        .git_test(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "merge",
+            "-m",
+            "Agent: test-agent",
+        ])
+        .stderr_ignored()
+        .run();
     server
         .push(&["main", "refs/notes/enforce"])
         .status(1)
         .stderr(format!(
-            "remote: enforce: push rejected: 1 of 2 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"merge\": {BEYOND}\n{FIX_REVIEW}{}",
+            "remote: enforce: push rejected: 1 of 2 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"merge\": {BEYOND}\n{FIX_SKIPPED}{}",
             server.short("HEAD"),
             declined(&["main", "refs/notes/enforce"])
         ))
@@ -450,13 +466,14 @@ fn merge_no_commit_plus_an_added_file_is_rejected_and_a_clean_merge_passes() {
     server.client.stage("evil.txt", "unreviewed\n");
     server
         .client
-        .git_test(&["commit", "-q", "-m", "Merge side"])
+        .git_test(&["commit", "-q", "--no-verify", "-m", "Merge side"])
+        .stderr_ignored()
         .run();
     server
         .push(&["main", "refs/notes/enforce"])
         .status(1)
         .stderr(format!(
-            "remote: enforce: push rejected: 1 of 3 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"Merge side\": {BEYOND}\n{FIX_REVIEW}{}",
+            "remote: enforce: push rejected: 1 of 3 new commit(s) on `refs/heads/main` do not pass the audit\nremote:   {} \"Merge side\": {BEYOND}\n{FIX_SKIPPED}{}",
             server.short("HEAD"),
             declined(&["main", "refs/notes/enforce"])
         ))
