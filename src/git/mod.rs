@@ -162,6 +162,30 @@ impl Git {
         &self.repo
     }
 
+    /// The work trees of this repository other than this one: the main
+    /// one (when this is a linked worktree and the repository is not bare)
+    /// and every linked worktree whose directory still exists.
+    pub fn other_worktrees(&self) -> Vec<PathBuf> {
+        let here = self.repo.root.as_ref().and_then(|r| r.canonicalize().ok());
+        let mut all = Vec::new();
+        if let Some(main) = self.repo.common_dir.parent()
+            && self.repo.common_dir.file_name().is_some_and(|n| n == ".git")
+        {
+            all.push(main.to_path_buf());
+        }
+        if let Ok(names) = self.inner.worktrees() {
+            for name in names.iter().flatten().flatten() {
+                if let Ok(worktree) = self.inner.find_worktree(name) {
+                    all.push(worktree.path().to_path_buf());
+                }
+            }
+        }
+        all.into_iter()
+            .filter(|p| p.is_dir())
+            .filter(|p| p.canonicalize().ok() != here)
+            .collect()
+    }
+
     /// The tree id the index would commit: `git write-tree`, honouring
     /// `GIT_INDEX_FILE` (a temporary index for `commit -a`/`commit <paths>`).
     ///

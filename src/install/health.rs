@@ -166,6 +166,7 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
     for name in HookName::ALL {
         checks.push(hook_check(&dir, name, binary));
     }
+    worktree_checks(git, &dir, checks);
     let kept: Vec<(bool, String)> = HookName::ALL
         .iter()
         .map(|h| dir.join(format!("{h}{KEPT_SUFFIX}")))
@@ -210,6 +211,33 @@ fn hook_checks(cwd: &Path, git: &Git, binary: &Path, checks: &mut Vec<Check>) {
                 writers.join(", ")
             ),
             Some("remove it, or set [review] require_signature = true so only a signed approval counts"),
+        ));
+    }
+}
+
+/// Every other worktree must run enforce's hooks too: with
+/// `extensions.worktreeConfig`, `git config --worktree core.hooksPath
+/// /dev/null` in one worktree switches them off there alone, where the
+/// `status` of another worktree would not look.
+fn worktree_checks(git: &Git, here: &Path, checks: &mut Vec<Check>) {
+    let here = here.canonicalize().unwrap_or_else(|_| here.to_path_buf());
+    for worktree in git.other_worktrees() {
+        let Ok(dir) = git::hooks_dir(&worktree) else {
+            continue;
+        };
+        let dir = dir.canonicalize().unwrap_or(dir);
+        if dir == here || super::shim::is_ours(&dir.join(HookName::PreCommit.as_str())) {
+            continue;
+        }
+        checks.push(check(
+            "worktree",
+            Level::Fail,
+            format!(
+                "{} runs its hooks from {}, which holds no enforce hooks: its commits skip enforce",
+                worktree.display(),
+                dir.display()
+            ),
+            Some("in that worktree: git config --worktree --unset core.hooksPath (or enforce install)"),
         ));
     }
 }

@@ -448,3 +448,27 @@ fn a_merge_s_own_changes_need_review() {
         3
     );
 }
+
+/// With `extensions.worktreeConfig`, `git config --worktree core.hooksPath
+/// /dev/null` switched the hooks off in one linked worktree, and `status`
+/// in the main worktree did not see it. It now checks every worktree.
+#[test]
+fn a_worktree_with_its_hooks_switched_off_fails_status_everywhere() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    let wt = repo.sandbox.path().join("wt");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap()]);
+    repo.git(&["config", "extensions.worktreeConfig", "true"]);
+    repo.git_in(&wt, &["config", "--worktree", "core.hooksPath", "/dev/null"]);
+    let (code, report) = status(&repo);
+    assert_ne!(code, 0, "{report}");
+    assert!(
+        report.contains(
+            "wt runs its hooks from /dev/null, which holds no enforce hooks: its commits skip enforce"
+        ),
+        "{report}"
+    );
+    repo.git_in(&wt, &["config", "--worktree", "--unset", "core.hooksPath"]);
+    let (_, report) = status(&repo);
+    assert!(!report.contains("its commits skip enforce"), "{report}");
+}
