@@ -6,7 +6,8 @@
 //! removed or altered content rule, more accepted trailers or agents, a
 //! longer approval life, a moved events file, recorded bypasses allowed to
 //! land, history exempted from `enforce audit`, signatures no longer
-//! required, a moved signers or revocations file) are weakenings.
+//! required, a moved signers or revocations file, report settings that
+//! hide bypasses) are weakenings.
 
 use serde::Serialize;
 
@@ -244,7 +245,90 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
         events_file(new),
         true,
     );
+    report_diff(&mut d, old, new);
     d.changes
+}
+
+/// The report settings: what counts as a bypass, the rating's thresholds,
+/// the alerts. A change that lets bypasses or violations go unreported (a
+/// type dropped from `bypass_types`, a threshold raised, a window
+/// shortened, an alert removed or made harder to trip) hides what the
+/// rules record from the people who read the reports: a weakening too.
+fn report_diff(d: &mut Diff, old: &Config, new: &Config) {
+    let (o, n) = (&old.score, &new.score);
+    d.add(
+        "score",
+        "bypass_types",
+        list(&o.bypass_types),
+        list(&n.bypass_types),
+        o.bypass_types.iter().any(|t| !n.bypass_types.contains(t)),
+    );
+    for (setting, from, to) in [
+        ("excellent_below", o.excellent_below, n.excellent_below),
+        ("concerning_from", o.concerning_from, n.concerning_from),
+        ("critical_above", o.critical_above, n.critical_above),
+        (
+            "critical_bypasses_above",
+            o.critical_bypasses_above,
+            n.critical_bypasses_above,
+        ),
+        ("trend_percent", o.trend_percent, n.trend_percent),
+    ] {
+        d.add("score", setting, from, to, to > from);
+    }
+    d.add(
+        "score",
+        "window_days",
+        o.window_days.get(),
+        n.window_days.get(),
+        n.window_days.get() < o.window_days.get(),
+    );
+    let describe = |a: &super::AlertRule| {
+        let threshold = match (a.above, &a.trend) {
+            (Some(above), _) => format!("above {above}"),
+            (None, Some(_)) => "trend".to_string(),
+            (None, None) => "never".to_string(),
+        };
+        format!(
+            "{} [{}] {threshold} in {} day(s)",
+            a.metric,
+            a.event_types.join(", "),
+            a.window_days.get()
+        )
+    };
+    // An alert is known by its metric and level (the defaults have two
+    // `violations` alerts, a warning and a critical one).
+    let same = |a: &super::AlertRule, b: &super::AlertRule| {
+        a.metric == b.metric && format!("{:?}", a.level) == format!("{:?}", b.level)
+    };
+    let name = |a: &super::AlertRule| format!("{} ({:?})", a.metric, a.level).to_lowercase();
+    for before in old.alerts.iter().map(|a| a.get_ref()) {
+        let after = new.alerts.iter().map(|a| a.get_ref()).find(|a| same(a, before));
+        let weakens = match after {
+            None => true,
+            Some(after) => {
+                before.event_types.iter().any(|t| !after.event_types.contains(t))
+                    || after.window_days.get() < before.window_days.get()
+                    || match (before.above, after.above) {
+                        (Some(b), Some(a)) => a > b,
+                        (None, None) => false,
+                        _ => true,
+                    }
+            }
+        };
+        d.add(
+            "alerts",
+            &name(before),
+            describe(before),
+            after.map_or("removed".to_string(), describe),
+            weakens,
+        );
+    }
+    for after in new.alerts.iter().map(|a| a.get_ref()) {
+        if !old.alerts.iter().any(|a| same(a.get_ref(), after)) {
+            d.add("alerts", &name(after), "absent", describe(after), false);
+        }
+    }
 }
 
 fn content_diff(d: &mut Diff, name: &str, old: &ContentRule, new: &ContentRule) {
@@ -298,6 +382,39 @@ mod tests {
             .filter(|c| c.weakens)
             .map(|c| (c.rule, c.setting, c.from, c.to))
             .collect()
+    }
+
+    #[test]
+    fn report_settings_that_hide_bypasses_are_weakenings() {
+        let weakened_settings = |new: &str| -> Vec<String> {
+            weakened("", new)
+                .into_iter()
+                .map(|(r, s, _, _)| format!("{r}.{s}"))
+                .collect()
+        };
+        assert_eq!(
+            weakened_settings("[score]\nbypass_types = []\n"),
+            ["score.bypass_types"]
+        );
+        assert_eq!(
+            weakened_settings("[score]\ncritical_bypasses_above = 100\n"),
+            ["score.critical_bypasses_above"]
+        );
+        // One committed alert replaces the defaults: each default dropped
+        // is a weakening.
+        let dropped = weakened_settings(
+            "[[alerts]]\nmetric = \"bypasses\"\nevent_types = [\"commit_review_bypassed\"]\nabove = 1000000\nlevel = \"critical\"\nmessage = \"x\"\n",
+        );
+        assert!(
+            dropped.contains(&"alerts.bypasses (critical)".to_string()),
+            "{dropped:?}"
+        );
+        assert!(
+            dropped.contains(&"alerts.rule_weakened (critical)".to_string()),
+            "{dropped:?}"
+        );
+        // Stricter reports are not.
+        assert!(weakened_settings("[score]\ncritical_above = 8\n").is_empty());
     }
 
     #[test]

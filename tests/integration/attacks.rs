@@ -472,3 +472,47 @@ fn a_worktree_with_its_hooks_switched_off_fails_status_everywhere() {
     let (_, report) = status(&repo);
     assert!(!report.contains("its commits skip enforce"), "{report}");
 }
+
+/// `[score] bypass_types = []` and a committed `[[alerts]]` that replaces
+/// the defaults hid every bypass from `score` and `alert`, recording no
+/// `config_changed`. Report settings that hide bypasses are weakenings.
+#[test]
+fn report_settings_that_hide_bypasses_are_recorded_as_weakenings() {
+    let repo = HookRepo::new("");
+    repo.git(&["add", "-f", ".enforce.toml"]);
+    repo.approve();
+    repo.commit("adopt").run();
+    repo.write(
+        ".enforce.toml",
+        "[score]\nbypass_types = []\ncritical_bypasses_above = 1000000\n\n[[alerts]]\nmetric = \"bypasses\"\nevent_types = [\"commit_review_bypassed\"]\nabove = 1000000\nlevel = \"critical\"\nmessage = \"x\"\n",
+    );
+    repo.git(&["add", "-f", ".enforce.toml"]);
+    repo.approve();
+    repo.commit("quieter reports")
+        .stderr_contains("this commit weakens `score` (bypass_types:")
+        .stderr_contains("this commit weakens `alerts` (rule_weakened (critical):")
+        .run();
+    let events = repo.all_events();
+    let weakened: Vec<String> = events
+        .iter()
+        .filter(|e| e.event_type == "rule_weakened")
+        .map(|e| {
+            format!(
+                "{}.{}",
+                e.details["rule"].as_str().unwrap(),
+                e.details["setting"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "score.bypass_types",
+        "score.critical_bypasses_above",
+        "alerts.bypasses (critical)",
+    ] {
+        assert!(
+            weakened.contains(&expected.to_string()),
+            "{expected} in {weakened:?}"
+        );
+    }
+    assert!(events.iter().any(|e| e.event_type == "config_changed"));
+}
