@@ -108,6 +108,7 @@ fn judged_under<'a>(
     crate::hook::policy_for(
         git,
         &workspace.config.config,
+        workspace.config.text.as_deref(),
         staged.parent_tree.as_deref(),
         &staged.tree,
     )

@@ -468,6 +468,8 @@ pub struct Loaded {
     pub config: Config,
     /// The file that was read; `None` when the built-in defaults apply.
     pub path: Option<PathBuf>,
+    /// Its text, to compare with the config committed at HEAD.
+    pub text: Option<String>,
 }
 
 /// Loads `.enforce.toml` from the work tree root `root`, or the defaults
@@ -495,6 +497,7 @@ pub fn load(root: &Path) -> Result<Loaded> {
     Ok(Loaded {
         config,
         path: Some(path),
+        text: Some(text),
     })
 }
 

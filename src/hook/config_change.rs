@@ -15,6 +15,50 @@ use crate::event::types;
 use crate::receipt::ApprovalUsed;
 use crate::signing::trust;
 
+/// An edit of `.enforce.toml` nobody committed: the hooks judged the
+/// commit under the committed config, and the work tree's is a proposal.
+/// Each setting it would weaken is recorded as `rule_weakened`
+/// (`bypass_method: "uncommitted config edit"`), so an attempt to switch
+/// the rules off in the work tree shows in the log and the reports.
+pub fn record_proposal(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &Map<String, Value>) {
+    let path = Path::new(config::FILE_NAME);
+    let Some(committed) = ctx.git.blob_at(old_tree, path) else {
+        return;
+    };
+    if ctx.git.blob_at(new_tree, path).as_ref() != Some(&committed)
+        || ctx.config_text().map(str::as_bytes) == Some(committed.as_slice())
+    {
+        return;
+    }
+    let Ok(before) = config::parse(&String::from_utf8_lossy(&committed), path) else {
+        return;
+    };
+    for change in diff::diff(&before, &ctx.config).iter().filter(|c| c.weakens) {
+        let recorded = ctx.recorder.record(
+            types::RULE_WEAKENED,
+            with(
+                file_details.clone(),
+                json!({
+                    "rule": change.rule,
+                    "setting": change.setting,
+                    "from": change.from,
+                    "to": change.to,
+                    "bypass_method": "uncommitted config edit",
+                    "uncommitted": true,
+                }),
+            ),
+        );
+        crate::notice::warning(format!(
+            "the work tree's .enforce.toml, not committed, weakens `{}` ({}: {} → {}); the committed config applied; {}",
+            change.rule,
+            change.setting,
+            change.from,
+            change.to,
+            crate::event::recorded_as(recorded, types::RULE_WEAKENED)
+        ));
+    }
+}
+
 /// Records `config_changed` and one `rule_weakened` per weakened setting
 /// when the config differs between `old_tree` and `new_tree`.
 pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &Map<String, Value>) {

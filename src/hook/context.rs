@@ -29,6 +29,9 @@ pub struct HookContext {
     pub noted: Option<Attempt>,
     /// The ref that anchors the events file.
     anchor_ref: String,
+    /// The work tree's `.enforce.toml` as read, to compare with the
+    /// committed one.
+    config_text: Option<String>,
     /// The repository's own log, when `--events-file` or
     /// `ENFORCE_EVENTS_FILE` sends this hook's events elsewhere, and which
     /// of them did.
@@ -62,6 +65,7 @@ impl HookContext {
         let elsewhere = workspace
             .elsewhere()
             .then(|| (workspace.default_events.clone(), workspace.events_origin.name()));
+        let config_text = workspace.config.text.clone();
         let Workspace { git, config, .. } = workspace;
         let git = git.ok_or(Error::NotARepository { path: cwd })?;
         let head = git.head()?;
@@ -82,6 +86,7 @@ impl HookContext {
             attempt,
             noted,
             anchor_ref,
+            config_text,
             elsewhere,
             git,
             config: config.config,
@@ -116,7 +121,12 @@ impl HookContext {
     /// committed in `base`. A commit cannot switch off the rules that
     /// judge it.
     pub fn policy_for(&self, base: Option<&str>, tree: &str) -> Cow<'_, Config> {
-        policy_for(&self.git, &self.config, base, tree)
+        policy_for(&self.git, &self.config, self.config_text.as_deref(), base, tree)
+    }
+
+    /// The work tree's `.enforce.toml` text, if there is one.
+    pub fn config_text(&self) -> Option<&str> {
+        self.config_text.as_deref()
     }
 
     /// For a hook that passes before the commit's last hook: publishes the
@@ -168,20 +178,40 @@ impl HookContext {
 }
 
 /// The policy a change from tree `base` to `tree` is judged under, given
-/// `config`, the config in effect: see [`HookContext::policy_for`]. Also
-/// what `enforce review` asks, so an approval is made for the policy the
-/// hook will apply.
-pub fn policy_for<'a>(git: &Git, config: &'a Config, base: Option<&str>, tree: &str) -> Cow<'a, Config> {
+/// `config`, the config in effect, read from the work tree as
+/// `worktree_text`: see [`HookContext::policy_for`]. Also what `enforce
+/// review` asks, so an approval is made for the policy the hook will apply.
+///
+/// A change that leaves `.enforce.toml` alone is judged under the config
+/// committed in `base`: an edit nobody committed (`mode = "off"` in the
+/// work tree) does not switch the rules off; post-commit records it as a
+/// proposal, and a weakening one as `rule_weakened`. Only where no config
+/// is committed does the work tree's apply. A change that edits
+/// `.enforce.toml` is judged under the policy committed in `base` too: a
+/// commit cannot switch off the rules that judge it.
+pub fn policy_for<'a>(
+    git: &Git,
+    config: &'a Config,
+    worktree_text: Option<&str>,
+    base: Option<&str>,
+    tree: &str,
+) -> Cow<'a, Config> {
     let path = Path::new(crate::config::FILE_NAME);
     let committed = base.and_then(|t| git.blob_at(t, path));
-    if git.blob_at(tree, path) == committed {
+    let unchanged = git.blob_at(tree, path) == committed;
+    let same_as_worktree = match (&committed, worktree_text) {
+        (None, _) => true,
+        (Some(bytes), Some(text)) => bytes.as_slice() == text.as_bytes(),
+        (Some(_), None) => false,
+    };
+    if unchanged && same_as_worktree {
         return Cow::Borrowed(config);
     }
     match crate::config::committed(committed.as_deref()) {
         Ok(config) => Cow::Owned(config),
         Err(err) => {
             crate::notice::warning(format!(
-                "the .enforce.toml committed before this change does not validate ({err}); judging this change of it under the built-in defaults"
+                "the .enforce.toml committed before this change does not validate ({err}); judging this change under the built-in defaults"
             ));
             Cow::Owned(Config::default())
         }

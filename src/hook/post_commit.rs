@@ -225,6 +225,7 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
         Vec::new()
     };
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
+    config_change::record_proposal(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
     let receipt = write_receipt(ctx, made, &policy, judged_here);
     let signed_parent = receipt

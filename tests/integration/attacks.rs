@@ -516,3 +516,33 @@ fn report_settings_that_hide_bypasses_are_recorded_as_weakenings() {
     }
     assert!(events.iter().any(|e| e.event_type == "config_changed"));
 }
+
+/// An unstaged `mode = "off"` in the work tree's `.enforce.toml` switched
+/// the rules off for the next commits, recording only `review: off`. The
+/// committed config now applies, and the edit is recorded as a proposed
+/// weakening.
+#[test]
+fn an_uncommitted_config_edit_switches_nothing_off() {
+    let repo = HookRepo::new("");
+    repo.git(&["add", "-f", ".enforce.toml"]);
+    repo.approve();
+    repo.commit("adopt").run();
+    repo.write(".enforce.toml", "[review]\nmode = \"off\"\n");
+    repo.stage("a.txt", "a\n");
+    repo.commit("unreviewed")
+        .status(1)
+        .stderr_contains("commit blocked by rule `review`")
+        .run();
+    repo.approve();
+    repo.commit("reviewed")
+        .stderr_contains("the work tree's .enforce.toml, not committed, weakens `review` (mode: enforce → off); the committed config applied; recorded as `rule_weakened`")
+        .run();
+    let weakened = repo
+        .all_events()
+        .into_iter()
+        .filter(|e| e.event_type == "rule_weakened")
+        .collect::<Vec<_>>();
+    assert_eq!(weakened.len(), 1, "{weakened:#?}");
+    assert_eq!(weakened[0].details["uncommitted"], true);
+    assert_eq!(weakened[0].details["bypass_method"], "uncommitted config edit");
+}

@@ -740,29 +740,27 @@ fn an_unsigned_approval_is_rejected_everywhere() {
     let approval = s.hand_approval(&s.payload(JANE), None);
     s.rejected_everywhere(&approval, HOOK, AUDIT);
 
-    // Made by approve with the work tree's policy relaxed, then restored.
+    // With the work tree's policy relaxed, approve still applies the
+    // committed one and makes no unsigned approval.
     s.repo.git(&["reset", "-q", "--hard", &s.base]);
     s.repo.stage("a.txt", "a\n");
-    let config = fs::read_to_string(s.repo.path(".enforce.toml")).unwrap();
     s.repo.write(".enforce.toml", "");
     s.repo
         .test()
         .args(["review", "approve"])
-        .stdout_contains("as git-reviewer, valid until")
+        .status(2)
+        .stderr_contains(
+            "this repository requires signed approvals ([review] require_signature), and no key was given",
+        )
         .run();
-    s.repo.write(".enforce.toml", &config);
-    let approval = s.approval(&s.staged_tree());
-    assert!(approval.get("signed").is_none(), "{approval:#}");
-    s.rejected_everywhere(&approval, HOOK, AUDIT);
 }
 
 /// Attack: the agent keeps `require_signature` switched off in the work
 /// tree's `.enforce.toml` (never staged) while it approves and commits.
-/// The hooks judge under the work tree's file (docs/trust.md says so), so
-/// the local hook takes the unsigned approval; audit and pre-receive judge
-/// under the committed policy and reject the commit.
+/// The hooks, like audit and pre-receive, judge under the committed
+/// policy: the unsigned approval is never made and the commit is blocked.
 #[test]
-fn an_unsigned_approval_under_a_relaxed_work_tree_policy_is_rejected_by_audit_and_server() {
+fn a_relaxed_work_tree_policy_relaxes_nothing() {
     if !ssh_keygen_here() {
         return;
     }
@@ -771,25 +769,17 @@ fn an_unsigned_approval_under_a_relaxed_work_tree_policy_is_rejected_by_audit_an
     let s = Signed::adopt(repo, &signer(JANE, BOTH, &jane), None);
     s.repo.stage("a.txt", "a\n");
     s.repo.write(".enforce.toml", "");
+    // The committed policy applies: no unsigned approval, no commit.
     s.repo
         .test()
         .args(["review", "approve"])
-        .stdout_contains("as git-reviewer, valid until")
+        .status(2)
+        .stderr_contains("requires signed approvals")
         .run();
-    s.repo.commit("add a.txt").run();
-    let head = s.short("HEAD");
-    assert!(
-        receipt(&s.repo, "HEAD")["approval"].get("signed").is_none(),
-        "an unsigned approval in the receipt"
-    );
-    let problem = "review: not reviewed: its receipt's approval by git-reviewer does not count: it is not signed, and the policy at its parent requires signed approvals ([review] require_signature)";
-    s.audit()
+    s.repo
+        .commit("add a.txt")
         .status(1)
-        .stdout_contains(format!("{head} add a.txt: {problem}"))
-        .run();
-    s.push()
-        .status(1)
-        .stderr_contains(format!("remote:   {head} \"add a.txt\": {problem}"))
+        .stderr_contains("commit blocked by rule `review`")
         .run();
 }
 
