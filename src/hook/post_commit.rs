@@ -72,6 +72,9 @@ struct Made {
     /// The tree the commit's own changes are measured from: `base`, or for
     /// a merge the automatic merge of its parents.
     diff_base: String,
+    /// A merge judged on its own changes rather than exempt (what `merges
+    /// = "exempt"`, the default, means now).
+    merge_measured: bool,
     /// The paths it changes, unless pre-commit noted them already.
     paths: Option<Vec<PathBuf>>,
     /// The message's trailers, as git parses them.
@@ -138,9 +141,9 @@ impl Made {
         // A merge's own changes are what it adds beyond the automatic
         // merge of its parents, as audit measures them (unless the config
         // says `merges = "check"`: then its whole diff, as before).
-        if ctx.git.joins_history(&commit.parents)
-            && ctx.config.review.merges == crate::config::MergePolicy::Exempt
-        {
+        let merge_measured = ctx.git.joins_history(&commit.parents)
+            && ctx.config.review.merges == crate::config::MergePolicy::Exempt;
+        if merge_measured {
             match ctx.git.auto_merge_base(&commit.parents) {
                 Ok(Some(merged)) => diff_base = merged,
                 Ok(None) => {}
@@ -173,6 +176,7 @@ impl Made {
             attempt,
             base,
             diff_base,
+            merge_measured,
             paths,
             details,
             file_count,
@@ -301,7 +305,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
         tree: &commit.tree,
         paths: &paths,
         merging: ctx.git.joins_history(&commit.parents),
-        merge_resolved: made.diff_base != made.base,
+        merge_resolved: made.merge_measured,
         review,
         message,
         added: added.as_ref(),

@@ -103,7 +103,7 @@ pub fn run(hook: HookName) -> Result<i32> {
         tree: &staged.tree,
         paths: &staged.paths,
         merging: concludes_merge || hook == HookName::PreMergeCommit,
-        merge_resolved: merge_base.is_some(),
+        merge_resolved: measured,
         review: Some(ReviewFacts { approval, skip }),
         message: None,
         added: staged.patch.as_ref(),
