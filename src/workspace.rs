@@ -152,6 +152,16 @@ impl Workspace {
         let Ok(next) = crate::event::chain::next_link(&file, len) else {
             return false;
         };
+        // The checkpoints in the log as it is are the ones accepted.
+        let checkpoints = crate::event::chain::verify(self.events.path(), Some(&file), None)
+            .ok()
+            .map(|(verification, _)| {
+                verification
+                    .checkpoint_hashes
+                    .into_iter()
+                    .map(|(_, hash)| hash)
+                    .collect()
+            });
         let anchored = Anchored {
             head: Head {
                 seq: next.seq.saturating_sub(1),
@@ -159,6 +169,7 @@ impl Workspace {
             },
             file: self.events.path().display().to_string(),
             first: first_line_hash(self.events.path()),
+            checkpoints,
         };
         let refname = self.anchor_ref();
         match git.update_ref_blob(&refname, message, |_| Some(anchored.to_ref_text().into_bytes())) {
@@ -190,10 +201,15 @@ pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, s
     };
     let name = file.display().to_string();
     let first = first_line_hash(file);
-    let anchored = Anchored {
-        head: head.clone(),
-        file: name.clone(),
-        first: first.clone(),
+    let text = |checkpoints: Option<Vec<String>>| {
+        Anchored {
+            head: head.clone(),
+            file: name.clone(),
+            first: first.clone(),
+            checkpoints,
+        }
+        .to_ref_text()
+        .into_bytes()
     };
     let replaced = std::cell::Cell::new(false);
     let unanchored = std::cell::Cell::new(false);
@@ -204,18 +220,21 @@ pub fn publish_head(git: &Git, refname: &str, file: &Path, head: Option<Head>, s
                     unanchored.set(true);
                     return None;
                 }
-                return Some(anchored.to_ref_text().into_bytes());
+                // A log that starts now has no checkpoints.
+                return Some(text(Some(Vec::new())));
             };
-            if let Some(known) = Anchored::from_ref_text(current).filter(|k| k.file == name) {
-                if known.first.is_some() && first.is_some() && known.first != first {
-                    replaced.set(true);
-                    return None;
-                }
-                if known.head.seq >= head.seq {
-                    return None;
-                }
+            let Some(known) = Anchored::from_ref_text(current).filter(|k| k.file == name) else {
+                return Some(text(None));
+            };
+            if known.first.is_some() && first.is_some() && known.first != first {
+                replaced.set(true);
+                return None;
             }
-            Some(anchored.to_ref_text().into_bytes())
+            if known.head.seq >= head.seq {
+                return None;
+            }
+            // Appends write no checkpoint: the ones cleanup wrote stay.
+            Some(text(known.checkpoints))
         })
     };
     let mut result = update();

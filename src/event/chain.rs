@@ -50,6 +50,11 @@ pub struct Anchored {
     pub head: Head,
     pub file: String,
     pub first: Option<String>,
+    /// The hashes of the `log_checkpoint` lines `enforce cleanup` wrote
+    /// into the file (`None`: not known, an anchor from before they were
+    /// kept). A checkpoint names the lines it replaces, so one written by
+    /// hand could hide any range; only those listed here are believed.
+    pub checkpoints: Option<Vec<String>>,
 }
 
 impl Anchored {
@@ -61,6 +66,14 @@ impl Anchored {
         );
         if let Some(first) = &self.first {
             text.push_str(&format!("first {first}\n"));
+        }
+        if let Some(checkpoints) = &self.checkpoints {
+            text.push_str("checkpoints");
+            for hash in checkpoints {
+                text.push(' ');
+                text.push_str(hash);
+            }
+            text.push('\n');
         }
         text
     }
@@ -75,14 +88,19 @@ impl Anchored {
         let seq = lines.next()?.strip_prefix("seq ")?.parse().ok()?;
         let hash = lines.next()?.strip_prefix("hash ")?.to_string();
         let file = lines.next()?.strip_prefix("file ")?.to_string();
-        let first = lines
-            .next()
-            .and_then(|l| l.strip_prefix("first "))
-            .map(str::to_string);
+        let (mut first, mut checkpoints) = (None, None);
+        for line in lines {
+            if let Some(hash) = line.strip_prefix("first ") {
+                first = Some(hash.to_string());
+            } else if let Some(rest) = line.strip_prefix("checkpoints") {
+                checkpoints = Some(rest.split_whitespace().map(str::to_string).collect());
+            }
+        }
         Some(Anchored {
             head: Head { seq, hash },
             file,
             first,
+            checkpoints,
         })
     }
 }
@@ -386,6 +404,9 @@ pub struct Verification {
     /// The first few unreadable lines' numbers.
     pub unreadable_lines: Vec<u64>,
     pub checkpoints: u64,
+    /// The checkpoint lines, in order: line number and hash.
+    #[serde(skip)]
+    pub checkpoint_hashes: Vec<(u64, String)>,
     pub problems: Vec<Problem>,
     /// The hash of the first line.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -431,6 +452,7 @@ pub fn verify(
         unreadable: 0,
         unreadable_lines: Vec::new(),
         checkpoints: 0,
+        checkpoint_hashes: Vec::new(),
         problems: Vec::new(),
         first_line: None,
         head: None,
@@ -485,6 +507,7 @@ pub fn verify(
             }
             Some(links) if links.checkpoint().is_some() => {
                 result.checkpoints += 1;
+                result.checkpoint_hashes.push((n, line_hash.clone()));
                 let (hash_named, seq) = links.checkpoint().unwrap_or_default();
                 if let Some(anchor) = anchor.filter(|a| a.seq <= seq) {
                     anchor_state = Some(if anchor.seq < seq || anchor.hash == hash_named {

@@ -75,6 +75,24 @@ pub fn verify(log: &EventLog, anchor_record: Option<&Anchored>, anchor: Option<&
         }
         chain.intact = chain.problems.is_empty();
     }
+    // A checkpoint names the lines it replaced; only those enforce cleanup
+    // wrote (the anchor lists them) are believed.
+    if let Some(written) = anchor_record.and_then(|a| a.checkpoints.as_ref()) {
+        for (line, hash) in &chain.checkpoint_hashes {
+            if !written.contains(hash) {
+                chain.problems.push(Problem {
+                    line: *line,
+                    kind: "forged-checkpoint".into(),
+                    message: format!(
+                        "line {line} is a log_checkpoint that enforce cleanup did not write ({name} lists the ones it wrote): it can hide removed lines"
+                    ),
+                    expected: None,
+                    found: Some(hash.clone()),
+                });
+                chain.intact = false;
+            }
+        }
+    }
     if let Some(expected) = anchor_record.and_then(|a| a.first.clone())
         && chain.lines > 0
         && chain.first_line.as_ref() != Some(&expected)

@@ -73,6 +73,7 @@ mod tests {
             },
             file: "/clone/.git/enforce/events.jsonl".into(),
             first: first.map(str::to_string),
+            checkpoints: None,
         }
         .to_ref_text()
         .into_bytes()

@@ -546,3 +546,51 @@ fn an_uncommitted_config_edit_switches_nothing_off() {
     assert_eq!(weakened[0].details["uncommitted"], true);
     assert_eq!(weakened[0].details["bypass_method"], "uncommitted config edit");
 }
+
+/// A hand-written `log_checkpoint` in place of a deleted range, naming the
+/// hash and sequence of the last line it replaces, made `verify` say
+/// intact. The anchor now lists the checkpoints `enforce cleanup` wrote,
+/// and any other is a break.
+#[test]
+fn a_hand_written_checkpoint_is_a_break() {
+    let repo = HookRepo::new("");
+    for n in 0..5 {
+        repo.test()
+            .args([
+                "record",
+                "import_blocked",
+                "-s",
+                "guards.py",
+                "--detail",
+                &format!("n:={n}"),
+            ])
+            .run();
+    }
+    let log = repo.repo.events_file();
+    let all = lines(&log);
+    // Replace lines 2..=4 with a checkpoint that links line 5 on.
+    let removed: serde_json::Value = serde_json::from_str(&all[3]).unwrap();
+    let checkpoint = serde_json::json!({
+        "timestamp": removed["timestamp"],
+        "event_type": "log_checkpoint",
+        "source": "enforce cleanup",
+        "details": {
+            "removed": 3,
+            "last_removed_hash": enforce::event::chain::hash(all[3].as_bytes()),
+            "last_removed_seq": removed["seq"],
+            "cutoff": "2026-01-01T00:00:00+00:00",
+        },
+    });
+    let forged = [all[0].clone(), checkpoint.to_string(), all[4].clone()];
+    fs::write(&log, format!("{}\n", forged.join("\n"))).unwrap();
+    let report = repo.json_exiting(1, &["verify", "--json"]);
+    let kinds: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"forged-checkpoint"), "{report:#}");
+    let (code, _) = status(&repo);
+    assert_ne!(code, 0);
+}

@@ -60,7 +60,7 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
     assert_eq!(
         head,
         format!(
-            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\nfirst {first_hash}\n",
+            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\nfirst {first_hash}\ncheckpoints\n",
             repo.repo.events_file().display()
         )
     );
