@@ -71,6 +71,7 @@ fn rewrite_all(kind: &str, input: &[u8]) -> Result<()> {
             ));
         }
     }
+    ctx.publish_head();
     Ok(())
 }
 
@@ -91,8 +92,14 @@ fn rewrite(ctx: &HookContext, kind: &str, old: &str, new: &str) -> Result<()> {
         ),
     };
     let before = receipt.clone();
-    if !carry(ctx, old, &commit, &mut receipt) {
-        mark_unapproved(&ctx.git, old, &commit, &mut receipt);
+    if !carry(ctx, old, &commit, &mut receipt)
+        && mark_unapproved(&ctx.git, old, &commit, &mut receipt)
+        && kind != "amend"
+    {
+        // A rebase pick runs no checks, so nothing recorded that content
+        // nobody approved now stands where reviewed content was (an
+        // amend's post-commit has judged it already).
+        record_changed(ctx, kind, old, &commit);
     }
     if fresh || receipt != before {
         let hook = HookName::PostRewrite.as_str();
@@ -180,22 +187,51 @@ pub(super) fn carry(ctx: &HookContext, source: &str, commit: &CommitInfo, receip
 /// the rewrite changed the diff and nothing approved the new one: when it
 /// has no approval, its review failed (or would have, in audit mode), and
 /// its patch id differs from `old`'s.
-fn mark_unapproved(git: &Git, old: &str, commit: &CommitInfo, receipt: &mut Receipt) {
+/// Whether it did.
+fn mark_unapproved(git: &Git, old: &str, commit: &CommitInfo, receipt: &mut Receipt) -> bool {
     if receipt.approval.is_some() {
-        return;
+        return false;
     }
     let Some(review) = receipt
         .rules
         .iter_mut()
         .find(|d| d.rule == REVIEW && matches!(d.outcome.as_str(), "failed" | "audit"))
     else {
-        return;
+        return false;
     };
     let old_patch_id = git.commit(old).ok().and_then(|c| patch_id_of(git, &c));
     if old_patch_id.is_some() && old_patch_id == patch_id_of(git, commit) {
-        return;
+        return false;
     }
     review.reason = Some(CHANGED_DIFF.to_string());
+    true
+}
+
+/// `commit_review_bypassed` for a commit a rebase rewrote with a changed
+/// diff and no approval: content nobody approved, under a message that
+/// may still carry the old commit's `Reviewed-by`.
+fn record_changed(ctx: &HookContext, kind: &str, old: &str, commit: &CommitInfo) {
+    let mut details = ctx.base_details();
+    details.insert("rule".into(), REVIEW.into());
+    details.insert("reason".into(), CHANGED_DIFF.into());
+    details.insert(
+        "bypass_method".into(),
+        format!("{kind} with a changed diff").into(),
+    );
+    details.insert("commit_sha".into(), commit.sha.as_str().into());
+    details.insert("rewritten_from".into(), old.into());
+    let recorded = ctx
+        .recorder
+        .record(crate::event::types::COMMIT_REVIEW_BYPASSED, details);
+    notice::emit(
+        notice::Level::Critical,
+        format!(
+            "{} rewrote {} with a changed diff that nobody approved; {}",
+            kind,
+            short_id(old),
+            crate::event::recorded_as(recorded, crate::event::types::COMMIT_REVIEW_BYPASSED)
+        ),
+    );
 }
 
 /// The commit a cherry-pick made with `-x` copies: the last

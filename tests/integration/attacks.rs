@@ -594,3 +594,38 @@ fn a_hand_written_checkpoint_is_a_break() {
     let (code, _) = status(&repo);
     assert_ne!(code, 0);
 }
+
+/// `rebase -i` with `edit`, a file added, `rebase --continue`: the picked
+/// commit took new content without pre-commit or commit-msg, kept its old
+/// `Reviewed-by`, and the log said its approval was carried. It is now
+/// recorded as a commit whose review was bypassed.
+#[test]
+fn a_rebase_that_changes_a_commit_s_content_is_recorded_as_a_bypass() {
+    let repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.commit_reviewed("b.txt", "b\n");
+    repo.commit_reviewed("c.txt", "c\n");
+    repo.git_test(&["rebase", "-q", "-i", "HEAD~2"])
+        .env("GIT_SEQUENCE_EDITOR", "sed -i '1s/^pick/edit/'")
+        .stderr_ignored()
+        .run();
+    repo.stage("evil.txt", "evil\n");
+    repo.git_test(&["rebase", "--continue"])
+        .env("GIT_EDITOR", "true")
+        .stdout_ignored()
+        .stderr_contains("rebase rewrote")
+        .stderr_contains("with a changed diff that nobody approved; recorded as `commit_review_bypassed`")
+        .run();
+    let events = repo.all_events();
+    let bypass = events
+        .iter()
+        .rev()
+        .find(|e| e.event_type == "commit_review_bypassed")
+        .expect("a bypass recorded");
+    assert_eq!(
+        bypass.details["bypass_method"], "rebase with a changed diff",
+        "{:#?}",
+        bypass.details
+    );
+    assert_eq!(bypass.source, "post-rewrite");
+}
