@@ -456,7 +456,9 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     let staged = staged(git)?;
     // A merge being concluded needs review for what it adds beyond the
     // automatic merge, as pre-commit judges it.
-    let merge_paths = match git.concluding_merge(staged.parent.as_deref()) {
+    let concluding = git.concluding_merge(staged.parent.as_deref());
+    let merging = concluding.is_some();
+    let merge_paths = match concluding {
         Some(Ok(Some(base))) => Some(
             git.changes(&base, &staged.tree)?
                 .into_iter()
@@ -480,8 +482,8 @@ fn status(workspace: &Workspace, git: &Git) -> Result<i32> {
     let facts = Facts {
         tree,
         paths,
-        merging: git.merge_heads(staged.parent.as_deref()).is_some(),
-        merge_resolved: git.merge_heads(staged.parent.as_deref()).is_some(),
+        merging,
+        merge_resolved: merging,
         review: Some(ReviewFacts {
             approval,
             skip: false,

@@ -87,18 +87,13 @@ impl Git {
     /// plain commit cannot claim a merge's exemptions.
     pub fn merge_heads(&self, head: Option<&str>) -> Option<Vec<String>> {
         let text = std::fs::read_to_string(self.repo.git_dir.join("MERGE_HEAD")).ok()?;
-        let head = git2::Oid::from_str(head?).ok()?;
-        let mut heads = Vec::new();
+        let mut parents = vec![head?.to_string()];
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let oid = git2::Oid::from_str(line).ok()?;
             self.inner.find_commit(oid).ok()?;
-            let contained = oid == head || self.inner.graph_descendant_of(head, oid).unwrap_or(true);
-            if contained {
-                return None;
-            }
-            heads.push(oid.to_string());
+            parents.push(oid.to_string());
         }
-        (!heads.is_empty()).then_some(heads)
+        self.joins_history(&parents).then(|| parents.split_off(1))
     }
 
     /// A merge being concluded onto `head` (see [`Git::merge_heads`]), as

@@ -34,19 +34,11 @@ pub fn record_proposal(ctx: &HookContext, old_tree: &str, new_tree: &str, file_d
         return;
     };
     for change in diff::diff(&before, &ctx.config).iter().filter(|c| c.weakens) {
-        let recorded = ctx.recorder.record(
-            types::RULE_WEAKENED,
-            with(
-                file_details.clone(),
-                json!({
-                    "rule": change.rule,
-                    "setting": change.setting,
-                    "from": change.from,
-                    "to": change.to,
-                    "bypass_method": "uncommitted config edit",
-                    "uncommitted": true,
-                }),
-            ),
+        let recorded = record_weakened(
+            ctx,
+            file_details,
+            change,
+            json!({ "bypass_method": "uncommitted config edit", "uncommitted": true }),
         );
         crate::notice::warning(format!(
             "the work tree's .enforce.toml, not committed, weakens `{}` ({}: {} → {}); the committed config applied; {}",
@@ -57,6 +49,26 @@ pub fn record_proposal(ctx: &HookContext, old_tree: &str, new_tree: &str, file_d
             crate::event::recorded_as(recorded, types::RULE_WEAKENED)
         ));
     }
+}
+
+/// One `rule_weakened` for `change`, with `how` (the bypass method, and
+/// whether the change is uncommitted); whether it was recorded.
+fn record_weakened(
+    ctx: &HookContext,
+    file_details: &Map<String, Value>,
+    change: &diff::Change,
+    how: Value,
+) -> bool {
+    let fields = with(
+        file_details.clone(),
+        json!({
+            "rule": change.rule,
+            "setting": change.setting,
+            "from": change.from,
+            "to": change.to,
+        }),
+    );
+    ctx.recorder.record(types::RULE_WEAKENED, with(fields, how))
 }
 
 /// Records `config_changed` and one `rule_weakened` per weakened setting
@@ -98,18 +110,11 @@ pub fn record(ctx: &HookContext, old_tree: &str, new_tree: &str, file_details: &
         with(file_details.clone(), json!({ "changes": listed })),
     );
     for change in changes.iter().filter(|c| c.weakens) {
-        let recorded = ctx.recorder.record(
-            types::RULE_WEAKENED,
-            with(
-                file_details.clone(),
-                json!({
-                    "rule": change.rule,
-                    "setting": change.setting,
-                    "from": change.from,
-                    "to": change.to,
-                    "bypass_method": "config change",
-                }),
-            ),
+        let recorded = record_weakened(
+            ctx,
+            file_details,
+            change,
+            json!({ "bypass_method": "config change" }),
         );
         crate::notice::warning(format!(
             "this commit weakens `{}` ({}: {} → {}); {}",

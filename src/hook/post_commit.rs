@@ -72,6 +72,9 @@ struct Made {
     /// The tree the commit's own changes are measured from: `base`, or for
     /// a merge the automatic merge of its parents.
     diff_base: String,
+    /// A merge: more than one parent, each bringing history the first
+    /// lacks.
+    merge: bool,
     /// A merge judged on its own changes rather than exempt (what `merges
     /// = "exempt"`, the default, means now).
     merge_measured: bool,
@@ -141,8 +144,8 @@ impl Made {
         // A merge's own changes are what it adds beyond the automatic
         // merge of its parents, as audit measures them (unless the config
         // says `merges = "check"`: then its whole diff, as before).
-        let merge_measured = ctx.git.joins_history(&commit.parents)
-            && ctx.config.review.merges == crate::config::MergePolicy::Exempt;
+        let merge = ctx.git.joins_history(&commit.parents);
+        let merge_measured = merge && ctx.config.review.merges == crate::config::MergePolicy::Exempt;
         if merge_measured {
             match ctx.git.auto_merge_base(&commit.parents) {
                 Ok(Some(merged)) => diff_base = merged,
@@ -176,6 +179,7 @@ impl Made {
             attempt,
             base,
             diff_base,
+            merge,
             merge_measured,
             paths,
             details,
@@ -304,7 +308,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
     let facts = Facts {
         tree: &commit.tree,
         paths: &paths,
-        merging: ctx.git.joins_history(&commit.parents),
+        merging: made.merge,
         merge_resolved: made.merge_measured,
         review,
         message,
