@@ -223,12 +223,6 @@ impl Approvals {
         serde_json::from_slice(&text).ok()
     }
 
-    /// The approval for `tree` if it counts under `req` at `now`.
-    pub fn valid(&self, tree: &str, now: DateTime<FixedOffset>, req: &Requirements) -> Option<Approval> {
-        let approval = self.get(tree)?;
-        matches!(assess(&approval, tree, now, req), ApprovalState::Approved { .. }).then_some(approval)
-    }
-
     /// Where `enforce review payload` keeps the bytes to sign for `tree`,
     /// for `enforce review approve --signature` to pick up.
     pub fn payload_path(&self, tree: &str) -> PathBuf {

@@ -150,6 +150,31 @@ pub fn events(log: &EventLog, mut visit: impl FnMut(Event)) -> Result<Tally> {
     Ok(tally)
 }
 
+/// The events in the last `max_bytes` of `log`, in file order: what the
+/// hooks of one commit attempt recorded is there, read without scanning
+/// the whole log. A line cut by the window's start is left out.
+pub fn recent(log: &EventLog, max_bytes: u64) -> Result<Vec<Event>> {
+    let Some(file) = open_regular(log)? else {
+        return Ok(Vec::new());
+    };
+    let read = |e| Error::io("read the events file", log.path(), e);
+    let len = file.metadata().map_err(read)?.len();
+    let start = len.saturating_sub(max_bytes);
+    let mut tail = vec![0u8; (len - start) as usize];
+    file.read_exact_at(&mut tail, start).map_err(read)?;
+    let whole = match start {
+        0 => &tail[..],
+        _ => match memchr::memchr(b'\n', &tail) {
+            Some(i) => &tail[i + 1..],
+            None => &[][..],
+        },
+    };
+    Ok(whole
+        .split(|b| *b == b'\n')
+        .filter_map(|line| parse_line(line.trim_ascii()))
+        .collect())
+}
+
 /// Calls `chunk` with the bytes `[offset, offset + len)` of `file`, at
 /// most 1 MiB at a time: how a line too long to hold is hashed or copied.
 pub fn for_each_chunk(

@@ -102,6 +102,13 @@ fn record(ctx: &HookContext, target: &Target, verdict: &RuleVerdict) {
     match verdict.rule {
         Rule::Review => record_review(ctx, target, verdict, failure),
         Rule::AgentTrailer => record_trailer(ctx, target, verdict, failure),
+        Rule::ReviewTrailer => {
+            let event = |event_type: &str, fields: Value| {
+                ctx.recorder
+                    .record(event_type, with(target.details.clone(), fields))
+            };
+            audit_or_block(&event, name, &failure.reason, failure.action, json!({}))
+        }
         Rule::Content(rule) => {
             record_violations(ctx, target, rule, failure);
             record_content(ctx, target, verdict, rule, failure);

@@ -12,6 +12,10 @@
 //! never reached post-commit (a blocked commit-msg, a killed editor) are
 //! pruned after a day.
 //!
+//! A note is a claim, not proof: anyone who can run `git` can write one.
+//! post-commit believes it only as far as the commit bears it out (see
+//! [`super::confirm`]).
+//!
 //! The note is one file per attempt: pre-commit's line, then commit-msg's
 //! line appended to it. Appending rather than replacing the file matters
 //! on the commit path: replacing a file makes the file system flush the
@@ -24,7 +28,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::receipt::{ApprovalUsed, Decision};
+use crate::receipt::Decision;
 
 /// What pre-commit (or pre-merge-commit) decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,15 +51,17 @@ pub struct PreCommitNote {
     /// The review and content rules' decisions, for the receipt.
     #[serde(default)]
     pub rules: Vec<Decision>,
-    /// The approval the commit uses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval: Option<ApprovalUsed>,
     /// The patch id of the diff from HEAD's tree to the staged tree, when
     /// an approval is used: the receipt names it, and here the trees are
     /// already read. Valid for the commit only if its first parent's tree
     /// is `from` (not for an amend).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<NotedPatchId>,
+    /// When the approval was checked (RFC 3339): post-commit checks it
+    /// again as of then, so one that expired while the editor was open
+    /// still counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
 }
 
 /// A patch id pre-commit computed: of the diff from tree `from` to the

@@ -52,6 +52,9 @@ impl<'a> Block<'a> {
             Escape::NoVerify => format!(
                 "none that is silent: `git commit --no-verify` skips every check and is recorded as `{event}`"
             ),
+            Escape::Refused => {
+                "none: no variable lets a message name a reviewer who did not approve it".to_string()
+            }
         };
         let _ = writeln!(out, "  escape hatch: {escape}");
         out
@@ -61,7 +64,7 @@ impl<'a> Block<'a> {
 /// The event a skip of `rule` is recorded as.
 fn bypass_event(rule: &Rule) -> &'static str {
     match rule {
-        Rule::Review => types::BYPASS_REVIEW,
+        Rule::Review | Rule::ReviewTrailer => types::BYPASS_REVIEW,
         Rule::AgentTrailer => types::BYPASS_AGENT_TRAILER,
         Rule::Content(_) => types::BYPASS_CONTENT_RULE,
     }

@@ -11,11 +11,12 @@ use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts, CommitMsgNote};
 use super::context::{HookContext, env_flag};
+use crate::config::Config;
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::files_fields;
 use crate::git::git_process_id;
 use crate::git::trailers::{self, Trailers};
-use crate::judge::{self, Facts, MessageFacts};
+use crate::judge::{self, Facts, MessageFacts, ReviewTrailerFacts};
 use crate::notice;
 use crate::receipt::Decision;
 use crate::rules::SKIP_AGENT_TRAILER;
@@ -56,6 +57,9 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     };
     let paths = staged.as_ref().map(|s| s.paths.as_slice()).unwrap_or_default();
 
+    let policy = ctx.policy_for(ctx.head.tree.as_deref(), &attempt.tree);
+    let approved_by = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref());
+    let carried = carried_review_trailers(&ctx, &attempt.tree, &policy, &comment);
     let facts = Facts {
         tree: &attempt.tree,
         paths,
@@ -66,11 +70,13 @@ pub fn run(args: &[OsString]) -> Result<i32> {
             trailers: &found,
             skip: env_flag(SKIP_AGENT_TRAILER),
             file: Some(&path),
+            review_trailer: carried
+                .as_deref()
+                .map(|carried| ReviewTrailerFacts { approved_by, carried }),
         }),
         added: None,
         checks_skipped: false,
     };
-    let policy = ctx.policy_for(ctx.head.tree.as_deref(), &attempt.tree);
     let verdict = judge::judge(&facts, &policy);
     let target = Target {
         details: ctx.file_details(&files, file_count),
@@ -104,6 +110,46 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     }
     ctx.publish_head_if_started();
     Ok(EXIT_OK)
+}
+
+/// For a `git commit` someone ran (not one the sequencer of a rebase or a
+/// cherry-pick makes, whose message is the old commit's), the review
+/// trailers the message may carry besides the approving reviewer's: an
+/// amend that leaves the tree as it was keeps those of the commit it
+/// replaces. `None` when the trailer is not judged here.
+fn carried_review_trailers(
+    ctx: &HookContext,
+    tree: &str,
+    policy: &Config,
+    comment: &str,
+) -> Option<Vec<String>> {
+    let typed_by_hand = match crate::git::operation::git_command() {
+        Some(command) => command.name == "commit",
+        None => crate::git::operation::sequencer(&ctx.git.repo().git_dir).is_none(),
+    };
+    if !typed_by_hand {
+        return None;
+    }
+    let key = policy.review.trailer.as_str();
+    let unchanged = ctx.head.tree.as_deref() == Some(tree);
+    let carried = match ctx
+        .head
+        .commit
+        .as_deref()
+        .filter(|_| unchanged && !key.is_empty())
+    {
+        Some(head) => match ctx.git.commit(head) {
+            Ok(commit) => trailers::parse(&commit.message, comment)
+                .items
+                .into_iter()
+                .filter(|t| t.key.eq_ignore_ascii_case(key))
+                .map(|t| t.value)
+                .collect(),
+            Err(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    Some(carried)
 }
 
 /// The message file git passes, made absolute.

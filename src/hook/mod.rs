@@ -23,6 +23,7 @@ mod blocked;
 mod chain;
 mod commit_msg;
 mod config_change;
+mod confirm;
 mod context;
 mod post_commit;
 mod post_rewrite;

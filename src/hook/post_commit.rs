@@ -10,6 +10,7 @@
 //! the operation that made them and only recorded. This hook never fails:
 //! the commit exists.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -19,15 +20,15 @@ use serde_json::{Map, Value, json};
 use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts};
-use super::config_change;
 use super::context::HookContext;
+use super::{config_change, confirm};
 use crate::approval::{Approvals, Requirements};
 use crate::config::Config;
 use crate::error::{EXIT_OK, Result};
 use crate::event::{files_fields, types};
 use crate::git::git_process_id;
 use crate::git::trailers::{self, Trailers};
-use crate::git::{CommitInfo, Operation};
+use crate::git::{CommitInfo, Operation, Patch};
 use crate::judge::{self, Facts, MessageFacts, ReviewFacts};
 use crate::notice;
 use crate::receipt::{self, ApprovalUsed, Decision, Receipt};
@@ -58,28 +59,36 @@ fn load_and_record(hook: HookName) -> Result<()> {
 
 /// The commit post-commit found (or post-rewrite was told of), and what is
 /// known of how it was made.
-struct Made {
+struct Made<'c> {
     /// post-commit or post-merge.
     hook: HookName,
     commit: CommitInfo,
     operation: Operation,
-    /// The notes pre-commit and commit-msg left for this commit.
+    /// The notes pre-commit and commit-msg left for this commit, as far as
+    /// the commit bears them out (see [`confirm`]).
     attempt: Option<Attempt>,
+    /// Why parts of the note were not believed.
+    rejected: Vec<String>,
+    /// The policy the commit is judged under.
+    policy: Cow<'c, Config>,
     /// The tree the commit is compared with: the commit it amends, else its
     /// first parent (the empty tree for a root commit). Its policy is the
     /// one committed there.
     base: String,
-    /// The tree the commit's own changes are measured from: `base`, or for
-    /// a merge the automatic merge of its parents.
-    diff_base: String,
     /// A merge: more than one parent, each bringing history the first
     /// lacks.
     merge: bool,
     /// A merge judged on its own changes rather than exempt (what `merges
     /// = "exempt"`, the default, means now).
     merge_measured: bool,
-    /// The paths it changes, unless pre-commit noted them already.
-    paths: Option<Vec<PathBuf>>,
+    /// The paths it changes: from `base`, or for a merge from the
+    /// automatic merge of its parents.
+    paths: Vec<PathBuf>,
+    /// The lines it adds, when the content rules are on (and the lines
+    /// could be read).
+    added: Option<Patch>,
+    /// Why the added lines could not be read, when they could not.
+    unread: Option<String>,
     /// The message's trailers, as git parses them.
     trailers: Trailers,
     /// `branch`, `user`, `files`, `file_count`, `commit_sha`.
@@ -87,9 +96,9 @@ struct Made {
     file_count: usize,
 }
 
-impl Made {
+impl<'c> Made<'c> {
     /// `None` when there is nothing to record (a fast-forward merge).
-    fn read(ctx: &HookContext, hook: HookName) -> Result<Option<Made>> {
+    fn read(ctx: &'c HookContext, hook: HookName) -> Result<Option<Made<'c>>> {
         let commit = ctx.git.commit("HEAD")?;
         let reflog = ctx.git.head_reflog().filter(|r| r.new == commit.sha);
         let operation = ctx.git.operation_of_head(reflog.as_ref());
@@ -112,30 +121,52 @@ impl Made {
             Operation::Commit { amend: true } => previous_head,
             _ => commit.parents.first().cloned(),
         };
-        Made::build(ctx, hook, commit, operation, attempt, base_commit).map(Some)
+        let mut made = Made::build(ctx, hook, commit, operation, attempt, base_commit)?;
+        made.confirm(ctx);
+        Ok(Some(made))
+    }
+
+    /// Keeps of the note only what the commit bears out.
+    fn confirm(&mut self, ctx: &HookContext) {
+        let Some(attempt) = self.attempt.as_mut() else {
+            return;
+        };
+        let commit = confirm::Commit {
+            commit: &self.commit,
+            paths: &self.paths,
+            added: self.added.as_ref(),
+            trailers: &self.trailers,
+            merging: self.merge,
+            merge_resolved: self.merge_measured,
+        };
+        self.rejected = confirm::confirm(ctx, &self.policy, attempt, commit);
+        if !self.rejected.is_empty() {
+            self.details
+                .insert("note_rejected".into(), Value::from(self.rejected.clone()));
+        }
     }
 
     /// A commit git made without running the checks (a rebase pick that
     /// ran no post-commit, as `git rebase --apply` makes them), compared
     /// with its first parent.
     fn of_commit(
-        ctx: &HookContext,
+        ctx: &'c HookContext,
         hook: HookName,
         commit: CommitInfo,
         operation: Operation,
-    ) -> Result<Made> {
+    ) -> Result<Made<'c>> {
         let base_commit = commit.parents.first().cloned();
         Made::build(ctx, hook, commit, operation, None, base_commit)
     }
 
     fn build(
-        ctx: &HookContext,
+        ctx: &'c HookContext,
         hook: HookName,
         commit: CommitInfo,
         operation: Operation,
         attempt: Option<Attempt>,
         base_commit: Option<String>,
-    ) -> Result<Made> {
+    ) -> Result<Made<'c>> {
         let base = base_commit
             .as_deref()
             .and_then(|sha| ctx.git.tree_of(sha))
@@ -155,19 +186,29 @@ impl Made {
                 )),
             }
         }
-        let (paths, files, file_count) = match attempt.as_ref().and_then(|a| a.pre_commit.as_ref()) {
-            Some(note) => (None, note.files.clone(), note.file_count),
-            None => {
-                let paths: Vec<PathBuf> = ctx
-                    .git
-                    .changes(&diff_base, &commit.tree)?
-                    .into_iter()
-                    .map(|c| c.path)
-                    .collect();
-                let (files, count) = files_fields(&paths);
-                (Some(paths), files, count)
+        let policy = ctx.policy_for(Some(&base), &commit.tree);
+        // The lines are read for the content rules only; failing to read
+        // them (a blob missing from a partial clone) must not cost the
+        // review and trailer verdicts, least of all a critical bypass.
+        let (mut added, mut changes, mut unread) = (None, None, None);
+        if content::any_active(&policy.rules.content) {
+            match ctx
+                .git
+                .changes_and_added_lines(&diff_base, &commit.tree, policy.rules.max_file_bytes)
+            {
+                Ok((all, patch)) => {
+                    changes = Some(all);
+                    added = Some(patch);
+                }
+                Err(err) => unread = Some(err.to_string()),
             }
+        }
+        let changes = match changes {
+            Some(changes) => changes,
+            None => ctx.git.changes(&diff_base, &commit.tree)?,
         };
+        let paths: Vec<PathBuf> = changes.into_iter().map(|c| c.path).collect();
+        let (files, file_count) = files_fields(&paths);
         let mut details = ctx.file_details(&files, file_count);
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
         let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
@@ -177,11 +218,14 @@ impl Made {
             commit,
             operation,
             attempt,
+            rejected: Vec::new(),
+            policy,
             base,
-            diff_base,
             merge,
             merge_measured,
             paths,
+            added,
+            unread,
             details,
             file_count,
         })
@@ -217,25 +261,33 @@ impl Made {
 
 fn record(ctx: &HookContext, made: &Made) -> Result<()> {
     let skipped = made.hooks_skipped();
-    let policy = ctx.policy_for(Some(&made.base), &made.commit.tree);
+    let policy = &made.policy;
     let judged_here = if !skipped.is_empty() {
-        notice::warning(format!(
-            "this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
-            skipped.join(" and ")
-        ));
-        judge_after(ctx, made, &policy, true)
+        if made.rejected.is_empty() {
+            notice::warning(format!(
+                "this commit skipped the {} hook(s) (git commit --no-verify?); checking its rules now and recording any failure as a bypass",
+                skipped.join(" and ")
+            ));
+        } else {
+            notice::warning(format!(
+                "the note of this commit's checks does not hold: {}; judging it as a commit that skipped the {} hook(s), recording any failure as a bypass",
+                made.rejected.join("; "),
+                skipped.join(" and ")
+            ));
+        }
+        judge_after(ctx, made, policy, true)
     } else if !made.operation.runs_checks() {
         // A pick runs no checks: its receipt says how its rules stand, and
         // nothing is recorded as a bypass (post-rewrite may carry the
         // approval of the commit it rewrites).
-        judge_after(ctx, made, &policy, false)
+        judge_after(ctx, made, policy, false)
     } else {
         Vec::new()
     };
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     config_change::record_proposal(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
-    let receipt = write_receipt(ctx, made, &policy, judged_here);
+    let receipt = write_receipt(ctx, made, policy, judged_here);
     let signed_parent = receipt
         .approval
         .as_ref()
@@ -268,7 +320,7 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
 /// its receipt only). Returns the decisions for the receipt.
 fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -> Vec<Decision> {
     let commit = &made.commit;
-    let paths = made.paths.clone().unwrap_or_default();
+    let paths = &made.paths;
     let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
         approval: Approvals::new(&ctx.git.repo().git_dir).state(
             &commit.tree,
@@ -277,42 +329,32 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
                 &ctx.git,
                 commit.parents.first().map(String::as_str),
                 &policy.review,
-                &paths,
+                paths,
             ),
         ),
         skip: false,
     });
-    // The lines are read for the content rules only; failing to read them
-    // (a blob missing from a partial clone) must not cost the review and
-    // trailer verdicts, least of all the critical bypass.
-    let added = match &review {
-        Some(_) if content::any_active(&policy.rules.content) && !paths.is_empty() => {
-            match ctx
-                .git
-                .added_lines(&made.diff_base, &commit.tree, policy.rules.max_file_bytes)
-            {
-                Ok(patch) => Some(patch),
-                Err(err) => {
-                    notice::warning(format!("the content rules were not checked: {err}"));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
+    if let (Some(err), Some(_)) = (&made.unread, &review) {
+        notice::warning(format!("the content rules were not checked: {err}"));
+    }
+    let added = made
+        .added
+        .as_ref()
+        .filter(|_| review.is_some() && !paths.is_empty());
     let message = (!made.commit_msg_ran()).then_some(MessageFacts {
         trailers: &made.trailers,
         skip: false,
         file: None,
+        review_trailer: None,
     });
     let facts = Facts {
         tree: &commit.tree,
-        paths: &paths,
+        paths,
         merging: made.merge,
         merge_resolved: made.merge_measured,
         review,
         message,
-        added: added.as_ref(),
+        added,
         checks_skipped: skipped,
     };
     let verdict = judge::judge(&facts, policy);
@@ -376,12 +418,12 @@ fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
         _ => 1,
     });
     let review_passed = rules.iter().any(|d| d.rule == REVIEW && d.outcome == "passed");
-    let mut approval = pre.and_then(|n| n.approval.clone());
-    if approval.is_none() && review_passed {
-        approval = Approvals::new(&ctx.git.repo().git_dir)
-            .get(&commit.tree)
-            .map(ApprovalUsed::of);
-    }
+    // The approval the judge accepted for the commit's tree (pre-commit's,
+    // when its note holds): still in the store until this hook removes it.
+    let mut approval = review_passed
+        .then(|| Approvals::new(&ctx.git.repo().git_dir).get(&commit.tree))
+        .flatten()
+        .map(ApprovalUsed::of);
     if let Some(approval) = approval.as_mut().filter(|a| a.patch_id.is_none()) {
         // pre-commit's, when it diffed from this commit's first parent
         // (the attempt's tree is the commit's).
@@ -439,9 +481,8 @@ pub(super) fn fresh_receipt(
     operation: Operation,
 ) -> Result<Receipt> {
     let made = Made::of_commit(ctx, hook, commit, operation)?;
-    let policy = ctx.policy_for(Some(&made.base), &made.commit.tree);
-    let judged = judge_after(ctx, &made, &policy, false);
-    let receipt = build_receipt(ctx, &made, &policy, judged);
+    let judged = judge_after(ctx, &made, &made.policy, false);
+    let receipt = build_receipt(ctx, &made, &made.policy, judged);
     if receipt.approval.is_some() {
         Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
     }
@@ -510,14 +551,15 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
     if let Some(reviewer) = reviewer {
         details.insert("reviewer".into(), Value::from(reviewer));
     }
-    if let Some(note) = note.filter(|n| n.scan_skipped_binary > 0 || n.scan_skipped_oversized > 0) {
-        details.insert(
-            "scan_skipped_binary".into(),
-            Value::from(note.scan_skipped_binary),
-        );
+    if let Some(patch) = made
+        .added
+        .as_ref()
+        .filter(|p| p.binary > 0 || !p.oversized.is_empty())
+    {
+        details.insert("scan_skipped_binary".into(), Value::from(patch.binary));
         details.insert(
             "scan_skipped_oversized".into(),
-            Value::from(note.scan_skipped_oversized),
+            Value::from(patch.oversized.len()),
         );
     }
     if !skipped.is_empty() {

@@ -16,7 +16,7 @@ use crate::event::files_fields;
 use crate::git::git_process_id;
 use crate::judge::{self, Facts, ReviewFacts};
 use crate::notice;
-use crate::receipt::{ApprovalUsed, Decision};
+use crate::receipt::Decision;
 use crate::rules::review::ApprovalState;
 use crate::rules::{SKIP_REVIEW, content};
 
@@ -125,12 +125,8 @@ pub fn run(hook: HookName) -> Result<i32> {
     }
 
     // Leave the note that tells post-commit these checks ran.
-    let approval = verdict.approved_by().and_then(|_| {
-        let approval = approvals.valid(&staged.tree, now, &requirements)?;
-        Some(ApprovalUsed::of(approval))
-    });
     let base = ctx.head.tree.as_deref().unwrap_or(ctx.git.empty_tree());
-    let patch_id = approval.as_ref().and_then(|_| {
+    let patch_id = verdict.approved_by().and_then(|_| {
         Some(NotedPatchId {
             from: base.to_string(),
             id: ctx.git.patch_id(base, &staged.tree).ok()?,
@@ -149,8 +145,8 @@ pub fn run(hook: HookName) -> Result<i32> {
             scan_skipped_binary: verdict.unscanned.binary,
             scan_skipped_oversized: verdict.unscanned.oversized,
             rules: verdict.rules.iter().map(Decision::of).collect(),
-            approval,
             patch_id,
+            checked_at: Some(now.to_rfc3339()),
         }),
         commit_msg: None,
     };

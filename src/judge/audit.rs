@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Facts, MessageFacts, Outcome, Pass, ReviewFacts, Rule, RuleVerdict, judge};
+use super::{Facts, MessageFacts, Outcome, Pass, ReviewFacts, ReviewTrailerFacts, Rule, RuleVerdict, judge};
 use crate::config::diff::Change;
 use crate::config::{Config, Mode};
 use crate::git::trailers::Trailers;
@@ -21,7 +21,7 @@ use crate::git::{Patch, quote_path, short_id};
 use crate::receipt::{Decision, Invalid, Receipt};
 use crate::rules::content;
 use crate::rules::review::ApprovalState;
-use crate::rules::{AGENT_TRAILER, REVIEW};
+use crate::rules::{AGENT_TRAILER, REVIEW, REVIEW_TRAILER};
 
 /// The rule name of a commit without a valid receipt.
 pub const RECEIPT: &str = "receipt";
@@ -193,6 +193,16 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
             trailers: commit.trailers,
             skip: false,
             file: None,
+            // A commit its receipt proves reviewed may name only that
+            // reviewer; an unreviewed one's trailer is said to be typed
+            // text by the review rule already.
+            review_trailer: match commit.approval {
+                Approval::Matches { reviewer } => Some(ReviewTrailerFacts {
+                    approved_by: Some(reviewer),
+                    carried: &[],
+                }),
+                _ => None,
+            },
         }),
         added: commit.added,
         checks_skipped: false,
@@ -226,6 +236,15 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
                 REVIEW,
                 unreviewed(commit, policy, receipt.is_some(), rule.mode),
                 Some(review_fix(policy.review.require_signature)),
+                level,
+            ),
+            Rule::ReviewTrailer => judged.offend(
+                REVIEW_TRAILER,
+                with_mode(failure.reason.clone(), rule.mode),
+                Some(format!(
+                    "a commit's `{}:` trailer may name only whoever approved it: reword the message (git commit --amend) and push again",
+                    policy.review.trailer.as_str()
+                )),
                 level,
             ),
             Rule::AgentTrailer => {
@@ -546,8 +565,26 @@ mod tests {
             ]
         );
         let valid = receipt(vec![]);
-        let approved = Approval::Matches { reviewer: "r".into() };
-        assert!(offences(typed, Evidence::Receipt(&valid), approved, &defaults).is_empty());
+        let approved = |reviewer: &str| Approval::Matches {
+            reviewer: reviewer.into(),
+        };
+        assert!(
+            offences(
+                typed,
+                Evidence::Receipt(&valid),
+                approved("git-reviewer"),
+                &defaults
+            )
+            .is_empty()
+        );
+        // Reviewed, but the trailer names someone else.
+        assert_eq!(
+            offences(typed, Evidence::Receipt(&valid), approved("r"), &defaults),
+            [s(
+                REVIEW_TRAILER,
+                "the message names `git-reviewer` in a `Reviewed-by:` trailer, but the approval it uses is r's"
+            )]
+        );
         assert_eq!(
             offences(
                 "s\n",

@@ -25,6 +25,8 @@ pub enum Escape {
     Required { variable: &'static str },
     /// Only `git commit --no-verify`, recorded after the fact.
     NoVerify,
+    /// None: no variable licenses what the rule refuses.
+    Refused,
 }
 
 /// The escape of a rule with skip variable `variable`.

@@ -19,7 +19,7 @@ use crate::git::trailers::Trailers;
 use crate::rules::agent_trailer::{self, Decision as TrailerDecision};
 use crate::rules::content::{self, Hit};
 use crate::rules::review::{self, ApprovalState, Decision as ReviewDecision, Enforced};
-use crate::rules::{AGENT_TRAILER, Enforcement, REVIEW};
+use crate::rules::{AGENT_TRAILER, Enforcement, REVIEW, REVIEW_TRAILER};
 
 pub use fix::Escape;
 
@@ -69,6 +69,22 @@ pub struct MessageFacts<'a> {
     pub skip: bool,
     /// The file the message is in, when it can still be edited (commit-msg).
     pub file: Option<&'a Path>,
+    /// What the review trailer may name, where that is judged (commit-msg
+    /// for a `git commit`, audit for a reviewed commit).
+    pub review_trailer: Option<ReviewTrailerFacts<'a>>,
+}
+
+/// Who a message may name in the review trailer (`Reviewed-by`): whoever
+/// approved the commit, and what an amend that changes nothing carries
+/// over from the commit it replaces. Anyone else is a review typed into
+/// the message, which nobody gave.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewTrailerFacts<'a> {
+    /// The reviewer whose approval the commit uses.
+    pub approved_by: Option<&'a str>,
+    /// The review trailers' values of the commit an amend replaces, when
+    /// the amend leaves its tree as it was.
+    pub carried: &'a [String],
 }
 
 /// Which rule a verdict is about.
@@ -76,6 +92,8 @@ pub struct MessageFacts<'a> {
 pub enum Rule<'p> {
     Review,
     AgentTrailer,
+    /// The review rule's check of the message (see [`ReviewTrailerFacts`]).
+    ReviewTrailer,
     Content(&'p ContentRule),
 }
 
@@ -85,6 +103,7 @@ impl Rule<'_> {
         match self {
             Rule::Review => REVIEW,
             Rule::AgentTrailer => AGENT_TRAILER,
+            Rule::ReviewTrailer => REVIEW_TRAILER,
             Rule::Content(rule) => rule.name.get_ref().as_str(),
         }
     }
@@ -238,6 +257,11 @@ pub fn judge<'p>(facts: &Facts, policy: &'p Config) -> Verdict<'p> {
     }
     if let Some(message) = &facts.message {
         rules.push(judge_trailer(facts, message, policy));
+        if let Some(claims) = &message.review_trailer
+            && let Some(verdict) = judge_review_trailer(facts, message.trailers, claims, policy)
+        {
+            rules.push(verdict);
+        }
     }
     Verdict { rules, unscanned }
 }
@@ -320,6 +344,52 @@ fn judge_trailer<'p>(facts: &Facts, message: &MessageFacts, policy: &'p Config) 
         mode: config.mode,
         outcome,
     }
+}
+
+/// A verdict only when the message names someone in the review trailer
+/// who did not approve the commit: no variable licenses that claim.
+fn judge_review_trailer<'p>(
+    facts: &Facts,
+    trailers: &Trailers,
+    claims: &ReviewTrailerFacts,
+    policy: &'p Config,
+) -> Option<RuleVerdict<'p>> {
+    let config = &policy.review;
+    let key = config.trailer.as_str();
+    if key.is_empty() || config.mode == Mode::Off {
+        return None;
+    }
+    let typed = trailers
+        .items
+        .iter()
+        .filter(|t| t.key.eq_ignore_ascii_case(key))
+        .map(|t| t.value.as_str())
+        .find(|v| Some(*v) != claims.approved_by && !claims.carried.iter().any(|c| c == v))?;
+    let decided = match config.mode {
+        Mode::Audit => Enforcement::Audit,
+        _ => Enforcement::BlockRefusingBypass,
+    };
+    let uses = match claims.approved_by {
+        Some(reviewer) => format!("the approval it uses is {reviewer}'s"),
+        None => "it uses no approval".to_string(),
+    };
+    Some(RuleVerdict {
+        rule: Rule::ReviewTrailer,
+        mode: config.mode,
+        outcome: Outcome::Failed(Failure {
+            reason: format!("the message names `{typed}` in a `{key}:` trailer, but {uses}"),
+            action: action(decided, facts),
+            hits: Vec::new(),
+            context: Vec::new(),
+            fix: vec![
+                format!(
+                    "remove the `{key}: {typed}` line from the message: enforce adds `{key}:` itself, naming whoever approved what is staged"
+                ),
+                "commit again".to_string(),
+            ],
+            escape: Escape::Refused,
+        }),
+    })
 }
 
 fn judge_content<'p>(facts: &Facts, patch: &Patch, rules: &'p [ContentRule]) -> Vec<RuleVerdict<'p>> {

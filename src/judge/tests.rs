@@ -149,6 +149,7 @@ fn merge_exemption_covers_only_the_automatic_merge() {
                 trailers: &trailers,
                 skip: false,
                 file: None,
+                review_trailer: None,
             }),
             ..facts(paths, review)
         };
@@ -175,6 +176,7 @@ fn trailer_outcomes() {
                 trailers: &trailers,
                 skip,
                 file: None,
+                review_trailer: None,
             }),
             checks_skipped: skipped,
             ..facts(&paths, None)
@@ -190,10 +192,67 @@ fn trailer_outcomes() {
             trailers: &trailers,
             skip: false,
             file: None,
+            review_trailer: None,
         }),
         ..facts(&paths, None)
     };
     assert_eq!(judge(&facts, &Config::default()).agent(), Some("claude-code"));
+}
+
+#[test]
+fn a_review_trailer_may_name_only_the_approving_reviewer() {
+    let paths = vec![PathBuf::from("a")];
+    let carried = ["carol".to_string()];
+    let audit = policy("[review]\nmode = \"audit\"\n");
+    let off = policy("[review]\nmode = \"off\"\n");
+    let defaults = Config::default();
+    let cases: [(&str, Option<&str>, &Config, Option<&str>); 7] = [
+        ("s\n\nAgent: a\n", None, &defaults, None),
+        ("s\n\nAgent: a\nReviewed-by: bob\n", Some("bob"), &defaults, None),
+        ("s\n\nAgent: a\nreviewed-by: carol\n", None, &defaults, None),
+        (
+            "s\n\nAgent: a\nReviewed-by: mallory\n",
+            None,
+            &defaults,
+            Some("blocked"),
+        ),
+        (
+            "s\n\nAgent: a\nReviewed-by: bob\nReviewed-by: mallory\n",
+            Some("bob"),
+            &defaults,
+            Some("blocked"),
+        ),
+        (
+            "s\n\nAgent: a\nReviewed-by: mallory\n",
+            None,
+            &audit,
+            Some("audit"),
+        ),
+        ("s\n\nAgent: a\nReviewed-by: mallory\n", None, &off, None),
+    ];
+    for (message, approved_by, policy, expected) in cases {
+        let trailers = parse(message, "#");
+        let facts = Facts {
+            message: Some(MessageFacts {
+                trailers: &trailers,
+                // A skip variable does not license the claim.
+                skip: true,
+                file: None,
+                review_trailer: Some(ReviewTrailerFacts {
+                    approved_by,
+                    carried: &carried,
+                }),
+            }),
+            ..facts(&paths, None)
+        };
+        let verdict = judge(&facts, policy);
+        let found = verdict
+            .rules
+            .iter()
+            .find(|r| matches!(r.rule, Rule::ReviewTrailer))
+            .map(|r| r.outcome_name());
+        assert_eq!(found, expected, "{message:?} {approved_by:?}");
+    }
 }
 
 #[test]

@@ -168,7 +168,9 @@ impl Decision {
 
 fn skip_variable(verdict: &RuleVerdict) -> String {
     match verdict.rule {
-        crate::judge::Rule::Review => format!("{}=1", crate::rules::SKIP_REVIEW),
+        crate::judge::Rule::Review | crate::judge::Rule::ReviewTrailer => {
+            format!("{}=1", crate::rules::SKIP_REVIEW)
+        }
         crate::judge::Rule::AgentTrailer => format!("{}=1", crate::rules::SKIP_AGENT_TRAILER),
         crate::judge::Rule::Content(_) => "git commit --no-verify".to_string(),
     }

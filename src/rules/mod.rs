@@ -14,6 +14,10 @@ use crate::config::{Config, Mode};
 pub const REVIEW: &str = "review";
 /// The agent-trailer rule's stable name.
 pub const AGENT_TRAILER: &str = "agent-trailer";
+/// The stable name of the review rule's check of the message: it may
+/// name in the review trailer (`Reviewed-by`) only whoever approved the
+/// commit.
+pub const REVIEW_TRAILER: &str = "review-trailer";
 
 /// The variable that skips the review rule (the skip is recorded).
 pub const SKIP_REVIEW: &str = "PILOT_SKIP_REVIEW";

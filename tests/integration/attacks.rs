@@ -629,3 +629,170 @@ fn a_rebase_that_changes_a_commit_s_content_is_recorded_as_a_bypass() {
     );
     assert_eq!(bypass.source, "post-rewrite");
 }
+
+/// A process that `exec`s git knows the git process id that keys the
+/// attempt note, so it wrote one claiming clean checks before `exec git
+/// commit --no-verify`, and post-commit recorded `review=approved`. The
+/// note is now believed only as far as the commit bears it out.
+fn forge_note_and_commit(repo: &HookRepo, pre_commit: &str, env: &[(&str, &str)]) -> crate::support::Ran {
+    let script = format!(
+        r#"tree=$(git write-tree) && head=$(git rev-parse HEAD) && mkdir -p .git/enforce/attempts &&
+printf '{{"id":"forged","git_pid":%s,"tree":"%s","head":"%s","pre_commit":{pre_commit}}}\n{{"agent":"x","rules":[{{"rule":"agent-trailer","mode":"enforce","outcome":"passed"}}]}}\n' $$ "$tree" "$head" > .git/enforce/attempts/$$.json &&
+exec git commit -q --no-verify -m sneak -m "Agent: x""#
+    );
+    let mut command = repo.sandbox.command("sh", repo.root());
+    command.args(["-c", &script]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    crate::support::run(&mut command)
+}
+
+const CLAIM_APPROVED: &str = r#"{"review":"approved","approved_by":"git-reviewer","files":["evil.txt"],"file_count":1,"rules":[{"rule":"review","mode":"enforce","outcome":"passed"}]}"#;
+
+#[test]
+fn a_forged_attempt_note_is_not_believed() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.new_events();
+    repo.stage("evil.txt", "evil\n");
+    let ran = forge_note_and_commit(&repo, CLAIM_APPROVED, &[]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "the note of this commit's checks does not hold: pre-commit's note says rule `review` passed, but the commit fails it: "
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains(
+            "this commit was not reviewed and skipped the review check; recorded as `commit_review_bypassed`"
+        ),
+        "{}",
+        ran.stderr
+    );
+    let events = repo.new_events();
+    assert_eq!(
+        crate::hookrepo::types(&events),
+        ["commit_review_bypassed", "commit_completed"],
+        "the trailer part of the note holds: the message has its trailer"
+    );
+    let completed = &events[1].details;
+    assert_eq!(completed["review"], "skipped", "{completed:#}");
+    assert_eq!(completed["hooks_skipped"], serde_json::json!(["pre-commit"]));
+    assert!(
+        completed["note_rejected"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("pre-commit's note says rule `review` passed")
+    );
+    assert!(events[0].details["note_rejected"].is_array());
+    let receipt = repo.git(&["notes", "--ref=enforce", "show", "HEAD"]);
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).unwrap();
+    assert_eq!(receipt["hooks"], serde_json::json!(["commit-msg", "post-commit"]));
+    assert!(receipt["approval"].is_null(), "{receipt:#}");
+}
+
+/// The same note with the approval the commit really has is what the
+/// hooks would have written: nothing to reject, whoever wrote it.
+#[test]
+fn an_attempt_note_the_commit_bears_out_stands() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.stage("b.txt", "b\n");
+    repo.approve();
+    repo.new_events();
+    let ran = forge_note_and_commit(&repo, CLAIM_APPROVED.replace("evil.txt", "b.txt").as_str(), &[]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(ran.stderr, "");
+    let events = repo.new_events();
+    assert_eq!(crate::hookrepo::types(&events), ["commit_completed"]);
+    assert_eq!(events[0].details["review"], "approved");
+    assert_eq!(events[0].details["reviewer"], "git-reviewer");
+}
+
+/// A note claiming a bypass by the skip variable, with the variable set,
+/// matches what the judge says; but pre-commit records such a bypass and
+/// the log has none for this attempt, so the note is not believed.
+#[test]
+fn a_forged_note_claiming_a_recorded_bypass_needs_the_record() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.new_events();
+    repo.stage("evil.txt", "evil\n");
+    let claim = r#"{"review":"bypassed","files":["evil.txt"],"file_count":1,"rules":[{"rule":"review","mode":"enforce","outcome":"bypassed","method":"PILOT_SKIP_REVIEW=1","reason":"x"}]}"#;
+    let ran = forge_note_and_commit(&repo, claim, &[("PILOT_SKIP_REVIEW", "1")]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "pre-commit's note says rule `review` was bypassed, but no such event of this attempt is in the log"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        crate::hookrepo::types(&repo.new_events()),
+        ["commit_review_bypassed", "commit_completed"]
+    );
+}
+
+/// A note that leaves out a content rule the added lines break.
+#[test]
+fn a_forged_note_cannot_hide_a_content_rule_hit() {
+    let mut repo = HookRepo::new(
+        "[[rules.content]]\nname = \"no-secrets\"\npattern = \"SECRET_KEY =\"\nseverity = \"critical\"\n",
+    );
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.stage("b.txt", "SECRET_KEY = 1\n");
+    repo.approve();
+    repo.new_events();
+    let ran = forge_note_and_commit(&repo, CLAIM_APPROVED.replace("evil.txt", "b.txt").as_str(), &[]);
+    assert!(
+        ran.stderr
+            .contains("pre-commit's note leaves out rule `no-secrets`, which the commit fails: "),
+        "{}",
+        ran.stderr
+    );
+    let types = crate::hookrepo::types(&repo.new_events()).join(" ");
+    assert!(types.contains("bypass_content_rule"), "{types}");
+}
+
+/// A `Reviewed-by:` typed into the message made a commit look reviewed by
+/// someone who never saw it. commit-msg now refuses a review trailer that
+/// names anyone but the approving reviewer, and no skip variable lets it
+/// through.
+#[test]
+fn a_typed_review_trailer_is_refused() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.stage("b.txt", "b\n");
+    repo.approve();
+    repo.new_events();
+    let refused = "enforce: commit blocked by rule `review-trailer`: the message names `alice` in a `Reviewed-by:` trailer, but the approval it uses is git-reviewer's
+  fix:
+    remove the `Reviewed-by: alice` line from the message: enforce adds `Reviewed-by:` itself, naming whoever approved what is staged
+    commit again
+  escape hatch: none: no variable lets a message name a reviewer who did not approve it
+";
+    repo.git_test(&["commit", "-q", "-m", "b", "-m", "Agent: x\nReviewed-by: alice"])
+        .status(1)
+        .stderr(refused)
+        .run();
+    let events = repo.new_events();
+    let blocked = crate::hookrepo::find(&events, "commit_blocked");
+    assert_eq!(blocked.details["rule"], "review-trailer");
+    assert_eq!(blocked.details["bypass_refused"], true);
+
+    // Bypassing review does not license claiming one.
+    repo.stage("c.txt", "c\n");
+    repo.git_test(&["commit", "-q", "-m", "c", "-m", "Agent: x\nReviewed-by: git-reviewer"])
+        .env("PILOT_SKIP_REVIEW", "1")
+        .status(1)
+        .stderr_contains("rule `review` skipped with PILOT_SKIP_REVIEW=1")
+        .stderr_contains(
+            "commit blocked by rule `review-trailer`: the message names `git-reviewer` in a `Reviewed-by:` trailer, but it uses no approval",
+        )
+        .run();
+    assert!(!repo.git(&["log", "--format=%s"]).contains('c'));
+}

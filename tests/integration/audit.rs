@@ -391,6 +391,36 @@ fn a_reviewed_trailered_commit_made_through_the_hooks_passes() {
         .run();
 }
 
+/// A reviewed commit reworded around the hooks to name another
+/// reviewer: its receipt carries the approval to the unchanged content,
+/// and audit holds the trailer to it.
+#[test]
+fn a_review_trailer_naming_someone_else_than_the_approver_is_rejected() {
+    let repo = adopted("");
+    let base = repo.head();
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-verify",
+        "-m",
+        "add a",
+        "-m",
+        "Agent: test-agent\nReviewed-by: the-security-team",
+    ]);
+    let sha = repo.head();
+    audit_in_clone(&repo, &base, &[(&sha, "a")])
+        .status(1)
+        .stdout(
+            "[a] add a: review-trailer: the message names `the-security-team` in a `Reviewed-by:` trailer, but the approval it uses is git-reviewer's
+audit [base]..HEAD: 1 of 1 commit(s) offend
+fix: review-trailer: a commit's `Reviewed-by:` trailer may name only whoever approved it: reword the message (git commit --amend) and push again
+",
+        )
+        .run();
+}
+
 #[test]
 fn a_clone_without_the_notes_says_how_to_push_them() {
     let repo = adopted("");

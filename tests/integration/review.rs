@@ -196,6 +196,26 @@ review what is staged (git diff --cached), then: enforce review approve
     );
 }
 
+/// An approval that expires while the commit message is being written
+/// counted when pre-commit checked it: post-commit, judging the commit
+/// again to confirm pre-commit's note, judges it as of then.
+#[test]
+fn an_approval_expiring_in_the_editor_still_counts() {
+    let mut repo = HookRepo::new("[review]\nmax_age_seconds = 1\n");
+    repo.stage("a.txt", "a\n");
+    repo.approve();
+    repo.git_test(&["commit", "-q", "-e", "-m", "add a", "-m", "Agent: test-agent"])
+        .env("GIT_EDITOR", "sleep 1.5 && true")
+        .run();
+    let events = repo.new_events();
+    assert_eq!(
+        types(&events),
+        ["review_approved", "commit_review_required", "commit_completed"]
+    );
+    assert_eq!(events[2].details["review"], "approved");
+    assert!(events[2].details.get("note_rejected").is_none());
+}
+
 #[test]
 fn gitignore_only_needs_no_review() {
     let mut repo = HookRepo::new(DEFAULTS);
@@ -377,4 +397,52 @@ fn a_reviewer_name_cannot_inject_trailers() {
             "enforce: the reviewer name contains a line break or another control character\nhint: name the reviewer on one line: --reviewer NAME (it becomes a `Reviewed-by:` trailer)\n",
         )
         .run();
+}
+
+/// The review trailer enforce added stays valid on an amend that changes
+/// nothing but the message; an amend that changes the content under a
+/// new reviewer's approval must drop the old reviewer's trailer, which
+/// would otherwise claim a review of content that reviewer never saw.
+#[test]
+fn an_amend_keeps_the_review_trailer_only_for_the_content_it_reviewed() {
+    let repo = HookRepo::new(DEFAULTS);
+    repo.commit_reviewed("a.txt", "a\n");
+    assert!(repo.message().contains("Reviewed-by: git-reviewer\n"));
+    repo.git_test(&["commit", "-q", "--amend", "--no-edit"]).run();
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "add a, reworded",
+        "-m",
+        "Agent: test-agent\nReviewed-by: git-reviewer",
+    ])
+    .run();
+    assert!(repo.message().starts_with("add a, reworded\n"));
+
+    repo.stage("a.txt", "a, changed\n");
+    repo.test()
+        .args(["review", "approve", "--reviewer", "bob"])
+        .stdout_ignored()
+        .run();
+    repo.git_test(&["commit", "-q", "--amend", "--no-edit"])
+        .status(1)
+        .stderr_contains(
+            "commit blocked by rule `review-trailer`: the message names `git-reviewer` in a `Reviewed-by:` trailer, but the approval it uses is bob's",
+        )
+        .run();
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "add a, changed",
+        "-m",
+        "Agent: test-agent",
+    ])
+    .run();
+    let message = repo.message();
+    assert!(message.contains("Reviewed-by: bob\n"), "{message}");
+    assert!(!message.contains("git-reviewer"), "{message}");
 }
