@@ -36,6 +36,7 @@ pub fn applies(rule: &ContentRule, path: &Path) -> bool {
 /// line and rule order.
 pub fn scan(patch: &Patch, rules: &[ContentRule]) -> Vec<Hit> {
     let mut hits = Vec::new();
+    let mut candidates = None;
     for file in &patch.files {
         let active: Vec<usize> = rules
             .iter()
@@ -46,6 +47,9 @@ pub fn scan(patch: &Patch, rules: &[ContentRule]) -> Vec<Hit> {
         if active.is_empty() {
             continue;
         }
+        let active = candidates
+            .get_or_insert_with(|| super::candidates::Candidates::new(rules))
+            .of(file, &active);
         for (line, text) in &file.lines {
             for &i in &active {
                 if rules[i].pattern.regex().is_none_or(|r| r.is_match(text)) {
@@ -133,5 +137,70 @@ mode = "off"
             ]
         );
         assert_eq!(description(&rules[1]), "matches `TODO`");
+    }
+
+    /// The set that picks the candidate rules never changes a verdict:
+    /// every hit is the one matching each rule on each line alone finds.
+    #[test]
+    fn the_candidate_set_finds_what_line_by_line_matching_finds() {
+        let patterns = [
+            r"^TODO",
+            r"TODO$",
+            r"\ATODO",
+            r"(?-m)^x",
+            r"done\z",
+            r"a\sb",
+            r"[^=]*=\s*1",
+            r"(?i)secret",
+            r"\bkey\b",
+            r"\B-\B",
+            r"x*",
+            r"\n",
+            r"^$",
+        ];
+        let text: String = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("[[rules.content]]\nname = \"r{i}\"\npattern = '{p}'\n"))
+            .collect();
+        let rules = rules(&text);
+        let lines: [&[u8]; 10] = [
+            b"last TODO",
+            b"TODO first",
+            b"a",
+            b"b",
+            b"x = 1",
+            b"SECRET key",
+            b"",
+            b"- -",
+            b"not done",
+            b"done",
+        ];
+        let patch = Patch {
+            files: vec![AddedFile {
+                path: "f".into(),
+                lines: lines
+                    .iter()
+                    .enumerate()
+                    .map(|(n, l)| (n as u32 + 1, l.to_vec()))
+                    .collect(),
+            }],
+            ..Patch::default()
+        };
+        let found: Vec<(usize, u32)> = scan(&patch, &rules)
+            .into_iter()
+            .map(|h| (h.rule, h.line))
+            .collect();
+        let mut expected = Vec::new();
+        for (n, line) in lines.iter().enumerate() {
+            for (i, rule) in rules.iter().enumerate() {
+                if rule.pattern.regex().unwrap().is_match(line) {
+                    expected.push((i, n as u32 + 1));
+                }
+            }
+        }
+        assert_eq!(found, expected);
+        assert!(expected.contains(&(2, 2)), "\\A matches each line's start");
+        assert!(expected.contains(&(4, 10)), "\\z matches each line's end");
     }
 }

@@ -5,6 +5,7 @@
 //! keeps every decision testable with plain values.
 
 pub mod agent_trailer;
+mod candidates;
 pub mod content;
 pub mod review;
 
