@@ -630,6 +630,43 @@ fn a_rebase_that_changes_a_commit_s_content_is_recorded_as_a_bypass() {
     assert_eq!(bypass.source, "post-rewrite");
 }
 
+/// The same through an autosquashed fixup made with `--no-verify`, and
+/// through `commit --amend --no-verify` adding a file: each rewritten
+/// commit whose content changed is recorded as unreviewed, and its receipt
+/// carries no approval for the new content.
+#[test]
+fn a_fixup_or_amend_around_the_hooks_is_recorded_as_a_bypass() {
+    let mut repo = HookRepo::new("");
+    repo.commit_reviewed("a.txt", "a\n");
+    repo.commit_reviewed("b.txt", "b\n");
+    repo.stage("evil.txt", "evil\n");
+    repo.git_test(&["commit", "-q", "--no-verify", "--fixup", "HEAD"])
+        .stderr_ignored()
+        .run();
+    repo.new_events();
+    repo.git_test(&["rebase", "-q", "-i", "--autosquash", "HEAD~2"])
+        .env("GIT_SEQUENCE_EDITOR", "true")
+        .stderr_contains("with a changed diff that nobody approved; recorded as `commit_review_bypassed`")
+        .run();
+    let events = repo.new_events();
+    let bypass = crate::hookrepo::find(&events, "commit_review_bypassed");
+    assert_eq!(bypass.details["bypass_method"], "rebase with a changed diff");
+    let receipt: serde_json::Value =
+        serde_json::from_str(&repo.git(&["notes", "--ref=enforce", "show", "HEAD"])).unwrap();
+    assert!(receipt["approval"].is_null(), "{receipt:#}");
+    assert!(repo.git(&["show", "--stat", "HEAD"]).contains("evil.txt"));
+
+    repo.stage("worse.txt", "worse\n");
+    repo.git_test(&["commit", "-q", "--amend", "--no-verify", "--no-edit"])
+        .stderr_contains(
+            "this commit was not reviewed and skipped the review check; recorded as `commit_review_bypassed`",
+        )
+        .run();
+    let receipt: serde_json::Value =
+        serde_json::from_str(&repo.git(&["notes", "--ref=enforce", "show", "HEAD"])).unwrap();
+    assert!(receipt["approval"].is_null(), "{receipt:#}");
+}
+
 /// A process that `exec`s git knows the git process id that keys the
 /// attempt note, so it wrote one claiming clean checks before `exec git
 /// commit --no-verify`, and post-commit recorded `review=approved`. The
