@@ -169,7 +169,27 @@ fn write_after_last_line(file: &File, len: u64, line: &[u8]) -> io::Result<()> {
     }
     // One write of the whole buffer: O_APPEND makes it land at the end even
     // if a writer that does not lock (the predecessor) appends meanwhile.
-    (&*file).write_all(&buf)
+    let mut written = 0;
+    while written < buf.len() {
+        match (&*file).write(&buf[written..]) {
+            Ok(0) => return torn(file, len, written, io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return torn(file, len, written, e),
+        }
+    }
+    Ok(())
+}
+
+/// A write that failed part way (a full disk): the part written is cut off
+/// again, so the log does not end in half a line, unless something else
+/// appended meanwhile (a writer that does not lock), whose line must not be
+/// cut. Returns `err`.
+fn torn(file: &File, len: u64, written: usize, err: io::Error) -> io::Result<()> {
+    if written > 0 && file.metadata().is_ok_and(|m| m.len() == len + written as u64) {
+        let _ = file.set_len(len);
+    }
+    Err(err)
 }
 
 /// What a stored line must hold to be an event. Unknown fields are ignored.
