@@ -24,6 +24,7 @@ mod output;
 mod receipt;
 mod report;
 mod rules;
+mod runtime;
 mod server;
 mod signing;
 mod view;

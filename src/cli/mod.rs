@@ -225,9 +225,9 @@ pub struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
-    /// The window: events of the last N days.
-    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = days())]
-    pub days: u64,
+    /// The window: events of the last N days (default 1).
+    #[arg(short, long, value_name = "N", value_parser = days())]
+    pub days: Option<u64>,
 
     /// Only events of this type (any case).
     #[arg(short = 't', long = "type", value_name = "TYPE")]
@@ -236,6 +236,11 @@ pub struct EventsArgs {
     /// Only events whose source contains this (any case).
     #[arg(short, long, value_name = "TEXT")]
     pub source: Option<String>,
+
+    /// Only the events of this commit attempt (the `attempt_id` its hooks'
+    /// events share), from the whole log unless --days is given.
+    #[arg(long, value_name = "ID")]
+    pub attempt: Option<String>,
 
     /// At most this many events, newest first.
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]

@@ -70,6 +70,8 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
             "keep large data elsewhere and put its path or URL in the details",
         ));
     }
+    let mut event = event;
+    crate::event::stamp(&mut event.details);
     let head = workspace.events.append(&event, workspace.timestamp_format())?;
     let started = head.seq == 1;
     workspace.publish_head(Some(head), started);

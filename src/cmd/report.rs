@@ -34,10 +34,17 @@ pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
 }
 
 pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
+    // An attempt id names a few events anywhere in the log.
+    let days = match (args.days, &args.attempt) {
+        (Some(days), _) => days,
+        (None, Some(_)) => crate::event::window::MAX_DAYS,
+        (None, None) => 1,
+    };
     let filter = Filter {
-        days: args.days,
+        days,
         event_type: args.event_type.clone(),
         source: args.source.clone(),
+        attempt: args.attempt.clone(),
         limit: args.limit,
     };
     let (fold, malformed) = pass_parallel(&workspace.events, EventsFold::new(report::now()?, &filter))?;
@@ -61,7 +68,14 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
         }
     }
     output::print(&match args.output.format() {
-        Format::Text => view::text::events(&listing, args.days),
+        Format::Text => view::text::events(
+            &listing,
+            &match (&args.attempt, args.days) {
+                (Some(id), None) => format!("Events of attempt {id}"),
+                (Some(id), Some(days)) => format!("Events of attempt {id} (last {days} day(s))"),
+                (None, _) => format!("Recent Events (last {days} day(s))"),
+            },
+        ),
         Format::Json => view::json(&serde_json::json!({
             "days": args.days,
             "event_type": args.event_type,

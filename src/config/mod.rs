@@ -460,6 +460,26 @@ pub struct Telemetry {
     pub events_file: Option<Spanned<PathBuf>>,
     /// How timestamps are written.
     pub timestamp_format: TimestampFormat,
+    /// Whether a rule that passes gets its own event besides the hook's
+    /// `hook_summary`.
+    pub detail: Detail,
+}
+
+/// `[telemetry] detail`: how much a hook records.
+///
+/// Every hook run records one `hook_summary` with each rule it evaluated.
+/// Denials, bypasses, audits, violations and `commit_completed` are always
+/// their own events (the reports, `audit` and post-commit's check of the
+/// attempt note count them one by one); `full` also gives the rules that
+/// passed or were exempt theirs (`commit_review_required`,
+/// `commit_merge_exempt`, `commit_gitignore_only`), as the predecessor's
+/// reports expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Detail {
+    #[default]
+    Full,
+    Summary,
 }
 
 /// A configuration and the file it came from.

@@ -52,6 +52,12 @@ pub mod types {
     pub const EVENTS_ELSEWHERE: &str = "events_elsewhere";
     /// `enforce verify --reanchor` accepted the log as it is.
     pub const LOG_REANCHORED: &str = "log_reanchored";
+    /// One per hook run: every rule it evaluated, with times and the
+    /// action it took.
+    pub const HOOK_SUMMARY: &str = "hook_summary";
+    /// The agent the environment shows differs from the one the commit's
+    /// trailer names, or an agent committed without naming itself.
+    pub const AGENT_MISMATCH: &str = "agent_mismatch";
 }
 
 use types::*;
@@ -138,7 +144,7 @@ pub const PREDECESSOR: [&str; 9] = [
 ];
 
 /// The types enforce added.
-pub const ENFORCE: [&str; 14] = [
+pub const ENFORCE: [&str; 16] = [
     COMMIT_BLOCKED,
     AUDIT_WOULD_BLOCK,
     COMMIT_MERGE_EXEMPT,
@@ -153,6 +159,8 @@ pub const ENFORCE: [&str; 14] = [
     PUSH_REJECTED,
     EVENTS_ELSEWHERE,
     LOG_REANCHORED,
+    HOOK_SUMMARY,
+    AGENT_MISMATCH,
 ];
 
 /// The types any tool may record with `enforce record`: the predecessor's

@@ -105,6 +105,23 @@ impl Event {
     }
 }
 
+/// The details every event enforce writes carries: `enforce_version`,
+/// and `agent_runtime` when the environment shows an agent (see
+/// [`crate::runtime`]). They replace whatever a caller put under those
+/// names: what enforce saw is not the caller's to say.
+pub fn stamp(details: &mut Map<String, Value>) {
+    details.insert(VERSION_FIELD.into(), Value::from(env!("CARGO_PKG_VERSION")));
+    match crate::runtime::detect() {
+        Some(found) => details.insert(RUNTIME_FIELD.into(), Value::from(found.runtime.id)),
+        None => details.remove(RUNTIME_FIELD),
+    };
+}
+
+/// The detail naming the enforce that wrote an event.
+pub const VERSION_FIELD: &str = "enforce_version";
+/// The detail naming the agent runtime the writer ran under.
+pub const RUNTIME_FIELD: &str = "agent_runtime";
+
 /// Turns a `json!({...})` object into a details map.
 pub fn details(value: Value) -> Map<String, Value> {
     match value {

@@ -37,7 +37,8 @@ impl Recorder {
     /// Appends an event; on failure warns (once) and goes on.
     /// Appends the event; whether it was written. A failure is reported
     /// once per recorder (a warning and a hint) and never stops the hook.
-    pub fn record(&self, event_type: &str, details: Map<String, Value>) -> bool {
+    pub fn record(&self, event_type: &str, mut details: Map<String, Value>) -> bool {
+        super::stamp(&mut details);
         let event = Event::now(event_type, self.source.as_str(), details);
         match self.log.append(&event, self.format) {
             Ok(head) => {

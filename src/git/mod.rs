@@ -496,6 +496,12 @@ impl Git {
         operation::of_head(&self.repo.git_dir, reflog)
     }
 
+    /// The operation a hook that runs before the commit exists is part of
+    /// (see [`operation::in_progress`]).
+    pub fn operation_in_progress(&self) -> Operation {
+        operation::in_progress(&self.repo.git_dir)
+    }
+
     /// What is staged against `head`: the tree the index would commit, the
     /// tree it is compared with, the changed paths, and, with
     /// `lines = Some(max_bytes)`, the lines it adds (from the same diff).

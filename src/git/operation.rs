@@ -78,6 +78,25 @@ pub(crate) fn of_head(git_dir: &Path, reflog: Option<&ReflogEntry>) -> Operation
     }
 }
 
+/// The operation a hook run before the commit exists belongs to (for
+/// `hook_summary`): the git command running the hook, else git's
+/// sequencer state, else a plain `git commit`.
+pub(crate) fn in_progress(git_dir: &Path) -> Operation {
+    if let Some(command) = git_command() {
+        return match command.name.as_str() {
+            "commit" => Operation::Commit {
+                amend: command.args.iter().any(|a| a == "--amend"),
+            },
+            "merge" | "pull" => Operation::Merge,
+            other => Operation::Other(other.to_string()),
+        };
+    }
+    match sequencer(git_dir) {
+        Some(op) => Operation::Other(op.to_string()),
+        None => Operation::Commit { amend: false },
+    }
+}
+
 /// The sequencer operation in progress (cherry-pick, revert, rebase, am),
 /// judged by git's state files.
 pub(crate) fn sequencer(git_dir: &Path) -> Option<&'static str> {

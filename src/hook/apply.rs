@@ -7,8 +7,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::HookName;
 use super::blocked::Block;
 use super::context::{HookContext, skip_reason, with};
+use super::summary::Summary;
+use crate::config::Detail;
 use crate::error::{EXIT_OK, EXIT_POLICY};
 use crate::event::{recorded_as, types};
 use crate::judge::{Exemption, Failure, Outcome, Rule, RuleVerdict, Verdict};
@@ -37,7 +40,8 @@ pub struct Target<'a> {
 }
 
 /// Records and reports `verdict`; returns the exit code git should see.
-/// A blocking verdict also publishes the log head (no post-commit will).
+/// The caller then records the hook's summary and, for a block, publishes
+/// the log head (no post-commit will): see [`conclude`].
 pub fn apply(ctx: &HookContext, target: &Target, verdict: &Verdict) -> i32 {
     let mut noted_unscanned = false;
     for rule in &verdict.rules {
@@ -55,8 +59,27 @@ pub fn apply(ctx: &HookContext, target: &Target, verdict: &Verdict) -> i32 {
     for block in verdict.rules.iter().filter_map(Block::of) {
         notice::raw(&block.render());
     }
-    ctx.publish_head();
     EXIT_POLICY
+}
+
+/// Ends a hook that runs before the commit exists: records its summary,
+/// then publishes the log head when it blocks (the commit's last hook) or
+/// when its events began the log. Returns `code`.
+pub fn conclude(ctx: &HookContext, summary: Summary, hook: HookName, code: i32) -> i32 {
+    let operation = ctx.git.operation_in_progress();
+    summary.record(ctx, hook, operation.name(), code != EXIT_OK);
+    if code != EXIT_OK {
+        ctx.publish_head();
+    } else {
+        ctx.publish_head_if_started();
+    }
+    code
+}
+
+/// Whether the rules that pass get their own events (`[telemetry]
+/// detail = "full"`), besides the hook's summary.
+fn passes_recorded(ctx: &HookContext) -> bool {
+    ctx.config.telemetry.detail == Detail::Full
 }
 
 fn note_unscanned(ctx: &HookContext, verdict: &Verdict) {
@@ -83,6 +106,7 @@ fn record(ctx: &HookContext, target: &Target, verdict: &RuleVerdict) {
     }
     let failure = match &verdict.outcome {
         Outcome::Off | Outcome::NotNeeded => return,
+        Outcome::Exempt(_) | Outcome::Passed(_) if !passes_recorded(ctx) => return,
         Outcome::Exempt(exemption) => {
             let event_type = match exemption {
                 Exemption::Merge => types::COMMIT_MERGE_EXEMPT,
@@ -133,7 +157,7 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
         ctx.recorder
             .record(event_type, with(target.details.clone(), fields))
     };
-    if failure.action != Enforcement::Skipped {
+    if failure.action != Enforcement::Skipped && passes_recorded(ctx) {
         review_required(ctx, target);
     }
     match failure.action {

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -11,6 +12,7 @@ use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts, CommitMsgNote};
 use super::context::{HookContext, env_flag};
+use super::summary::Summary;
 use crate::config::Config;
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::files_fields;
@@ -86,8 +88,10 @@ pub fn run(args: &[OsString]) -> Result<i32> {
         after_the_fact: false,
     };
     let code = apply::apply(&ctx, &target, &verdict);
+    let mut summary = Summary::new();
+    summary.add(&verdict, Duration::ZERO);
     if code != EXIT_OK {
-        return Ok(code);
+        return Ok(apply::conclude(&ctx, summary, HookName::CommitMsg, code));
     }
 
     if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref()) {
@@ -108,8 +112,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
             "could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
         ));
     }
-    ctx.publish_head_if_started();
-    Ok(EXIT_OK)
+    Ok(apply::conclude(&ctx, summary, HookName::CommitMsg, EXIT_OK))
 }
 
 /// For a `git commit` someone ran (not one the sequencer of a rebase or a

@@ -192,7 +192,7 @@ fn was_recorded(events: &[Event], attempt: &str, claim: &Decision) -> bool {
     };
     events.iter().rev().any(|e| {
         wanted.contains(&e.event_type.as_str())
-            && e.details.get("attempt").and_then(|v| v.as_str()) == Some(attempt)
+            && e.details.get(super::context::ATTEMPT_ID).and_then(|v| v.as_str()) == Some(attempt)
             && e.details.get("rule").and_then(|v| v.as_str()) == Some(claim.rule.as_str())
     })
 }

@@ -14,6 +14,10 @@ use crate::event::Recorder;
 use crate::git::{Git, Head};
 use crate::workspace::Workspace;
 
+/// The detail that ties together the events of one commit attempt
+/// (pre-commit, commit-msg, post-commit; the receipt's `attempt`).
+pub const ATTEMPT_ID: &str = "attempt_id";
+
 /// The state one hook run works with.
 pub struct HookContext {
     pub git: Git,
@@ -101,7 +105,7 @@ impl HookContext {
         let mut map = Map::new();
         map.insert("branch".into(), Value::from(self.head.branch.as_str()));
         map.insert("user".into(), Value::from(self.user.as_str()));
-        map.insert("attempt".into(), Value::from(self.attempt.as_str()));
+        map.insert(ATTEMPT_ID.into(), Value::from(self.attempt.as_str()));
         map
     }
 

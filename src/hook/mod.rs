@@ -29,6 +29,7 @@ mod post_commit;
 mod post_rewrite;
 mod pre_commit;
 mod pre_push;
+mod summary;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -130,6 +131,7 @@ pub fn run(name: HookName, args: &[OsString], hooks_dir: Option<&Path>) -> Resul
         }
     }
     let input = input.unwrap_or_default();
+    summary::start();
     if name != HookName::PreReceive {
         crate::git::for_hooks();
     }

@@ -21,6 +21,7 @@ use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts};
 use super::context::HookContext;
+use super::summary::Summary;
 use super::{config_change, confirm};
 use crate::approval::{Approvals, Requirements};
 use crate::config::Config;
@@ -260,6 +261,7 @@ impl<'c> Made<'c> {
 }
 
 fn record(ctx: &HookContext, made: &Made) -> Result<()> {
+    let mut summary = Summary::new();
     let skipped = made.hooks_skipped();
     let policy = &made.policy;
     let judged_here = if !skipped.is_empty() {
@@ -275,18 +277,19 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
                 skipped.join(" and ")
             ));
         }
-        judge_after(ctx, made, policy, true)
+        judge_after(ctx, made, policy, true, &mut summary)
     } else if !made.operation.runs_checks() {
         // A pick runs no checks: its receipt says how its rules stand, and
         // nothing is recorded as a bypass (post-rewrite may carry the
         // approval of the commit it rewrites).
-        judge_after(ctx, made, policy, false)
+        judge_after(ctx, made, policy, false, &mut summary)
     } else {
         Vec::new()
     };
     config_change::record(ctx, &made.base, &made.commit.tree, &made.details);
     config_change::record_proposal(ctx, &made.base, &made.commit.tree, &made.details);
     record_completed(ctx, made, &skipped);
+    record_agent_mismatch(ctx, made, !skipped.is_empty());
     let receipt = write_receipt(ctx, made, policy, judged_here);
     let signed_parent = receipt
         .approval
@@ -310,6 +313,15 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
     );
     // The approval is used up by the commit that recorded its tree.
     Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
+    let mut extra = serde_json::Map::new();
+    extra.insert("commit_sha".into(), Value::from(made.commit.sha.as_str()));
+    if !skipped.is_empty() {
+        extra.insert("hooks_skipped".into(), Value::from(skipped.clone()));
+    }
+    if !made.rejected.is_empty() {
+        extra.insert("note_rejected".into(), Value::from(made.rejected.clone()));
+    }
+    summary.record_with(ctx, made.hook, made.operation.name(), false, extra);
     start_exports(ctx);
     Ok(())
 }
@@ -318,9 +330,16 @@ fn record(ctx: &HookContext, made: &Made) -> Result<()> {
 /// hooks it skipped (`skipped`: every failure is recorded as a bypass), or
 /// all of them for a commit git made without running checks (recorded in
 /// its receipt only). Returns the decisions for the receipt.
-fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -> Vec<Decision> {
+fn judge_after(
+    ctx: &HookContext,
+    made: &Made,
+    policy: &Config,
+    skipped: bool,
+    summary: &mut Summary,
+) -> Vec<Decision> {
     let commit = &made.commit;
     let paths = &made.paths;
+    let looked_up = std::time::Instant::now();
     let review = (!made.pre_commit_ran()).then(|| ReviewFacts {
         approval: Approvals::new(&ctx.git.repo().git_dir).state(
             &commit.tree,
@@ -334,6 +353,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
         ),
         skip: false,
     });
+    let approval_time = looked_up.elapsed();
     if let (Some(err), Some(_)) = (&made.unread, &review) {
         notice::warning(format!("the content rules were not checked: {err}"));
     }
@@ -358,6 +378,7 @@ fn judge_after(ctx: &HookContext, made: &Made, policy: &Config, skipped: bool) -
         checks_skipped: skipped,
     };
     let verdict = judge::judge(&facts, policy);
+    summary.add(&verdict, approval_time);
     if skipped {
         let target = Target {
             details: made.details.clone(),
@@ -481,7 +502,7 @@ pub(super) fn fresh_receipt(
     operation: Operation,
 ) -> Result<Receipt> {
     let made = Made::of_commit(ctx, hook, commit, operation)?;
-    let judged = judge_after(ctx, &made, &made.policy, false);
+    let judged = judge_after(ctx, &made, &made.policy, false, &mut Summary::new());
     let receipt = build_receipt(ctx, &made, &made.policy, judged);
     if receipt.approval.is_some() {
         Approvals::new(&ctx.git.repo().git_dir).remove(&made.commit.tree);
@@ -566,6 +587,51 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
         details.insert("hooks_skipped".into(), Value::from(skipped.to_vec()));
     }
     ctx.recorder.record(types::COMMIT_COMPLETED, details);
+}
+
+/// `agent_mismatch`, when the environment shows an agent runtime (see
+/// [`crate::runtime`]) and the commit's agent trailer names another, or
+/// names none though the commit got past the rule by a skip (the
+/// variable, or hooks skipped). The commit exists: this only records it.
+fn record_agent_mismatch(ctx: &HookContext, made: &Made, hooks_skipped: bool) {
+    let Some(found) = crate::runtime::detect() else {
+        return;
+    };
+    let config = &made.policy.agent_trailer;
+    if config.mode == crate::config::Mode::Off {
+        return;
+    }
+    let named = agent_trailer::named_agent(&made.trailers, config).filter(|(_, a)| !a.is_empty());
+    let fields = match named {
+        Some((_, agent)) if found.runtime.is_named_by(&agent) => return,
+        Some((key, agent)) => json!({
+            "reason": format!("the `{key}` trailer names `{agent}`, but the commit was made under {}", found.runtime.name),
+            "trailer": key,
+            "trailer_agent": agent,
+        }),
+        None => {
+            let skipped_by = if hooks_skipped {
+                "hooks skipped"
+            } else if super::context::env_flag(crate::rules::SKIP_AGENT_TRAILER) {
+                crate::rules::SKIP_AGENT_TRAILER
+            } else {
+                return;
+            };
+            json!({
+                "reason": format!("made under {} with no agent trailer ({skipped_by})", found.runtime.name),
+                "skipped_by": skipped_by,
+            })
+        }
+    };
+    let mut details = super::context::with(made.details.clone(), fields);
+    details.insert("runtime".into(), Value::from(found.runtime.id));
+    details.insert("runtime_variable".into(), Value::from(found.variable.as_str()));
+    let recorded = ctx.recorder.record(types::AGENT_MISMATCH, details);
+    notice::warning(format!(
+        "the agent trailer does not match the agent running this commit ({}); {}",
+        found.runtime.name,
+        crate::event::recorded_as(recorded, types::AGENT_MISMATCH)
+    ));
 }
 
 /// Starts the configured exports in the background: the commit never waits

@@ -2,6 +2,8 @@
 //! commit `git merge` makes itself): the review rule and the content rules,
 //! on exactly the tree the commit will record.
 
+use std::time::Instant;
+
 use chrono::Local;
 use serde_json::json;
 
@@ -9,6 +11,7 @@ use super::HookName;
 use super::apply::{self, Target};
 use super::attempt::{Attempt, Attempts, NotedPatchId, PreCommitNote};
 use super::context::{HookContext, env_flag};
+use super::summary::Summary;
 use crate::approval::{Approvals, Requirements};
 use crate::config::Mode;
 use crate::error::{EXIT_OK, Result};
@@ -94,11 +97,13 @@ pub fn run(hook: HookName) -> Result<i32> {
     }
     let now = Local::now().fixed_offset();
     let approvals = Approvals::new(&ctx.git.repo().git_dir);
+    let looked_up = Instant::now();
     let approval = if needs_approval {
         approvals.state(&staged.tree, now, &requirements)
     } else {
         ApprovalState::Missing { other_trees: 0 }
     };
+    let approval_time = looked_up.elapsed();
     let facts = Facts {
         tree: &staged.tree,
         paths: &staged.paths,
@@ -120,8 +125,10 @@ pub fn run(hook: HookName) -> Result<i32> {
         after_the_fact: false,
     };
     let code = apply::apply(&ctx, &target, &verdict);
+    let mut summary = Summary::new();
+    summary.add(&verdict, approval_time);
     if code != EXIT_OK {
-        return Ok(code);
+        return Ok(apply::conclude(&ctx, summary, hook, code));
     }
 
     // Leave the note that tells post-commit these checks ran.
@@ -155,6 +162,5 @@ pub fn run(hook: HookName) -> Result<i32> {
             "could not note that the checks ran ({e}); post-commit may report this commit as unchecked"
         ));
     }
-    ctx.publish_head_if_started();
-    Ok(EXIT_OK)
+    Ok(apply::conclude(&ctx, summary, hook, EXIT_OK))
 }

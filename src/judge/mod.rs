@@ -12,6 +12,7 @@ pub mod audit;
 mod fix;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::config::{Config, ContentRule, Mode};
 use crate::git::Patch;
@@ -164,6 +165,10 @@ pub struct RuleVerdict<'p> {
     pub rule: Rule<'p>,
     pub mode: Mode,
     pub outcome: Outcome,
+    /// How long the judge took over this rule (for a content rule, its
+    /// own line matching; the shared prefilter is the verdict's
+    /// [`Verdict::scan`]). The hooks report it in `hook_summary`.
+    pub elapsed: Duration,
 }
 
 impl RuleVerdict<'_> {
@@ -211,6 +216,8 @@ pub struct Unscanned {
 pub struct Verdict<'p> {
     pub rules: Vec<RuleVerdict<'p>>,
     pub unscanned: Unscanned,
+    /// The whole content scan, the shared prefilter included.
+    pub scan: Duration,
 }
 
 impl<'p> Verdict<'p> {
@@ -245,25 +252,42 @@ impl<'p> Verdict<'p> {
 pub fn judge<'p>(facts: &Facts, policy: &'p Config) -> Verdict<'p> {
     let mut rules = Vec::new();
     if let Some(review) = &facts.review {
-        rules.push(judge_review(facts, review, policy));
+        rules.push(timed(|| judge_review(facts, review, policy)));
     }
     let mut unscanned = Unscanned::default();
+    let mut scan = Duration::ZERO;
     if let Some(patch) = facts.added {
         unscanned = Unscanned {
             binary: patch.binary,
             oversized: patch.oversized.len(),
         };
+        let started = Instant::now();
         rules.extend(judge_content(facts, patch, &policy.rules.content));
+        scan = started.elapsed();
     }
     if let Some(message) = &facts.message {
-        rules.push(judge_trailer(facts, message, policy));
+        rules.push(timed(|| judge_trailer(facts, message, policy)));
+        let started = Instant::now();
         if let Some(claims) = &message.review_trailer
-            && let Some(verdict) = judge_review_trailer(facts, message.trailers, claims, policy)
+            && let Some(mut verdict) = judge_review_trailer(facts, message.trailers, claims, policy)
         {
+            verdict.elapsed = started.elapsed();
             rules.push(verdict);
         }
     }
-    Verdict { rules, unscanned }
+    Verdict {
+        rules,
+        unscanned,
+        scan,
+    }
+}
+
+/// Runs a rule's judgement and stamps it with the time it took.
+fn timed<'p>(judge: impl FnOnce() -> RuleVerdict<'p>) -> RuleVerdict<'p> {
+    let started = Instant::now();
+    let mut verdict = judge();
+    verdict.elapsed = started.elapsed();
+    verdict
 }
 
 /// What a failing rule does: as its mode and skip variable say, unless the
@@ -314,6 +338,7 @@ fn judge_review<'p>(facts: &Facts, review_facts: &ReviewFacts, policy: &'p Confi
         rule: Rule::Review,
         mode: config.mode,
         outcome,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -343,6 +368,7 @@ fn judge_trailer<'p>(facts: &Facts, message: &MessageFacts, policy: &'p Config) 
         rule: Rule::AgentTrailer,
         mode: config.mode,
         outcome,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -389,21 +415,26 @@ fn judge_review_trailer<'p>(
             ],
             escape: Escape::Refused,
         }),
+        elapsed: Duration::ZERO,
     })
 }
 
 fn judge_content<'p>(facts: &Facts, patch: &Patch, rules: &'p [ContentRule]) -> Vec<RuleVerdict<'p>> {
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); rules.len()];
+    let mut elapsed = vec![Duration::ZERO; rules.len()];
     if !facts.paths.is_empty() {
-        for hit in content::scan(patch, rules) {
+        let scan = content::scan_timed(patch, rules);
+        for hit in scan.hits {
             hits[hit.rule].push(hit);
         }
+        elapsed = scan.elapsed;
     }
     rules
         .iter()
         .zip(hits)
-        .filter(|(rule, _)| rule.mode != Mode::Off)
-        .map(|(rule, hits)| {
+        .zip(elapsed)
+        .filter(|((rule, _), _)| rule.mode != Mode::Off)
+        .map(|((rule, hits), elapsed)| {
             let outcome = if hits.is_empty() {
                 Outcome::Passed(Pass::Clean)
             } else {
@@ -425,6 +456,7 @@ fn judge_content<'p>(facts: &Facts, patch: &Patch, rules: &'p [ContentRule]) -> 
                 rule: Rule::Content(rule),
                 mode: rule.mode,
                 outcome,
+                elapsed,
             }
         })
         .collect()

@@ -21,6 +21,9 @@ pub struct Filter {
     pub event_type: Option<String>,
     /// Matched case-insensitively as a substring.
     pub source: Option<String>,
+    /// The commit attempt: its `attempt_id` (or `attempt`, as the hooks
+    /// named it before), matched exactly.
+    pub attempt: Option<String>,
     pub limit: usize,
 }
 
@@ -38,6 +41,7 @@ pub struct EventsFold {
     window: Window,
     event_type: Option<String>,
     source: Option<String>,
+    attempt: Option<String>,
     limit: usize,
     matched: u64,
     /// The newest matching lines, kept as stored: only they are read whole.
@@ -51,6 +55,7 @@ impl EventsFold {
             window: Window::last_days(now, filter.days),
             event_type: filter.event_type.as_ref().map(|t| t.to_lowercase()),
             source: filter.source.as_ref().map(|s| s.to_lowercase()),
+            attempt: filter.attempt.clone(),
             limit: filter.limit,
             matched: 0,
             newest: Newest::new(filter.limit),
@@ -87,6 +92,7 @@ impl EventsFold {
                 .source
                 .as_ref()
                 .is_some_and(|s| !event.source.to_lowercase().contains(s.as_str()))
+            || self.attempt.as_ref().is_some_and(|id| !of_attempt(event, id))
         {
             return false;
         }
@@ -113,7 +119,7 @@ impl Fold for EventsFold {
     }
 
     fn needs_details(&self, _event: &Event) -> bool {
-        false
+        self.attempt.is_some()
     }
 }
 
@@ -123,6 +129,7 @@ impl Split for EventsFold {
             window: self.window,
             event_type: self.event_type.clone(),
             source: self.source.clone(),
+            attempt: self.attempt.clone(),
             limit: self.limit,
             matched: 0,
             newest: Newest::new(self.limit),
@@ -135,6 +142,13 @@ impl Split for EventsFold {
         self.types_present.extend(other.types_present);
         self.newest.merge(other.newest);
     }
+}
+
+/// Whether `event` belongs to commit attempt `id`.
+fn of_attempt(event: &Event, id: &str) -> bool {
+    ["attempt_id", "attempt"]
+        .iter()
+        .any(|key| event.details.get(*key).and_then(|v| v.as_str()) == Some(id))
 }
 
 /// A one-line summary of an event's details for the text view: the most
@@ -204,6 +218,7 @@ mod tests {
             days: 1,
             event_type: Some("Import_Blocked".into()),
             source: Some("GUARD".into()),
+            attempt: None,
             limit: 2,
         };
         let mut fold = EventsFold::new(now, &filter);

@@ -49,8 +49,8 @@ pub fn stats(stats: &Stats) -> String {
     out
 }
 
-pub fn events(listing: &Listing, days: u64) -> String {
-    let mut out = format!("Recent Events (last {days} day(s))\n{RULE_45}\n\n");
+pub fn events(listing: &Listing, heading: &str) -> String {
+    let mut out = format!("{heading}\n{RULE_45}\n\n");
     if listing.events.is_empty() {
         if listing.matched > 0 {
             let _ = writeln!(

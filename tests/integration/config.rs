@@ -21,7 +21,7 @@ fn check_reports_errors_with_line_and_column() {
     let cases = [
         (
             "[telemetry]\ntimestamp_format = \"naive\"\nevnts_file = \"x\"\n",
-            "3:1: unknown field `evnts_file`, expected `events_file` or `timestamp_format`",
+            "3:1: unknown field `evnts_file`, expected one of `events_file`, `timestamp_format`, `detail`",
         ),
         (
             "# rules\n[telemetri]\n",
@@ -68,7 +68,7 @@ fn check_reports_errors_with_line_and_column() {
     enforce(&sandbox, &repo.root, &["record", "x", "-s", "y"])
         .status(2)
         .stderr(format!(
-            "enforce: [SANDBOX]/repo/.enforce.toml:2:1: unknown field `evnts_file`, expected `events_file` or `timestamp_format`\n{HINT}"
+            "enforce: [SANDBOX]/repo/.enforce.toml:2:1: unknown field `evnts_file`, expected one of `events_file`, `timestamp_format`, `detail`\n{HINT}"
         ))
         .run();
     assert!(!repo.events_file().exists());

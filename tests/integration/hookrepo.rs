@@ -124,8 +124,26 @@ impl HookRepo {
         self.commit(&format!("add {rel}")).run();
     }
 
-    /// All events recorded so far.
+    /// All events recorded so far, but the hooks' `hook_summary` lines
+    /// (see [`HookRepo::summaries`]): the tests of a rule look at the
+    /// events of its decisions.
     pub fn all_events(&self) -> Vec<Recorded> {
+        self.every_event()
+            .into_iter()
+            .filter(|e| e.event_type != "hook_summary")
+            .collect()
+    }
+
+    /// The `hook_summary` events recorded so far.
+    pub fn summaries(&self) -> Vec<Recorded> {
+        self.every_event()
+            .into_iter()
+            .filter(|e| e.event_type == "hook_summary")
+            .collect()
+    }
+
+    /// Every event recorded so far, in log order.
+    pub fn every_event(&self) -> Vec<Recorded> {
         let path = self.repo.events_file();
         let Ok(text) = std::fs::read_to_string(path) else {
             return Vec::new();

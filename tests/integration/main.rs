@@ -25,5 +25,6 @@ mod server;
 mod signed;
 mod skipped;
 mod support;
+mod telemetry;
 mod trailers;
 mod trust;

@@ -31,9 +31,11 @@ fn round_trip_in_the_predecessor_line_format() {
     let event = parse(&lines[0]);
     assert_eq!(event["event_type"], "violation_detected");
     assert_eq!(event["source"], "violation_watcher.py");
+    // enforce stamps its version on what it writes.
     assert_eq!(
         event["details"],
-        json!({"rule":"web-access-policy","file":"tools/x.py","line":42,"severity":"high"})
+        json!({"rule":"web-access-policy","file":"tools/x.py","line":42,"severity":"high",
+               "enforce_version": env!("CARGO_PKG_VERSION")})
     );
     // RFC 3339 with microseconds and an offset.
     let ts = event["timestamp"].as_str().unwrap();

@@ -69,8 +69,14 @@ impl Server {
         };
         text.lines()
             .map(|line| {
-                let event: Value = serde_json::from_str(line).unwrap();
+                let mut event: Value = serde_json::from_str(line).unwrap();
                 assert_eq!(event["source"], "pre-receive");
+                // Every event carries the version that wrote it.
+                let details = event["details"].as_object_mut().unwrap();
+                assert_eq!(
+                    details.remove("enforce_version").unwrap(),
+                    env!("CARGO_PKG_VERSION")
+                );
                 (
                     event["event_type"].as_str().unwrap().to_string(),
                     event["details"].clone(),

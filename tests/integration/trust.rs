@@ -45,31 +45,37 @@ fn every_appended_line_is_chained_and_the_head_is_kept_in_a_ref() {
     repo.test()
         .args(["record", "import_blocked", "-s", "guards.py"])
         .run();
+    // The commit: pre-commit's and commit-msg's summaries, post-commit's
+    // `commit_completed` and summary; then the recorded event.
     let all = lines(&repo);
-    assert_eq!(all.len(), 2);
-    assert_eq!(all[0]["seq"], 1);
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[4]["event_type"], "import_blocked");
     assert_eq!(all[0]["prev"], "0".repeat(64));
-    assert_eq!(all[1]["seq"], 2);
     let text = std::fs::read_to_string(repo.repo.events_file()).unwrap();
-    let first_line = text.lines().next().unwrap();
-    assert_eq!(all[1]["prev"], enforce::event::chain::hash(first_line.as_bytes()));
+    let raw: Vec<&str> = text.lines().collect();
+    for (i, line) in all.iter().enumerate() {
+        assert_eq!(line["seq"], i + 1);
+        if i > 0 {
+            assert_eq!(line["prev"], enforce::event::chain::hash(raw[i - 1].as_bytes()));
+        }
+    }
 
     let head = repo.git(&["cat-file", "-p", "refs/enforce/head"]);
-    let last_hash = enforce::event::chain::hash(text.lines().nth(1).unwrap().as_bytes());
-    let first_hash = enforce::event::chain::hash(first_line.as_bytes());
+    let last_hash = enforce::event::chain::hash(raw[4].as_bytes());
+    let first_hash = enforce::event::chain::hash(raw[0].as_bytes());
     assert_eq!(
         head,
         format!(
-            "enforce log head\nseq 2\nhash {last_hash}\nfile {}\nfirst {first_hash}\ncheckpoints\n",
+            "enforce log head\nseq 5\nhash {last_hash}\nfile {}\nfirst {first_hash}\ncheckpoints\n",
             repo.repo.events_file().display()
         )
     );
 
     verify_intact(
         &repo,
-        "2 line(s): 2 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
-        2,
-        "refs/enforce/head records sequence 2",
+        "5 line(s): 5 chained, 0 unchained, 0 unreadable, 0 checkpoint(s)",
+        5,
+        "refs/enforce/head records sequence 5",
     );
 }
 
