@@ -236,6 +236,8 @@ fn enforce_s_own_types_and_sources_are_reserved() {
         "review_approved",
         "push_accepted",
         "log_checkpoint",
+        "hook_summary",
+        "agent_mismatch",
     ] {
         sandbox
             .test(&repo.root)
