@@ -136,7 +136,13 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
 
 pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
     let cutoff = report::now()? - report::days_duration(args.days);
-    let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
+    let result = cleanup::cleanup(
+        &workspace.events,
+        args.days,
+        cutoff,
+        args.dry_run,
+        workspace.timestamp_format(),
+    )?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor("enforce: log cleaned up");
     }
