@@ -193,6 +193,11 @@ impl Reports {
             .run()
     }
 
+    /// What a text report says on standard error: the log it read.
+    pub fn named(&self) -> String {
+        format!("enforce: events from {}\n", self.log.display())
+    }
+
     pub fn json(&self, args: &[&str]) -> Value {
         let ran = self.run(args);
         serde_json::from_str(&ran.stdout)
@@ -214,6 +219,7 @@ fn stats_text_json_and_csv() {
     let reports = Reports::new(&[]);
     reports
         .test(&["stats"])
+        .stderr(reports.named())
         .stdout(
             "Enforcement Stats (last 7 days)
 =============================================
@@ -246,6 +252,7 @@ TOTAL                            11
 
     reports
         .test(&["stats", "--by", "branch", "--format", "csv"])
+        .stderr(reports.named())
         .stdout("branch,count\n(none),6\ndev,1\nmain,4\n")
         .run();
 
@@ -286,6 +293,7 @@ fn events_newest_first_with_filters() {
     let reports = Reports::new(&[]);
     reports
         .test(&["events", "--days", "2"])
+        .stderr(reports.named())
         .stdout(
             "Recent Events (last 2 day(s))
 =============================================
@@ -330,11 +338,13 @@ fn events_newest_first_with_filters() {
     // A known type that is not in the log is no error.
     reports
         .test(&["events", "--type", "commit_gitignore_only"])
+        .stderr(reports.named())
         .stdout("Recent Events (last 1 day(s))\n=============================================\n\nNo matching events.\n")
         .run();
 
     reports
         .test(&["events", "--type", "bypass_review", "--format", "csv"])
+        .stderr(reports.named())
         .stdout(
             "timestamp,event_type,source,details\n2026-11-20T15:30:00+00:00,bypass_review,pre-commit,\"{\"\"branch\"\":\"\"main\"\",\"\"bypass_method\"\":\"\"PILOT_SKIP_REVIEW=1\"\",\"\"file_count\"\":1,\"\"files\"\":[\"\"lib/telemetry.py\"\"],\"\"reason\"\":\"\"PILOT_SKIP_REVIEW environment variable\"\",\"\"rule\"\":\"\"review\"\",\"\"user\"\":\"\"Dev <dev@example.com>\"\"}\"\n",
         )
@@ -346,6 +356,7 @@ fn score_good_with_the_predecessor_layout() {
     let reports = Reports::new(&[]);
     reports
         .test(&["score"])
+        .stderr(reports.named())
         .stdout(
             "Enforcement Effectiveness Score
 =======================================================
@@ -422,11 +433,13 @@ fn alert_exit_codes_quiet_and_json() {
     noisy
         .test(&["alert"])
         .status(1)
+        .stderr(noisy.named())
         .stdout("[CRITICAL] Review bypassed 1 time(s) this week\n[WARNING] 7 violations this week (more than 5)\n")
         .run();
     noisy
         .test(&["alert", "--quiet"])
         .status(1)
+        .stderr(noisy.named())
         .stdout("[CRITICAL] Review bypassed 1 time(s) this week\n")
         .run();
     let json = noisy.json(&["alert", "--json"]);
@@ -456,6 +469,7 @@ fn configured_alerts_replace_the_defaults() {
     reports
         .test_in(&repo.root, &["alert"])
         .status(1)
+        .stderr(reports.named())
         .stdout("[WARNING] 4 commits in 7 days\n")
         .run();
 
@@ -479,7 +493,11 @@ fn configured_alerts_replace_the_defaults() {
 #[test]
 fn dashboard_matches_the_golden_file() {
     let reports = Reports::new(&[bypass_line("2026-11-21T08:00:00")]);
-    let ran = reports.test(&["dashboard"]).stdout_ignored().run();
+    let ran = reports
+        .test(&["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/dashboard.md");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &ran.stdout).unwrap();
@@ -510,7 +528,11 @@ fn dashboard_output_is_written_atomically_and_announced() {
     let out = reports.sandbox.path().join("docs/dashboard.md");
     reports
         .test(&["dashboard", "--output", out.to_str().unwrap()])
-        .stderr(format!("enforce: dashboard written to {}\n", out.display()))
+        .stderr(format!(
+            "{}enforce: dashboard written to {}\n",
+            reports.named(),
+            out.display()
+        ))
         .run();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("# Enforcement Dashboard\n"));
@@ -537,6 +559,7 @@ fn cleanup_removes_old_events_and_keeps_everything_unreadable() {
     reports
         .test(&["cleanup", "--days", "14"])
         .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: events from [SANDBOX]/data/enforcement_events.jsonl\n")
         .stdout("Removed 5 event(s) older than 14 days (before 2026-11-07T12:00:00+00:00); kept 27 line(s) (3 unreadable, kept verbatim) in [SANDBOX]/data/enforcement_events.jsonl\n")
         .run();
     let after = std::fs::read_to_string(&reports.log).unwrap();
@@ -577,7 +600,11 @@ fn cleanup_during_concurrent_appends_loses_nothing() {
             }
         });
         for _ in 0..15 {
-            reports.test(&["cleanup", "--days", "14"]).stdout_ignored().run();
+            reports
+                .test(&["cleanup", "--days", "14"])
+                .stderr(reports.named())
+                .stdout_ignored()
+                .run();
         }
         writer.join().unwrap();
     });
@@ -588,6 +615,253 @@ fn cleanup_during_concurrent_appends_loses_nothing() {
     assert_eq!(all["matched"], 150, "every append survived the rewrites");
     // The 11 events of the fixture's week, and the 150 stamped after the clock.
     assert_eq!(reports.json(&["stats", "--json"])["total_events"], 161);
+}
+
+/// A log the predecessor wrote itself, in its layout: naive local times,
+/// Python's separators, `details` only when there are some.
+///
+/// The current week (since 2026-11-14 12:00) holds 2 review bypasses, 11
+/// violations, 3 blocked imports and 2 commits; the week before, 2
+/// violations and 1 blocked import; two events are older than 30 days.
+fn predecessor_log() -> String {
+    let mut lines = vec![
+        old(
+            "2026-10-01T09:00:00.250000",
+            "import_allowed",
+            "guards.py",
+            json!({"module": "os"}),
+        ),
+        r#"{"timestamp": "2026-10-02T09:00:00", "event_type": "commit_completed", "source": "post-commit"}"#
+            .to_string(),
+        old(
+            "2026-11-09T09:00:00",
+            "import_blocked",
+            "guards.py",
+            json!({"module": "requests"}),
+        ),
+    ];
+    for day in 9..11 {
+        lines.push(old(
+            &format!("2026-11-{day:02}T10:00:00.5"),
+            "violation_detected",
+            "violation_watcher.py",
+            json!({"rule": "web-access-policy", "file": "tools/x.py", "line": day, "severity": "high"}),
+        ));
+    }
+    for n in 0..11 {
+        lines.push(old(
+            &format!("2026-11-{:02}T08:{n:02}:00.123456", 15 + n % 6),
+            "violation_detected",
+            "violation_watcher.py",
+            json!({"rule": "web-access-policy", "file": "tools/scraper.py", "line": n, "severity": "high"}),
+        ));
+    }
+    for day in [16, 18, 20] {
+        lines.push(old(
+            &format!("2026-11-{day}T11:00:00"),
+            "import_blocked",
+            "guards.py",
+            json!({"module": "httpx", "reason": "Use web_fetch tool instead"}),
+        ));
+    }
+    for (day, sha) in [(19, "abc1234"), (20, "def5678")] {
+        lines.push(old(
+            &format!("2026-11-{day}T12:00:00"),
+            "commit_review_bypassed",
+            "precommit.py",
+            json!({"commit_sha": sha, "files_changed": 5, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify"}),
+        ));
+        lines.push(old(
+            &format!("2026-11-{day}T12:00:01"),
+            "commit_completed",
+            "post-commit",
+            json!({"commit_sha": sha, "branch": "main", "files_changed": 5, "rules_checked": ["git-reviewer"], "rules_count": 1, "user": "Developer <dev@example.com>"}),
+        ));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// A repository in the predecessor's layout: its log at
+/// `data/enforcement_events.jsonl`, enforce's own log not started.
+fn predecessor_repo(sandbox: &Sandbox) -> crate::support::TestRepo {
+    let repo = sandbox.repo("legacy");
+    repo.write("data/enforcement_events.jsonl", &predecessor_log());
+    repo
+}
+
+#[test]
+fn alert_quiet_in_the_predecessors_layout_exits_1() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    let log = repo.path("data/enforcement_events.jsonl");
+    let named = "enforce: events from [REPO]/data/enforcement_events.jsonl (the predecessor's log: enforce has none of its own here yet)\n";
+    // No --events-file: the predecessor's file is the repository's log.
+    sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .args(["alert", "--quiet"])
+        .redact(&repo.root, "[REPO]")
+        .status(1)
+        .stdout("[CRITICAL] Review bypassed 2 time(s) this week\n[CRITICAL] 11 violations this week (more than 10)\n")
+        .stderr(named)
+        .run();
+    sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .arg("stats")
+        .redact(&repo.root, "[REPO]")
+        .stdout_contains("commit_review_bypassed            2\n")
+        .stdout_contains("TOTAL                            18\n")
+        .stderr(named)
+        .run();
+    let json = sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .args(["alert", "--json"])
+        .status(1)
+        .stdout_ignored()
+        .run();
+    let json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["events_file"], log.to_str().unwrap());
+    assert_eq!(json["schema"], 1);
+
+    // status says which file it is and why.
+    sandbox
+        .test(&repo.root)
+        .arg("status")
+        .redact(&repo.root, "[REPO]")
+        .status_ignored()
+        .stdout_contains("events file            [REPO]/data/enforcement_events.jsonl (default: the predecessor's log, as enforce has none of its own here yet): ")
+        .run();
+
+    // The hooks append to it too: one log for every command.
+    sandbox
+        .test(&repo.root)
+        .args(["install", "--no-config"])
+        .redact(&repo.root, "[REPO]")
+        .stdout_contains("events: [REPO]/data/enforcement_events.jsonl\n")
+        .run();
+    repo.write("a.txt", "a\n");
+    sandbox.git(&repo.root, &["add", "a.txt"]);
+    sandbox
+        .test_git(&repo.root)
+        .env("PILOT_SKIP_REVIEW", "1")
+        .args(["commit", "-q", "-m", "add a", "-m", "Agent: test-agent"])
+        .stderr_contains("recorded as `bypass_review`")
+        .run();
+    let after = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        after.starts_with(&predecessor_log()),
+        "appended, nothing rewritten"
+    );
+    let added: Vec<&str> = after[predecessor_log().len()..].lines().collect();
+    assert!(
+        added
+            .iter()
+            .any(|l| l.contains("\"event_type\":\"bypass_review\""))
+            && added
+                .iter()
+                .any(|l| l.contains("\"event_type\":\"commit_completed\"")),
+        "{added:#?}"
+    );
+    assert!(
+        !repo.events_file().exists(),
+        "enforce's own log was not started beside it"
+    );
+}
+
+#[test]
+fn every_report_names_its_log_and_warns_about_the_other() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    let own = repo.events_file();
+    std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+    std::fs::write(
+        &own,
+        new("2026-11-21T09:00:00", "import_allowed", "guards.py", json!({})),
+    )
+    .unwrap();
+    let warning = "enforce: warning: [REPO]/data/enforcement_events.jsonl (the predecessor's log) exists too: its events are not in this report\nhint: read it with `--events-file [REPO]/data/enforcement_events.jsonl`, or make it the log with `[telemetry] events_file = \"data/enforcement_events.jsonl\"`\n";
+    let test = |args: &[&str]| {
+        sandbox
+            .test(&repo.root)
+            .env("ENFORCE_NOW", NOW)
+            .args(args)
+            .redact(&repo.root, "[REPO]")
+    };
+    for args in [
+        &["stats"][..],
+        &["events"],
+        &["score"],
+        &["dashboard"],
+        &["dashboard", "--format", "html"],
+        &["cleanup", "--dry-run"],
+        &["stats", "--format", "csv"],
+    ] {
+        test(args)
+            .stdout_ignored()
+            .stderr(format!(
+                "enforce: events from [REPO]/.git/enforce/events.jsonl\n{warning}"
+            ))
+            .run();
+    }
+    // JSON stays parseable: the log is named inside, the warning on stderr.
+    for args in [
+        &["stats", "--json"][..],
+        &["events", "--json"],
+        &["score", "--json"],
+        &["alert", "--json"],
+        &["dashboard", "--json"],
+        &["cleanup", "--dry-run", "--json"],
+    ] {
+        let ran = test(args).stdout_ignored().stderr(warning).run();
+        let value: Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(value["schema"], 1, "{args:?}");
+        assert_eq!(
+            value["events_file"], "[REPO]/.git/enforce/events.jsonl",
+            "{args:?}"
+        );
+    }
+    // The other commands' --json objects carry their schema too.
+    for args in [&["status", "--json"][..], &["verify", "--json"]] {
+        let ran = test(args)
+            .status_ignored()
+            .stdout_ignored()
+            .stderr_ignored()
+            .run();
+        let value: Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(value["schema"], 1, "{args:?}");
+    }
+    // The JSON-argument form only warns.
+    test(&[r#"{"action": "stats"}"#])
+        .stdout_ignored()
+        .stderr(warning)
+        .run();
+    // status too, as a warning that keeps enforcement in force.
+    test(&["status"])
+        .status_ignored()
+        .stdout_contains("WARN other events file      [REPO]/data/enforcement_events.jsonl (the predecessor's log) exists too: enforce neither reads nor writes it here\n")
+        .run();
+    // Choosing a file is no cause for a warning.
+    test(&["--events-file", "data/enforcement_events.jsonl", "stats"])
+        .stdout_contains("TOTAL                            18\n")
+        .stderr("enforce: events from [REPO]/data/enforcement_events.jsonl\n")
+        .run();
+}
+
+#[test]
+fn a_report_outside_a_repository_names_the_file_it_read() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .test(sandbox.path())
+        .env("GIT_CEILING_DIRECTORIES", sandbox.path())
+        .arg("stats")
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stdout_contains("(no events)\n")
+        .stderr("enforce: events from [SANDBOX]/state/enforce/events.jsonl (outside a repository: the user's own log; no such file yet: no events recorded)\n")
+        .run();
 }
 
 #[test]
