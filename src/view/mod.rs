@@ -4,12 +4,15 @@
 //! Text follows the layouts the Python predecessor printed, so people who
 //! read those reports find them again. JSON is the report structure itself
 //! (`serde`), a stable shape scripts can rely on: every `--json` object
-//! carries `schema`, the version of that shape ([`SCHEMA`]).
+//! carries `schema`, the version of that shape ([`SCHEMA`]). The
+//! JSON-argument form prints the predecessor's own shapes instead
+//! ([`predecessor`]).
 
 pub mod audit;
 pub mod csv;
 pub mod html;
 pub mod markdown;
+pub mod predecessor;
 pub mod sarif;
 pub mod text;
 

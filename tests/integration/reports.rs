@@ -691,6 +691,23 @@ fn predecessor_repo(sandbox: &Sandbox) -> crate::support::TestRepo {
     repo
 }
 
+/// The keys of a JSON object, sorted.
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn sorted(mut keys: Vec<&str>) -> Vec<&str> {
+    keys.sort_unstable();
+    keys
+}
+
 #[test]
 fn alert_quiet_in_the_predecessors_layout_exits_1() {
     let sandbox = Sandbox::new();
@@ -865,49 +882,261 @@ fn a_report_outside_a_repository_names_the_file_it_read() {
 }
 
 #[test]
-fn json_argument_form() {
-    let reports = Reports::new(&[]);
-    let stats = reports.json(&[r#"{"action": "stats", "days": 14}"#]);
-    assert_eq!(stats["days"], 14);
-    assert_eq!(stats["total_events"], 24);
-    let score = reports.json(&[r#"{"action": "score"}"#]);
-    assert_eq!(score["rating"], "good");
-    let events =
-        reports.json(&[r#"{"action": "events", "event_type": "import_blocked", "limit": 10, "days": 30}"#]);
-    assert_eq!(events["events"].as_array().unwrap().len(), 7);
-    let alert = reports.json(&[r#"{"action": "alert", "quiet": true}"#]);
-    assert_eq!(alert["status"], "ok");
-    let out = reports.sandbox.path().join("dash.md");
-    let dash = reports.json(&[&format!(
-        r#"{{"action": "dashboard", "output": "{}"}}"#,
-        out.display()
-    )]);
-    assert_eq!(dash["output"], out.to_str().unwrap());
-    assert!(out.exists());
+fn the_json_argument_form_answers_in_the_predecessors_shapes() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    // The predecessor's API: an answer on stdout, nothing on stderr.
+    let call = |arg: &str, code: i32| -> Value {
+        let ran = sandbox
+            .test(&repo.root)
+            .env("ENFORCE_NOW", NOW)
+            .arg(arg)
+            .status(code)
+            .stdout_ignored()
+            .run();
+        serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{arg}: {e}\n{}", ran.stdout))
+    };
 
-    for (arg, error) in [
-        ("{not json", "the JSON argument is not valid JSON"),
+    // stats: an omitted action is stats, `days: null` the default window.
+    for arg in [
+        r#"{}"#,
+        r#"{"action": "stats", "days": null}"#,
+        r#"{"action": "stats", "days": 7}"#,
+    ] {
+        let stats = call(arg, 0);
+        assert_eq!(
+            keys(&stats),
+            sorted(vec!["action", "days", "total_events", "by_type", "event_types"]),
+            "{arg}"
+        );
+        assert_eq!(stats["action"], "stats");
+        assert_eq!(stats["days"], 7);
+        assert_eq!(stats["total_events"], 18);
+        assert_eq!(
+            stats["by_type"],
+            json!({"commit_completed": 2, "commit_review_bypassed": 2, "import_blocked": 3, "violation_detected": 11})
+        );
+        let names = stats["event_types"].as_array().unwrap();
+        assert_eq!(
+            names[..9],
+            [
+                "IMPORT_BLOCKED",
+                "IMPORT_ALLOWED",
+                "VIOLATION_DETECTED",
+                "COMMIT_REVIEW_REQUIRED",
+                "COMMIT_REVIEW_BYPASSED",
+                "COMMIT_GITIGNORE_ONLY",
+                "BYPASS_REVIEW",
+                "BYPASS_AGENT_TRAILER",
+                "COMMIT_COMPLETED"
+            ]
+        );
+    }
+    assert_eq!(call(r#"{"action": "stats", "days": 14}"#, 0)["total_events"], 21);
+
+    // events: the predecessor's entry shape, timestamps as it wrote them.
+    let events = call(
+        r#"{"action": "events", "event_type": "IMPORT_BLOCKED", "days": 30, "limit": 2}"#,
+        0,
+    );
+    assert_eq!(
+        keys(&events),
+        sorted(vec!["action", "days", "filters", "count", "events"])
+    );
+    assert_eq!(
+        events["filters"],
+        json!({"event_type": "IMPORT_BLOCKED", "source": null, "limit": 2})
+    );
+    assert_eq!(events["count"], 2);
+    assert_eq!(
+        events["events"][0],
+        json!({"timestamp": "2026-11-20T11:00:00", "type": "import_blocked", "source": "guards.py", "details": {"module": "httpx", "reason": "Use web_fetch tool instead"}})
+    );
+    let all = call(
+        r#"{"action": "events", "days": 30, "limit": null, "source": "PRECOMMIT"}"#,
+        0,
+    );
+    assert_eq!(all["count"], 2, "no limit, source matched in any case");
+    assert_eq!(all["events"][1]["details"]["commit_sha"], "abc1234");
+    let no_details = call(
+        r#"{"action": "events", "days": 60, "event_type": "commit_completed", "limit": 5}"#,
+        0,
+    );
+    assert_eq!(
+        no_details["events"][2]["details"],
+        json!({}),
+        "a line without details has {{}}"
+    );
+    let unknown = call(r#"{"action": "events", "event_type": "import_blokced"}"#, 0);
+    assert_eq!(keys(&unknown), ["error", "valid_types"]);
+    assert_eq!(unknown["error"], "Unknown event type: import_blokced");
+    assert!(
+        unknown["valid_types"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("import_blocked"))
+    );
+
+    // score
+    let score = call(r#"{"action": "score"}"#, 0);
+    assert_eq!(
+        keys(&score),
+        sorted(vec![
+            "action",
+            "rating",
+            "description",
+            "breakdown",
+            "period",
+            "total_events_current",
+            "total_events_previous"
+        ])
+    );
+    assert_eq!(score["rating"], "critical");
+    assert_eq!(
+        keys(&score["breakdown"]),
+        ["bypasses", "import_blocked", "violations"]
+    );
+    for metric in ["bypasses", "import_blocked", "violations"] {
+        assert_eq!(
+            keys(&score["breakdown"][metric]),
+            ["current_week", "previous_week", "threshold", "trend"]
+        );
+    }
+    assert_eq!(score["breakdown"]["violations"]["current_week"], 11);
+    assert_eq!(score["breakdown"]["import_blocked"]["trend"], "increasing");
+    assert_eq!(
+        score["period"],
+        json!({"current_week": "last 7 days", "previous_week": "8-14 days ago"})
+    );
+    assert_eq!(
         (
-            r#"{"action": "stats", "dayz": 3}"#,
-            "unknown key `dayz` for action `stats`",
+            score["total_events_current"].as_u64(),
+            score["total_events_previous"].as_u64()
         ),
-        (r#"{"action": "nuke"}"#, "unknown action `nuke`"),
+        (Some(18), Some(3))
+    );
+
+    // alert: upper-case levels, and exit 0 whatever it found.
+    let alert = call(r#"{"action": "alert"}"#, 0);
+    assert_eq!(
+        keys(&alert),
+        sorted(vec![
+            "action",
+            "alerts",
+            "has_critical",
+            "has_warnings",
+            "quiet_mode",
+            "status",
+            "metrics"
+        ])
+    );
+    assert_eq!(
+        alert["alerts"],
+        json!([
+            {"level": "CRITICAL", "metric": "commit_review_bypassed", "message": "Review bypassed 2 time(s) this week", "value": 2, "threshold": 0},
+            {"level": "CRITICAL", "metric": "violation_detected", "message": "11 violations this week (more than 10)", "value": 11, "threshold": 10},
+            {"level": "WARNING", "metric": "import_blocked", "message": "Blocked imports increasing: 3 this week, 1 the week before", "value": 3, "previous": 1},
+        ])
+    );
+    assert_eq!(
+        (alert["has_critical"].as_bool(), alert["has_warnings"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(alert["status"], "critical");
+    assert_eq!(alert["quiet_mode"], false);
+    assert_eq!(
+        alert["metrics"],
+        json!({"violation_detected": 11, "commit_review_bypassed": 2, "import_blocked": 3, "import_blocked_trend": "increasing"})
+    );
+    let quiet = call(r#"{"action": "alert", "quiet": true}"#, 0);
+    assert_eq!(quiet["alerts"].as_array().unwrap().len(), 2);
+    assert!(
+        quiet["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["level"] == "CRITICAL")
+    );
+    assert_eq!(
+        (quiet["quiet_mode"].as_bool(), quiet["has_warnings"].as_bool()),
+        (Some(true), Some(false))
+    );
+
+    // dashboard: its Markdown inside, and in the file when asked.
+    let out = repo.path("docs/dashboard.md");
+    let dashboard = call(r#"{"action": "dashboard", "output": "docs/dashboard.md"}"#, 0);
+    assert_eq!(
+        keys(&dashboard),
+        sorted(vec![
+            "action",
+            "markdown",
+            "output_file",
+            "stats_days",
+            "rating",
+            "has_alerts",
+            "total_events"
+        ])
+    );
+    assert_eq!(dashboard["output_file"], "docs/dashboard.md");
+    assert_eq!(
         (
-            r#"{"action": "events", "event_type": "nope"}"#,
-            "unknown event type `nope`",
+            dashboard["stats_days"].as_u64(),
+            dashboard["total_events"].as_u64()
+        ),
+        (Some(7), Some(18))
+    );
+    assert_eq!(
+        (dashboard["rating"].as_str(), dashboard["has_alerts"].as_bool()),
+        (Some("critical"), Some(true))
+    );
+    let markdown = dashboard["markdown"].as_str().unwrap();
+    assert!(markdown.starts_with("# Enforcement Dashboard\n"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), markdown);
+    assert_eq!(call(r#"{"action": "dashboard"}"#, 0)["output_file"], Value::Null);
+
+    // cleanup: would_remove on a dry run, removed after.
+    let log = repo.path("data/enforcement_events.jsonl");
+    let before = std::fs::read_to_string(&log).unwrap();
+    let dry = call(r#"{"action": "cleanup", "dry_run": true}"#, 0);
+    assert_eq!(
+        dry,
+        json!({"action": "cleanup", "dry_run": true, "retention_days": 30, "would_remove": 2, "would_keep": 21, "message": "Would remove 2 events older than 30 days"})
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), before);
+    let done = call(r#"{"action": "cleanup", "days": null}"#, 0);
+    assert_eq!(
+        done,
+        json!({"action": "cleanup", "dry_run": false, "retention_days": 30, "removed": 2, "message": "Removed 2 events older than 30 days"})
+    );
+
+    // An unknown action is an answer (exit 0); an argument the predecessor
+    // failed on is exit 1, with the reason in the same shape.
+    assert_eq!(
+        call(r#"{"action": "nuke"}"#, 0),
+        json!({"error": "Unknown action: nuke. Use: stats, events, cleanup, score, alert, dashboard"})
+    );
+    for (arg, error) in [
+        ("{not json", "Invalid JSON"),
+        (r#"{"action": "stats", "dayz": 3}"#, "unknown key `dayz`"),
+        (
+            r#"{"action": "stats", "days": "3"}"#,
+            "`days` must be a whole number from 0 to 365000, not \"3\"",
         ),
     ] {
-        let ran = reports.run(&[arg]);
-        assert_eq!(ran.code, 2, "{arg}");
-        let value: Value =
-            serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{arg}: {e}: {}", ran.stdout));
-        assert!(
-            value["error"].as_str().unwrap().starts_with(error),
-            "{arg}: {value}"
-        );
-        assert!(value["hint"].is_string(), "{value}");
-        assert_eq!(ran.stderr, "");
+        let value = call(arg, 1);
+        assert_eq!(keys(&value), ["details", "error"], "{arg}");
+        assert_eq!(value["error"], error, "{arg}");
     }
+    // An error of enforce's own is exit 2, in the same shape.
+    let broken = sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", "yesterday")
+        .arg(r#"{"action": "score"}"#)
+        .status(2)
+        .stdout_ignored()
+        .run();
+    let broken: Value = serde_json::from_str(&broken.stdout).unwrap();
+    assert_eq!(broken["error"], "ENFORCE_NOW=`yesterday` is not an RFC 3339 time");
 }
 
 #[test]
