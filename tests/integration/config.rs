@@ -25,7 +25,7 @@ fn check_reports_errors_with_line_and_column() {
         ),
         (
             "# rules\n[telemetri]\n",
-            "2:2: unknown field `telemetri`, expected one of `review`, `agent_trailer`, `rules`, `telemetry`, `score`, `alerts`, `export`, `audit`",
+            "2:2: unknown field `telemetri`, expected one of `review`, `agent_trailer`, `rules`, `telemetry`, `score`, `alerts`, `export`, `audit`, `reports`",
         ),
         (
             "[telemetry]\ntimestamp_format = \"iso\"\n",

@@ -210,7 +210,7 @@ fn bypass_line(at: &str) -> String {
         at,
         "commit_review_bypassed",
         "post-commit",
-        json!({"commit_sha": "def5678", "files_changed": 2, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify", "user": "Sneaky <s@example.com>", "branch": "main"}),
+        json!({"commit_sha": "def5678", "files_changed": 2, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify", "reason": "the staged changes were not reviewed | skipped", "user": "Sneaky <s@example.com>", "branch": "main"}),
     )
 }
 
@@ -516,10 +516,63 @@ fn dashboard_matches_the_golden_file() {
         "## Daily activity (last 14 days)",
         "```mermaid\nxychart-beta",
         "## Top rules by violations",
+        "## Bypasses (last 7 days)",
         "## Recent bypasses",
     ] {
         assert!(expected.contains(section), "{section}");
     }
+}
+
+#[test]
+fn dashboards_show_why_and_how_and_names_not_addresses() {
+    let reports = Reports::new(&[bypass_line("2026-11-21T08:00:00")]);
+    let markdown = reports
+        .test(&["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(
+        markdown.contains("| 2026-11-20 15:30 | Dev | main | bypass: environment variable | bypass_review | PILOT_SKIP_REVIEW=1 | PILOT_SKIP_REVIEW environment variable |\n"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("example.com"),
+        "no e-mail address by default:\n{markdown}"
+    );
+
+    let html = reports
+        .test(&["dashboard", "--format", "html"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+    assert!(html.contains("<th>Category</th><th>Type</th><th>Method</th><th>Reason</th>"));
+    assert!(html.contains(
+        "<td>Sneaky</td><td>main</td><td>bypass: hooks skipped</td><td>commit_review_bypassed</td><td>git commit --no-verify</td><td>the staged changes were not reviewed | skipped</td>"
+    ));
+    assert!(!html.contains("example.com"), "no e-mail address by default");
+
+    let json = reports.json(&["dashboard", "--json"]);
+    assert_eq!(
+        json["recent_bypasses"][0],
+        json!({"when": "2026-11-21 08:00", "user": "Sneaky", "branch": "main", "event_type": "commit_review_bypassed", "category": "skipped_hooks", "method": "git commit --no-verify", "reason": "the staged changes were not reviewed | skipped"})
+    );
+
+    // A team that wants the addresses says so.
+    let repo = reports.sandbox.repo("repo");
+    repo.write(".enforce.toml", "[reports]\nshow_emails = true\n");
+    let shown = reports
+        .test_in(&repo.root, &["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(
+        shown.contains("| Sneaky &lt;s@example.com&gt; | main |"),
+        "{shown}"
+    );
 }
 
 #[test]

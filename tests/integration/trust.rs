@@ -387,7 +387,7 @@ enforce: warning: this commit weakens `no-todo` (rule: defined → removed); rec
         .run()
         .stdout;
     assert!(
-        dashboard.contains("| rule_weakened | config change |"),
+        dashboard.contains("| bypass: rule weakened | rule_weakened | config change |"),
         "{dashboard}"
     );
 }
