@@ -44,9 +44,9 @@ use hook::HookName;
 pub fn run(args: Vec<OsString>) -> i32 {
     let argv0 = args.first().map(Path::new);
     if argv0.and_then(invoked_hook).is_none()
-        && let Some((globals, text)) = cli::json::detect(&args)
+        && let Some((events_file, text)) = cli::json::detect(&args)
     {
-        return cmd::json_arg::run(globals, text);
+        return cmd::json_arg::run(events_file, text);
     }
     // A direct hook file: `#!/…/enforce hook-script` makes the kernel run
     // `enforce hook-script <hook file> <git's arguments>`.

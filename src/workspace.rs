@@ -25,6 +25,9 @@ pub struct Workspace {
     /// The repository's own log: the events file without `--events-file`
     /// and `ENFORCE_EVENTS_FILE`, which `refs/enforce/head` anchors.
     pub default_events: PathBuf,
+    /// The predecessor's log, when it exists beside the repository's own
+    /// log that was chosen by default: reports warn that they skip it.
+    pub other_events: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -68,13 +71,22 @@ impl Workspace {
             .events_file
             .as_ref()
             .map(|f| f.get_ref().as_path());
+        let own_log_started = |own: &Path| {
+            git.as_ref()
+                .and_then(|g| g.read_ref_blob(HEAD_REF))
+                .and_then(|text| Anchored::from_ref_text(&text))
+                .is_some_and(|anchored| Path::new(&anchored.file) == own)
+        };
         let settings = Settings {
             flag: events_flag,
             environment: Settings::environment_value(),
             config: config_events.map(|value| (value, root.as_path())),
             common_dir: repo.map(|r| r.common_dir.as_path()),
+            root: repo.and_then(|r| r.root.as_deref()),
+            own_log_started: Some(&own_log_started),
         };
         let (path, events_origin) = location::resolve(&settings)?;
+        let other_events = location::also_present(&settings, events_origin);
         let default_events = match events_origin {
             Origin::Flag | Origin::Environment => {
                 location::resolve(&Settings {
@@ -93,6 +105,7 @@ impl Workspace {
                 events: EventLog::new(path),
                 events_origin,
                 default_events,
+                other_events,
             },
             problem,
         ))

@@ -55,13 +55,16 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
 
     output::print(&match args.chosen() {
         AuditFormat::Text => crate::view::audit::text(&report, &args.range, receipts.is_empty()),
-        AuditFormat::Json => crate::view::json(&Json {
-            range: &args.range,
-            passed: report.passed(),
-            offending_commits: report.offending_commits(),
-            receipts_found: !receipts.is_empty(),
-            report: &report,
-        }),
+        AuditFormat::Json => crate::view::versioned(
+            &Json {
+                range: &args.range,
+                passed: report.passed(),
+                offending_commits: report.offending_commits(),
+                receipts_found: !receipts.is_empty(),
+                report: &report,
+            },
+            None,
+        ),
         AuditFormat::Sarif => crate::view::sarif::audit(&report, &args.range),
     })?;
     Ok(if !report.findings.is_empty() {

@@ -1,10 +1,17 @@
 //! The report commands: `stats`, `events`, `score`, `alert`, `dashboard`,
 //! `cleanup`. Each streams the log once through its fold and prints a view.
+//!
+//! Every report names the log it read: a line on standard error beside a
+//! text view, `events_file` in a `--json` object, so standard output stays
+//! what scripts parse. When the predecessor's log sits beside the one read,
+//! a warning says its events are not in the report.
 
 use crate::cli::{
     AlertArgs, CleanupArgs, DashboardArgs, DashboardFormat, EventsArgs, OutputArgs, StatsArgs, TextOrJson,
 };
 use crate::error::{EXIT_OK, EXIT_POLICY, Error, Result};
+use crate::event::cleanup::Cleanup;
+use crate::event::location::Origin;
 use crate::event::scan::pass_parallel;
 use crate::event::{cleanup, kind};
 use crate::output;
@@ -18,6 +25,67 @@ use crate::report::{self, Window};
 use crate::view::{self, Format};
 use crate::workspace::Workspace;
 
+/// Says which log a text report read, and warns about the other one.
+fn name_the_log(workspace: &Workspace) {
+    let path = workspace.events.path();
+    let mut notes: Vec<&str> = Vec::new();
+    match workspace.events_origin {
+        Origin::Flag | Origin::Repository => {}
+        Origin::Environment => notes.push("from ENFORCE_EVENTS_FILE"),
+        Origin::Config => notes.push("from [telemetry] events_file"),
+        Origin::Predecessor => notes.push("the predecessor's log: enforce has none of its own here yet"),
+        Origin::UserState => notes.push("outside a repository: the user's own log"),
+    }
+    if std::fs::symlink_metadata(path).is_err() {
+        notes.push("no such file yet: no events recorded");
+    }
+    if notes.is_empty() {
+        crate::notice::info(format_args!("events from {}", path.display()));
+    } else {
+        crate::notice::info(format_args!(
+            "events from {} ({})",
+            path.display(),
+            notes.join("; ")
+        ));
+    }
+    warn_about_the_other_log(workspace);
+}
+
+/// Warns that the predecessor's log beside the one read is left out.
+pub(super) fn warn_about_the_other_log(workspace: &Workspace) {
+    if let Some(other) = &workspace.other_events {
+        crate::notice::warning(format_args!(
+            "{} (the predecessor's log) exists too: its events are not in this report",
+            other.display()
+        ));
+        crate::notice::hint(format_args!(
+            "read it with `--events-file {}`, or make it the log with `[telemetry] events_file = \"{}\"`",
+            other.display(),
+            crate::event::location::PREDECESSOR_FILE
+        ));
+    }
+}
+
+/// The view for `format`: text views name the log on standard error,
+/// JSON carries it.
+fn render(
+    workspace: &Workspace,
+    format: Format,
+    text: impl FnOnce() -> String,
+    json: impl FnOnce() -> String,
+) -> String {
+    match format {
+        Format::Json => {
+            warn_about_the_other_log(workspace);
+            json()
+        }
+        Format::Text | Format::Csv => {
+            name_the_log(workspace);
+            text()
+        }
+    }
+}
+
 pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
     let (fold, malformed) = pass_parallel(
         &workspace.events,
@@ -25,11 +93,16 @@ pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
             .counting_bypasses(&workspace.config.config.score.bypass_types),
     )?;
     let stats = fold.finish(malformed);
-    output::print(&match args.output.format() {
-        Format::Text => view::text::stats(&stats),
-        Format::Json => view::json(&stats),
-        Format::Csv => view::csv::stats(&stats),
-    })?;
+    let format = args.output.format();
+    output::print(&render(
+        workspace,
+        format,
+        || match format {
+            Format::Csv => view::csv::stats(&stats),
+            _ => view::text::stats(&stats),
+        },
+        || view::versioned(&stats, Some(workspace.events.path())),
+    ))?;
     Ok(EXIT_OK)
 }
 
@@ -67,26 +140,35 @@ pub fn events(workspace: &Workspace, args: &EventsArgs) -> Result<i32> {
             ));
         }
     }
-    output::print(&match args.output.format() {
-        Format::Text => view::text::events(
-            &listing,
-            &match (&args.attempt, args.days) {
-                (Some(id), None) => format!("Events of attempt {id}"),
-                (Some(id), Some(days)) => format!("Events of attempt {id} (last {days} day(s))"),
-                (None, _) => format!("Recent Events (last {days} day(s))"),
-            },
-        ),
-        Format::Json => view::json(&serde_json::json!({
-            "days": args.days,
-            "event_type": args.event_type,
-            "source": args.source,
-            "limit": args.limit,
-            "matched": listing.matched,
-            "malformed": malformed,
-            "events": listing.events,
-        })),
-        Format::Csv => view::csv::events(&listing),
-    })?;
+    let format = args.output.format();
+    let heading = match (&args.attempt, args.days) {
+        (Some(id), None) => format!("Events of attempt {id}"),
+        (Some(id), Some(days)) => format!("Events of attempt {id} (last {days} day(s))"),
+        (None, _) => format!("Recent Events (last {days} day(s))"),
+    };
+    output::print(&render(
+        workspace,
+        format,
+        || match format {
+            Format::Csv => view::csv::events(&listing),
+            _ => view::text::events(&listing, &heading),
+        },
+        || {
+            view::versioned(
+                &serde_json::json!({
+                    "days": days,
+                    "event_type": args.event_type,
+                    "source": args.source,
+                    "attempt": args.attempt,
+                    "limit": args.limit,
+                    "matched": listing.matched,
+                    "malformed": malformed,
+                    "events": listing.events,
+                }),
+                Some(workspace.events.path()),
+            )
+        },
+    ))?;
     Ok(EXIT_OK)
 }
 
@@ -94,17 +176,20 @@ pub fn score(workspace: &Workspace, args: &OutputArgs) -> Result<i32> {
     let config = &workspace.config.config;
     let (fold, malformed) = pass_parallel(&workspace.events, ScoreFold::new(report::now()?, &config.score))?;
     let score = fold.finish(malformed);
-    output::print(&match args.chosen() {
-        TextOrJson::Text => view::text::score(&score),
-        TextOrJson::Json => view::json(&score),
-    })?;
+    output::print(&render(
+        workspace,
+        args.chosen().into(),
+        || view::text::score(&score),
+        || view::versioned(&score, Some(workspace.events.path())),
+    ))?;
     Ok(EXIT_OK)
 }
 
-pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
+/// The alert fold of `workspace`'s config, counting bypasses in the
+/// score's window.
+pub(super) fn alert_fold(workspace: &Workspace, now: chrono::DateTime<chrono::FixedOffset>) -> AlertFold<'_> {
     let config = &workspace.config.config;
-    let now = report::now()?;
-    let fold = AlertFold::new(
+    AlertFold::new(
         now,
         config.alerts.iter().map(|a| a.get_ref()),
         config.score.trend_percent,
@@ -112,13 +197,28 @@ pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
     .counting_bypasses(BypassCount::new(
         Window::last_days(now, config.score.window_days.get()),
         &config.score.bypass_types,
-    ));
-    let (fold, malformed) = pass_parallel(&workspace.events, fold)?;
+    ))
+}
+
+pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
+    let (fold, malformed) = pass_parallel(&workspace.events, alert_fold(workspace, report::now()?))?;
     let alerts = fold.finish(args.quiet, malformed);
-    output::print(&match args.output.chosen() {
-        TextOrJson::Text => view::text::alerts(&alerts),
-        TextOrJson::Json => view::json(&alerts),
-    })?;
+    let text = match args.output.chosen() {
+        TextOrJson::Json => {
+            warn_about_the_other_log(workspace);
+            view::versioned(&alerts, Some(workspace.events.path()))
+        }
+        // Silent when there is nothing to say, so cron stays quiet.
+        TextOrJson::Text if alerts.alerts.is_empty() => {
+            warn_about_the_other_log(workspace);
+            String::new()
+        }
+        TextOrJson::Text => {
+            name_the_log(workspace);
+            view::text::alerts(&alerts)
+        }
+    };
+    output::print(&text)?;
     Ok(if alerts.alerts.is_empty() {
         EXIT_OK
     } else {
@@ -134,9 +234,18 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
     )?;
     let dashboard = fold.finish(malformed);
     let text = match (args.json, args.format) {
-        (true, _) | (_, DashboardFormat::Json) => view::json(&dashboard),
-        (_, DashboardFormat::Html) => view::html::dashboard(&dashboard),
-        (_, DashboardFormat::Markdown) => view::markdown::dashboard(&dashboard),
+        (true, _) | (_, DashboardFormat::Json) => {
+            warn_about_the_other_log(workspace);
+            view::versioned(&dashboard, Some(workspace.events.path()))
+        }
+        (_, DashboardFormat::Html) => {
+            name_the_log(workspace);
+            view::html::dashboard(&dashboard)
+        }
+        (_, DashboardFormat::Markdown) => {
+            name_the_log(workspace);
+            view::markdown::dashboard(&dashboard)
+        }
     };
     match &args.output {
         None => output::print(&text)?,
@@ -148,15 +257,30 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
-    let cutoff = report::now()? - report::days_duration(args.days);
-    let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
+/// Removes the events older than `days` (or counts them, `dry_run`) and
+/// re-anchors the rewritten log.
+pub(super) fn clean(workspace: &Workspace, days: u64, dry_run: bool) -> Result<Cleanup> {
+    let cutoff = report::now()? - report::days_duration(days);
+    let result = cleanup::cleanup(
+        &workspace.events,
+        days,
+        cutoff,
+        dry_run,
+        workspace.timestamp_format(),
+    )?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor("enforce: log cleaned up");
     }
-    output::print(&match args.output.chosen() {
-        TextOrJson::Text => view::text::cleanup(&result),
-        TextOrJson::Json => view::json(&result),
-    })?;
+    Ok(result)
+}
+
+pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
+    let result = clean(workspace, args.days, args.dry_run)?;
+    output::print(&render(
+        workspace,
+        args.output.chosen().into(),
+        || view::text::cleanup(&result),
+        || view::versioned(&result, Some(workspace.events.path())),
+    ))?;
     Ok(EXIT_OK)
 }

@@ -12,7 +12,7 @@ use crate::view;
 pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &OutputArgs) -> Result<i32> {
     let status = health::status(cwd, events_flag)?;
     output::print(&match args.chosen() {
-        TextOrJson::Json => view::json(&status),
+        TextOrJson::Json => view::versioned(&status, None),
         TextOrJson::Text => view::text::status(&status),
     })?;
     Ok(if status.ok { EXIT_OK } else { EXIT_POLICY })

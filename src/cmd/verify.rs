@@ -20,7 +20,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs) -> Result<i32> {
         refname.as_deref(),
     )?;
     output::print(&match args.output.chosen() {
-        TextOrJson::Json => view::json(&report),
+        TextOrJson::Json => view::versioned(&report, None),
         TextOrJson::Text => view::text::verify(&report),
     })?;
     Ok(if report.chain.intact { EXIT_OK } else { EXIT_POLICY })

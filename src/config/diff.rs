@@ -245,6 +245,13 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
         events_file(new),
         true,
     );
+    d.add(
+        "reports",
+        "show_emails",
+        old.reports.show_emails,
+        new.reports.show_emails,
+        false,
+    );
     report_diff(&mut d, old, new);
     d.changes
 }

@@ -39,6 +39,16 @@ pub struct Config {
     pub alerts: Vec<Spanned<AlertRule>>,
     pub export: Export,
     pub audit: Audit,
+    pub reports: Reports,
+}
+
+/// `[reports]`: what the reports show of the people in the log.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reports {
+    /// Show users' e-mail addresses in dashboards (by default only their
+    /// names: a dashboard is often committed or shared).
+    pub show_emails: bool,
 }
 
 /// `[audit]`: how `enforce audit` (and a server's `pre-receive`) judges
@@ -123,6 +133,7 @@ impl Default for Config {
             alerts: default_alerts(),
             export: Export::default(),
             audit: Audit::default(),
+            reports: Reports::default(),
         }
     }
 }

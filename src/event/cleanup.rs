@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::scan::{self, Line};
-use super::{Event, EventLog, chain};
+use super::{Event, EventLog, TimestampFormat, chain};
 use crate::error::{Error, Result};
 
 /// What cleanup did, or would do.
@@ -121,7 +121,9 @@ impl Totals {
 
 /// The line that stands where a run of lines was removed; the first one a
 /// cleanup writes also carries the cumulative totals of all removed events.
-fn checkpoint(cut: &Cut, cutoff: &str, totals: Option<&Totals>) -> String {
+/// Stamped in the log's `format`, like every other line enforce writes: a
+/// reader of naive timestamps (the predecessor's) must read it too.
+fn checkpoint(cut: &Cut, cutoff: &str, totals: Option<&Totals>, format: TimestampFormat) -> String {
     let mut details = serde_json::json!({
         "removed": cut.removed,
         "last_removed_hash": cut.hash,
@@ -136,7 +138,7 @@ fn checkpoint(cut: &Cut, cutoff: &str, totals: Option<&Totals>) -> String {
         "enforce cleanup",
         crate::event::details(details),
     )
-    .to_line(super::TimestampFormat::Rfc3339)
+    .to_line(format)
 }
 
 /// What happens to one line.
@@ -191,12 +193,18 @@ fn walk(
 }
 
 /// Removes events stamped before `cutoff` from `log`; with `dry_run`,
-/// only counts.
+/// only counts. Checkpoints are stamped in `format`.
 ///
 /// Two passes under the lock: the first counts what goes and adds it to
 /// the totals, the second writes the new file, so the first checkpoint can
 /// carry the complete totals.
-pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run: bool) -> Result<Cleanup> {
+pub fn cleanup(
+    log: &EventLog,
+    days: u64,
+    cutoff: DateTime<FixedOffset>,
+    dry_run: bool,
+    format: TimestampFormat,
+) -> Result<Cleanup> {
     let path = log.path().to_path_buf();
     let mut result = Cleanup {
         days,
@@ -270,8 +278,9 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
             Step::Blank => {}
             Step::Keep { .. } => {
                 if let Some(cut) = cut.take() {
-                    writer
-                        .line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref()).as_bytes())?;
+                    writer.line(
+                        checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref(), format).as_bytes(),
+                    )?;
                     result.checkpoints += 1;
                 }
                 writer.copy(&file, line)?;
@@ -285,7 +294,7 @@ pub fn cleanup(log: &EventLog, days: u64, cutoff: DateTime<FixedOffset>, dry_run
         Ok(())
     })?;
     if let Some(cut) = cut.take() {
-        writer.line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref()).as_bytes())?;
+        writer.line(checkpoint(&cut, &result.cutoff, pending_totals.take().as_ref(), format).as_bytes())?;
         result.checkpoints += 1;
     }
     writer.commit(&file)?;
@@ -385,7 +394,7 @@ mod tests {
         let log = EventLog::new(&path);
         let cutoff = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+00:00").unwrap();
 
-        let dry = cleanup(&log, 30, cutoff, true).unwrap();
+        let dry = cleanup(&log, 30, cutoff, true, TimestampFormat::Rfc3339).unwrap();
         assert_eq!(
             (dry.removed, dry.kept, dry.malformed_kept, dry.blank_removed),
             (1, 3, 2, 1)
@@ -396,12 +405,17 @@ mod tests {
             "a dry run writes nothing"
         );
 
-        let done = cleanup(&log, 30, cutoff, false).unwrap();
+        let done = cleanup(&log, 30, cutoff, false, TimestampFormat::Naive).unwrap();
         assert_eq!((done.removed, done.kept), (1, 3));
         let after = fs::read_to_string(&path).unwrap();
         let (first, rest) = after.split_once('\n').unwrap();
         let checkpoint: serde_json::Value = serde_json::from_str(first).unwrap();
         assert_eq!(checkpoint["event_type"], "log_checkpoint");
+        let stamp = checkpoint["timestamp"].as_str().unwrap();
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(),
+            "a naive log gets a naive checkpoint: {stamp}"
+        );
         assert_eq!(
             checkpoint["details"]["last_removed_hash"],
             chain::hash(

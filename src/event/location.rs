@@ -6,6 +6,12 @@
 //! `ENFORCE_EVENTS_FILE`, `[telemetry] events_file` in `.enforce.toml`
 //! (relative to the repository root). Outside any repository the log goes to
 //! the user's state directory.
+//!
+//! A repository the Python predecessor recorded into keeps its log at
+//! `data/enforcement_events.jsonl` in the work tree. Until enforce has a log
+//! of its own there, that file is the repository's log, for every command
+//! alike (the hooks append to it, the reports read it), so moving a cron
+//! line over from the predecessor changes nothing it sees.
 
 use std::env;
 use std::fmt;
@@ -16,6 +22,9 @@ use crate::error::{Error, Result};
 /// The environment variable that names the events file.
 pub const EVENTS_FILE_ENV: &str = "ENFORCE_EVENTS_FILE";
 
+/// Where the predecessor kept its log, relative to the work tree root.
+pub const PREDECESSOR_FILE: &str = "data/enforcement_events.jsonl";
+
 /// Which setting chose the events file; shown by `enforce config show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -23,6 +32,9 @@ pub enum Origin {
     Environment,
     Config,
     Repository,
+    /// The predecessor's `data/enforcement_events.jsonl`, in a repository
+    /// where enforce has no log of its own yet.
+    Predecessor,
     UserState,
 }
 
@@ -34,6 +46,7 @@ impl Origin {
             Origin::Environment => EVENTS_FILE_ENV,
             Origin::Config => "[telemetry] events_file",
             Origin::Repository => "default: the repository's common git dir",
+            Origin::Predecessor => "default: the predecessor's log, as enforce has none of its own here yet",
             Origin::UserState => "default outside a repository: the user state directory",
         }
     }
@@ -46,7 +59,7 @@ impl fmt::Display for Origin {
 }
 
 /// The settings that can name the events file.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Settings<'a> {
     pub flag: Option<&'a Path>,
     pub environment: Option<PathBuf>,
@@ -54,6 +67,13 @@ pub struct Settings<'a> {
     pub config: Option<(&'a Path, &'a Path)>,
     /// The repository's common git dir.
     pub common_dir: Option<&'a Path>,
+    /// The work tree root, where the predecessor kept its log.
+    pub root: Option<&'a Path>,
+    /// Whether the repository's anchor (`refs/enforce/head`) names enforce's
+    /// own log at this path: asked only when that log is missing. A log
+    /// that was started and is gone was deleted; the predecessor's file
+    /// must not quietly take its place.
+    pub own_log_started: Option<&'a dyn Fn(&Path) -> bool>,
 }
 
 impl Settings<'_> {
@@ -77,12 +97,39 @@ pub fn resolve(settings: &Settings) -> Result<(PathBuf, Origin)> {
         return Ok((root.join(value), Origin::Config));
     }
     if let Some(common) = settings.common_dir {
-        return Ok((crate::git::state::events_file(common), Origin::Repository));
+        let own = crate::git::state::events_file(common);
+        if let Some(old) = predecessor_log(settings)
+            && !exists(&own)
+            && !settings.own_log_started.is_some_and(|started| started(&own))
+        {
+            return Ok((old, Origin::Predecessor));
+        }
+        return Ok((own, Origin::Repository));
     }
     Ok((
         crate::git::state::user_events_file(&user_state_dir()?),
         Origin::UserState,
     ))
+}
+
+/// The predecessor's log in the work tree, when there is one.
+fn predecessor_log(settings: &Settings) -> Option<PathBuf> {
+    let path = settings.root?.join(PREDECESSOR_FILE);
+    path.is_file().then_some(path)
+}
+
+/// Whether anything is at `path` (a dangling link included).
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The other log a report should warn about: the predecessor's file, when
+/// the repository's own log was chosen by default and that file exists
+/// too. Its events are in neither report nor hook of enforce's.
+pub fn also_present(settings: &Settings, origin: Origin) -> Option<PathBuf> {
+    (origin == Origin::Repository)
+        .then(|| predecessor_log(settings))
+        .flatten()
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -118,6 +165,7 @@ mod tests {
             environment: Some(PathBuf::from("/env.jsonl")),
             config: Some((config_value, root)),
             common_dir: Some(common),
+            ..Settings::default()
         };
         assert_eq!(
             resolve(&settings).unwrap(),
@@ -143,5 +191,52 @@ mod tests {
         );
         settings.common_dir = None;
         assert_eq!(resolve(&settings).unwrap().1, Origin::UserState);
+    }
+
+    #[test]
+    fn the_predecessors_log_is_the_log_until_enforce_has_one() {
+        let dir = std::env::temp_dir().join(format!("enforce-location-{}", std::process::id()));
+        let common = dir.join(".git");
+        let old = dir.join(PREDECESSOR_FILE);
+        std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(&common).unwrap();
+        let own = crate::git::state::events_file(&common);
+        let never: &dyn Fn(&Path) -> bool = &|_| false;
+        let started: &dyn Fn(&Path) -> bool = &|_| true;
+        let settings = |anchored| Settings {
+            common_dir: Some(&common),
+            root: Some(&dir),
+            own_log_started: Some(anchored),
+            ..Settings::default()
+        };
+
+        // No predecessor's file: enforce's own log, even before it exists.
+        assert_eq!(
+            resolve(&settings(never)).unwrap(),
+            (own.clone(), Origin::Repository)
+        );
+        std::fs::write(&old, "").unwrap();
+        assert_eq!(
+            resolve(&settings(never)).unwrap(),
+            (old.clone(), Origin::Predecessor)
+        );
+        assert_eq!(also_present(&settings(never), Origin::Predecessor), None);
+        // enforce's log was started and is gone: deleted, not replaced.
+        assert_eq!(
+            resolve(&settings(started)).unwrap(),
+            (own.clone(), Origin::Repository)
+        );
+
+        // Both: enforce's own, and the other is named.
+        std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+        std::fs::write(&own, "").unwrap();
+        assert_eq!(resolve(&settings(never)).unwrap(), (own, Origin::Repository));
+        assert_eq!(
+            also_present(&settings(never), Origin::Repository),
+            Some(old.clone())
+        );
+        // A stronger setting is a choice: nothing to warn about.
+        assert_eq!(also_present(&settings(never), Origin::Flag), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -130,6 +130,26 @@ pub fn details(value: Value) -> Map<String, Value> {
     }
 }
 
+/// A `user` detail without its e-mail address: `Dev <dev@example.com>`
+/// is `Dev`, a bare `dev@example.com` is `dev`. For views that are shared
+/// (dashboards), where a name says who and an address says too much.
+pub fn user_name(user: &str) -> &str {
+    let user = user.trim();
+    if let Some(open) = user.find('<')
+        && user.ends_with('>')
+    {
+        let name = user[..open].trim();
+        if !name.is_empty() {
+            return name;
+        }
+        return user_name(&user[open + 1..user.len() - 1]);
+    }
+    match user.split_once('@') {
+        Some((local, _)) if !local.is_empty() && !user.contains(char::is_whitespace) => local,
+        _ => user,
+    }
+}
+
 /// The `files` and `file_count` fields: at most [`MAX_FILES`] paths, so a
 /// commit of 100,000 files still writes a bounded line, and the true count.
 pub fn files_fields<P: AsRef<std::path::Path>>(paths: &[P]) -> (Vec<String>, usize) {
@@ -176,6 +196,22 @@ mod tests {
             &"a".repeat(65),
         ] {
             assert!(!is_valid_event_type(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn user_names_leave_the_address_out() {
+        for (user, name) in [
+            ("Dev <dev@example.com>", "Dev"),
+            ("  Ada Lovelace   <ada@example.org> ", "Ada Lovelace"),
+            ("<bot@example.com>", "bot"),
+            ("dev@example.com", "dev"),
+            ("Dev", "Dev"),
+            ("", ""),
+            ("a@b", "a"),
+            ("not an @ address", "not an @ address"),
+        ] {
+            assert_eq!(user_name(user), name, "{user}");
         }
     }
 

@@ -120,6 +120,19 @@ pub fn status(cwd: &Path, events_flag: Option<&Path>) -> Result<Status> {
             checks.extend(committed_config_check(git));
         }
         events_checks(workspace, &mut checks);
+        if let Some(other) = &workspace.other_events {
+            checks.push(check(
+                "other events file",
+                Level::Warn,
+                format!(
+                    "{} (the predecessor's log) exists too: enforce neither reads nor writes it here",
+                    other.display()
+                ),
+                Some(
+                    "read it with `enforce --events-file data/enforcement_events.jsonl stats`, or make it the log with [telemetry] events_file = \"data/enforcement_events.jsonl\"",
+                ),
+            ));
+        }
         if let Some(git) = workspace.git.as_ref().filter(|g| !g.repo().is_bare()) {
             checks.push(review_check(git, &workspace.config.config.review));
             checks.push(signing_check(git, &workspace.config.config.review));

@@ -17,6 +17,18 @@ pub struct Alert {
     pub level: Level,
     pub message: String,
     pub metric: String,
+    /// The count in the current window (for the predecessor's shape).
+    #[serde(skip)]
+    pub count: u64,
+    /// The count in the window before.
+    #[serde(skip)]
+    pub previous: u64,
+    /// `above`, for a threshold alert; `None` for a trend.
+    #[serde(skip)]
+    pub threshold: Option<u64>,
+    /// The types it counts.
+    #[serde(skip)]
+    pub event_types: Vec<String>,
 }
 
 /// `critical` if any alert is critical, `warning` if any is, else `ok`.
@@ -114,6 +126,10 @@ impl<'a> AlertFold<'a> {
                 level: rule.level,
                 message,
                 metric: rule.metric.clone(),
+                count: current,
+                previous,
+                threshold: rule.above,
+                event_types: rule.event_types.clone(),
             });
         }
         if quiet {

@@ -11,7 +11,8 @@ use super::score::{Score, ScoreFold};
 use super::stats::{By, Stats, StatsFold};
 use super::{Fold, Newest, Split, Stored, Window, detail};
 use crate::config::Config;
-use crate::event::{Event, types};
+use crate::event::kind::BypassCategory;
+use crate::event::{Event, types, user_name};
 
 /// Days in the daily activity chart.
 pub const CHART_DAYS: u64 = 14;
@@ -26,12 +27,19 @@ pub const BYPASS_WEEKS: u64 = 8;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bypass {
     pub when: String,
+    /// Who, by name; with the e-mail address only under `[reports]
+    /// show_emails = true`.
     pub user: String,
     pub branch: String,
     pub event_type: String,
-    /// Its [`crate::event::kind::BypassCategory`] name.
-    pub category: String,
+    /// Its category, as every report counts and names bypasses.
+    pub category: BypassCategory,
+    /// How the rule was got round (`PILOT_SKIP_REVIEW=1`, `git commit
+    /// --no-verify`).
     pub method: String,
+    /// Why, as recorded (the skip variable's reason, the hook that did not
+    /// run).
+    pub reason: String,
 }
 
 /// Everything the dashboard shows.
@@ -73,6 +81,7 @@ pub struct DashboardFold<'a> {
     stacked_start: DateTime<FixedOffset>,
     daily_by_type: BTreeMap<NaiveDate, BTreeMap<String, u64>>,
     weekly: Vec<u64>,
+    show_emails: bool,
 }
 
 impl<'a> DashboardFold<'a> {
@@ -102,6 +111,7 @@ impl<'a> DashboardFold<'a> {
             ),
             daily_by_type: BTreeMap::new(),
             weekly: vec![0; BYPASS_WEEKS as usize],
+            show_emails: config.reports.show_emails,
         }
     }
 
@@ -126,17 +136,20 @@ impl<'a> DashboardFold<'a> {
             .bypasses
             .finish()
             .into_iter()
-            .map(|e| Bypass {
-                when: e.timestamp.format("%Y-%m-%d %H:%M").to_string(),
-                user: detail(&e, "user").unwrap_or("").to_string(),
-                branch: detail(&e, "branch").unwrap_or("").to_string(),
-                method: detail(&e, "bypass_method").unwrap_or("").to_string(),
-                category: self
-                    .counted
-                    .category(&e.event_type)
-                    .map_or("", |c| c.name())
-                    .to_string(),
-                event_type: e.event_type,
+            .map(|e| {
+                let user = detail(&e, "user").unwrap_or("");
+                Bypass {
+                    when: e.timestamp.format("%Y-%m-%d %H:%M").to_string(),
+                    user: if self.show_emails { user } else { user_name(user) }.to_string(),
+                    branch: detail(&e, "branch").unwrap_or("").to_string(),
+                    method: detail(&e, "bypass_method").unwrap_or("").to_string(),
+                    reason: detail(&e, "reason").unwrap_or("").to_string(),
+                    category: self
+                        .counted
+                        .category(&e.event_type)
+                        .unwrap_or(BypassCategory::Other),
+                    event_type: e.event_type,
+                }
             })
             .collect();
         let mut daily_by_type = Vec::new();
@@ -187,6 +200,7 @@ impl<'a> Split for DashboardFold<'a> {
             stacked_start: self.stacked_start,
             daily_by_type: BTreeMap::new(),
             weekly: vec![0; BYPASS_WEEKS as usize],
+            show_emails: self.show_emails,
         }
     }
 

@@ -31,6 +31,9 @@ pub struct Filter {
 #[derive(Debug, Clone)]
 pub struct Listing {
     pub events: Vec<Event>,
+    /// Each listed event's timestamp as the log holds it (the
+    /// predecessor's shape gives it back unchanged).
+    pub stamps: Vec<String>,
     /// How many events matched in all (the listing holds at most `limit`).
     pub matched: u64,
     /// Every event type seen anywhere in the log.
@@ -64,13 +67,26 @@ impl EventsFold {
     }
 
     pub fn finish(self) -> Listing {
+        let (events, stamps) = self
+            .newest
+            .finish()
+            .iter()
+            .filter_map(|line| {
+                let event = parse_line(line)?;
+                let stamp = serde_json::from_slice::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|v| v.get("timestamp")?.as_str().map(str::to_string))
+                    .unwrap_or_else(|| {
+                        event
+                            .timestamp
+                            .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+                    });
+                Some((event, stamp))
+            })
+            .unzip();
         Listing {
-            events: self
-                .newest
-                .finish()
-                .iter()
-                .filter_map(|line| parse_line(line))
-                .collect(),
+            events,
+            stamps,
             matched: self.matched,
             types_present: self.types_present,
         }
@@ -239,6 +255,9 @@ mod tests {
             .map(|e| e.timestamp.format("%H").to_string())
             .collect();
         assert_eq!(times, ["11", "10"]);
+        for (event, stamp) in listing.events.iter().zip(&listing.stamps) {
+            assert_eq!(crate::event::timestamp::parse(stamp), Some(event.timestamp));
+        }
         assert_eq!(listing.matched, 3);
         assert_eq!(listing.types_present.len(), 2);
     }

@@ -149,6 +149,40 @@ impl Trend {
     }
 }
 
+/// Two folds in one pass over the log.
+pub struct Both<A, B>(pub A, pub B);
+
+impl<A: Fold, B: Fold> Fold for Both<A, B> {
+    fn add(&mut self, event: &Event) {
+        self.0.add(event);
+        self.1.add(event);
+    }
+
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        self.0.add_stored(event, stored);
+        self.1.add_stored(event, stored);
+    }
+
+    fn needs_details(&self, event: &Event) -> bool {
+        self.0.needs_details(event) || self.1.needs_details(event)
+    }
+
+    fn wants_checkpoints(&self) -> bool {
+        self.0.wants_checkpoints() || self.1.wants_checkpoints()
+    }
+}
+
+impl<A: Split, B: Split> Split for Both<A, B> {
+    fn empty(&self) -> Both<A, B> {
+        Both(self.0.empty(), self.1.empty())
+    }
+
+    fn merge(&mut self, other: Both<A, B>) {
+        self.0.merge(other.0);
+        self.1.merge(other.1);
+    }
+}
+
 /// A string detail of an event, if present.
 pub fn detail<'a>(event: &'a Event, key: &str) -> Option<&'a str> {
     event.details.get(key).and_then(|v| v.as_str())

@@ -200,8 +200,10 @@ fn bar_chart(id: &str, label: &str, rows: &[(String, u64)], horizontal: bool, co
 
 pub fn dashboard(d: &Dashboard) -> String {
     let mut out = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Enforcement Dashboard</title>\n<style>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Enforcement Dashboard</title>\n<style>\n\
          body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222;padding:0 1rem}\n\
+         @media (max-width:600px){body{margin:1rem auto;padding:0 .5rem;font-size:15px}td,th{padding:.25rem .4rem}}\n\
+         .wide{overflow-x:auto;-webkit-overflow-scrolling:touch}.wide table{min-width:100%}\n\
          table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}\n\
          td.n,th.n{text-align:right}.rating{display:inline-block;color:#fff;padding:.3rem .8rem;border-radius:4px;font-weight:bold}\n\
          .critical{color:#c62828;font-weight:bold}.warning{color:#ef6c00;font-weight:bold}svg{margin:.5rem 0 1.5rem}\n\
@@ -324,19 +326,21 @@ pub fn dashboard(d: &Dashboard) -> String {
     if d.recent_bypasses.is_empty() {
         out.push_str("<p id=\"bypasses\">No bypasses in this window.</p>\n");
     } else {
-        out.push_str("<table id=\"bypasses\"><tr><th>When</th><th>Who</th><th>Branch</th><th>Type</th><th>Method</th></tr>\n");
+        out.push_str("<div class=\"wide\"><table id=\"bypasses\"><tr><th>When</th><th>Who</th><th>Branch</th><th>Category</th><th>Type</th><th>Method</th><th>Reason</th></tr>\n");
         for b in &d.recent_bypasses {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&b.when),
                 esc(&b.user),
                 esc(&b.branch),
+                esc(b.category.label()),
                 esc(&b.event_type),
-                esc(&b.method)
+                esc(&b.method),
+                esc(&b.reason)
             );
         }
-        out.push_str("</table>\n");
+        out.push_str("</table></div>\n");
     }
     out.push_str("</body>\n</html>\n");
     out

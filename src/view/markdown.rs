@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::text::{METRICS, rating_icon};
 use crate::config::Level;
+use crate::event::kind::BypassCategory;
 use crate::report::dashboard::{CHART_DAYS, Dashboard};
 
 /// Escapes text for a Markdown table cell.
@@ -120,20 +121,32 @@ pub fn dashboard(d: &Dashboard) -> String {
         out.push('\n');
     }
 
+    let _ = writeln!(out, "## Bypasses (last {} days)\n", d.days);
+    out.push_str("| Category | Count |\n|---|---:|\n");
+    for category in BypassCategory::ALL {
+        let count = d.bypasses.by_category.get(category.name()).copied().unwrap_or(0);
+        let _ = writeln!(out, "| {} | {count} |", category.label());
+    }
+    let _ = writeln!(out, "| **Total** | **{}** |\n", d.bypasses.total);
+
     out.push_str("## Recent bypasses\n\n");
     if d.recent_bypasses.is_empty() {
         out.push_str("No bypasses in this window.\n");
     } else {
-        out.push_str("| When | Who | Branch | Type | Method |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "| When | Who | Branch | Category | Type | Method | Reason |\n|---|---|---|---|---|---|---|\n",
+        );
         for b in &d.recent_bypasses {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 b.when,
                 cell(&b.user),
                 cell(&b.branch),
-                b.event_type,
-                cell(&b.method)
+                b.category.label(),
+                cell(&b.event_type),
+                cell(&b.method),
+                cell(&b.reason)
             );
         }
     }

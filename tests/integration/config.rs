@@ -25,7 +25,7 @@ fn check_reports_errors_with_line_and_column() {
         ),
         (
             "# rules\n[telemetri]\n",
-            "2:2: unknown field `telemetri`, expected one of `review`, `agent_trailer`, `rules`, `telemetry`, `score`, `alerts`, `export`, `audit`",
+            "2:2: unknown field `telemetri`, expected one of `review`, `agent_trailer`, `rules`, `telemetry`, `score`, `alerts`, `export`, `audit`, `reports`",
         ),
         (
             "[telemetry]\ntimestamp_format = \"iso\"\n",
@@ -203,6 +203,10 @@ fn a_repository_owned_by_another_user_names_safe_directory() {
         .test(&root)
         .env("GIT_CONFIG_GLOBAL", &global)
         .arg("stats")
+        .redact(&root, "[REPO]")
+        .stderr(
+            "enforce: events from [REPO]/.git/enforce/events.jsonl (no such file yet: no events recorded)\n",
+        )
         .stdout(
             "Enforcement Stats (last 7 days)
 =============================================

@@ -21,7 +21,7 @@ use crate::support::{Test, unavailable};
 /// The tool on PATH, or `None` with a printed reason; under `CI=true` a
 /// missing tool fails the test instead (see [`unavailable`]).
 #[track_caller]
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
@@ -137,6 +137,7 @@ fn metrics_pass_promtool_and_never_go_down() {
     reports
         .test(&["cleanup", "--days", "14"])
         .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: events from [SANDBOX]/data/enforcement_events.jsonl\n")
         .stdout(
             "Removed 5 event(s) older than 14 days (before 2026-11-07T12:00:00+00:00); kept 27 line(s) (3 unreadable, kept verbatim) in [SANDBOX]/data/enforcement_events.jsonl\n",
         )
@@ -635,7 +636,7 @@ fn html_dashboard_renders_in_chromium() {
             page.to_str().unwrap(),
         ])
         .redact(reports.sandbox.path(), "[SANDBOX]")
-        .stderr("enforce: dashboard written to [SANDBOX]/dashboard.html\n")
+        .stderr("enforce: events from [SANDBOX]/data/enforcement_events.jsonl\nenforce: dashboard written to [SANDBOX]/dashboard.html\n")
         .run();
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));

@@ -193,6 +193,11 @@ impl Reports {
             .run()
     }
 
+    /// What a text report says on standard error: the log it read.
+    pub fn named(&self) -> String {
+        format!("enforce: events from {}\n", self.log.display())
+    }
+
     pub fn json(&self, args: &[&str]) -> Value {
         let ran = self.run(args);
         serde_json::from_str(&ran.stdout)
@@ -205,7 +210,7 @@ fn bypass_line(at: &str) -> String {
         at,
         "commit_review_bypassed",
         "post-commit",
-        json!({"commit_sha": "def5678", "files_changed": 2, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify", "user": "Sneaky <s@example.com>", "branch": "main"}),
+        json!({"commit_sha": "def5678", "files_changed": 2, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify", "reason": "the staged changes were not reviewed | skipped", "user": "Sneaky <s@example.com>", "branch": "main"}),
     )
 }
 
@@ -214,6 +219,7 @@ fn stats_text_json_and_csv() {
     let reports = Reports::new(&[]);
     reports
         .test(&["stats"])
+        .stderr(reports.named())
         .stdout(
             "Enforcement Stats (last 7 days)
 =============================================
@@ -246,6 +252,7 @@ TOTAL                            11
 
     reports
         .test(&["stats", "--by", "branch", "--format", "csv"])
+        .stderr(reports.named())
         .stdout("branch,count\n(none),6\ndev,1\nmain,4\n")
         .run();
 
@@ -286,6 +293,7 @@ fn events_newest_first_with_filters() {
     let reports = Reports::new(&[]);
     reports
         .test(&["events", "--days", "2"])
+        .stderr(reports.named())
         .stdout(
             "Recent Events (last 2 day(s))
 =============================================
@@ -330,11 +338,13 @@ fn events_newest_first_with_filters() {
     // A known type that is not in the log is no error.
     reports
         .test(&["events", "--type", "commit_gitignore_only"])
+        .stderr(reports.named())
         .stdout("Recent Events (last 1 day(s))\n=============================================\n\nNo matching events.\n")
         .run();
 
     reports
         .test(&["events", "--type", "bypass_review", "--format", "csv"])
+        .stderr(reports.named())
         .stdout(
             "timestamp,event_type,source,details\n2026-11-20T15:30:00+00:00,bypass_review,pre-commit,\"{\"\"branch\"\":\"\"main\"\",\"\"bypass_method\"\":\"\"PILOT_SKIP_REVIEW=1\"\",\"\"file_count\"\":1,\"\"files\"\":[\"\"lib/telemetry.py\"\"],\"\"reason\"\":\"\"PILOT_SKIP_REVIEW environment variable\"\",\"\"rule\"\":\"\"review\"\",\"\"user\"\":\"\"Dev <dev@example.com>\"\"}\"\n",
         )
@@ -346,6 +356,7 @@ fn score_good_with_the_predecessor_layout() {
     let reports = Reports::new(&[]);
     reports
         .test(&["score"])
+        .stderr(reports.named())
         .stdout(
             "Enforcement Effectiveness Score
 =======================================================
@@ -422,11 +433,13 @@ fn alert_exit_codes_quiet_and_json() {
     noisy
         .test(&["alert"])
         .status(1)
+        .stderr(noisy.named())
         .stdout("[CRITICAL] Review bypassed 1 time(s) this week\n[WARNING] 7 violations this week (more than 5)\n")
         .run();
     noisy
         .test(&["alert", "--quiet"])
         .status(1)
+        .stderr(noisy.named())
         .stdout("[CRITICAL] Review bypassed 1 time(s) this week\n")
         .run();
     let json = noisy.json(&["alert", "--json"]);
@@ -456,6 +469,7 @@ fn configured_alerts_replace_the_defaults() {
     reports
         .test_in(&repo.root, &["alert"])
         .status(1)
+        .stderr(reports.named())
         .stdout("[WARNING] 4 commits in 7 days\n")
         .run();
 
@@ -479,7 +493,11 @@ fn configured_alerts_replace_the_defaults() {
 #[test]
 fn dashboard_matches_the_golden_file() {
     let reports = Reports::new(&[bypass_line("2026-11-21T08:00:00")]);
-    let ran = reports.test(&["dashboard"]).stdout_ignored().run();
+    let ran = reports
+        .test(&["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/dashboard.md");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &ran.stdout).unwrap();
@@ -498,10 +516,63 @@ fn dashboard_matches_the_golden_file() {
         "## Daily activity (last 14 days)",
         "```mermaid\nxychart-beta",
         "## Top rules by violations",
+        "## Bypasses (last 7 days)",
         "## Recent bypasses",
     ] {
         assert!(expected.contains(section), "{section}");
     }
+}
+
+#[test]
+fn dashboards_show_why_and_how_and_names_not_addresses() {
+    let reports = Reports::new(&[bypass_line("2026-11-21T08:00:00")]);
+    let markdown = reports
+        .test(&["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(
+        markdown.contains("| 2026-11-20 15:30 | Dev | main | bypass: environment variable | bypass_review | PILOT_SKIP_REVIEW=1 | PILOT_SKIP_REVIEW environment variable |\n"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("example.com"),
+        "no e-mail address by default:\n{markdown}"
+    );
+
+    let html = reports
+        .test(&["dashboard", "--format", "html"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+    assert!(html.contains("<th>Category</th><th>Type</th><th>Method</th><th>Reason</th>"));
+    assert!(html.contains(
+        "<td>Sneaky</td><td>main</td><td>bypass: hooks skipped</td><td>commit_review_bypassed</td><td>git commit --no-verify</td><td>the staged changes were not reviewed | skipped</td>"
+    ));
+    assert!(!html.contains("example.com"), "no e-mail address by default");
+
+    let json = reports.json(&["dashboard", "--json"]);
+    assert_eq!(
+        json["recent_bypasses"][0],
+        json!({"when": "2026-11-21 08:00", "user": "Sneaky", "branch": "main", "event_type": "commit_review_bypassed", "category": "skipped_hooks", "method": "git commit --no-verify", "reason": "the staged changes were not reviewed | skipped"})
+    );
+
+    // A team that wants the addresses says so.
+    let repo = reports.sandbox.repo("repo");
+    repo.write(".enforce.toml", "[reports]\nshow_emails = true\n");
+    let shown = reports
+        .test_in(&repo.root, &["dashboard"])
+        .stderr(reports.named())
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(
+        shown.contains("| Sneaky &lt;s@example.com&gt; | main |"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -510,7 +581,11 @@ fn dashboard_output_is_written_atomically_and_announced() {
     let out = reports.sandbox.path().join("docs/dashboard.md");
     reports
         .test(&["dashboard", "--output", out.to_str().unwrap()])
-        .stderr(format!("enforce: dashboard written to {}\n", out.display()))
+        .stderr(format!(
+            "{}enforce: dashboard written to {}\n",
+            reports.named(),
+            out.display()
+        ))
         .run();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("# Enforcement Dashboard\n"));
@@ -537,6 +612,7 @@ fn cleanup_removes_old_events_and_keeps_everything_unreadable() {
     reports
         .test(&["cleanup", "--days", "14"])
         .redact(reports.sandbox.path(), "[SANDBOX]")
+        .stderr("enforce: events from [SANDBOX]/data/enforcement_events.jsonl\n")
         .stdout("Removed 5 event(s) older than 14 days (before 2026-11-07T12:00:00+00:00); kept 27 line(s) (3 unreadable, kept verbatim) in [SANDBOX]/data/enforcement_events.jsonl\n")
         .run();
     let after = std::fs::read_to_string(&reports.log).unwrap();
@@ -577,7 +653,11 @@ fn cleanup_during_concurrent_appends_loses_nothing() {
             }
         });
         for _ in 0..15 {
-            reports.test(&["cleanup", "--days", "14"]).stdout_ignored().run();
+            reports
+                .test(&["cleanup", "--days", "14"])
+                .stderr(reports.named())
+                .stdout_ignored()
+                .run();
         }
         writer.join().unwrap();
     });
@@ -590,50 +670,526 @@ fn cleanup_during_concurrent_appends_loses_nothing() {
     assert_eq!(reports.json(&["stats", "--json"])["total_events"], 161);
 }
 
-#[test]
-fn json_argument_form() {
-    let reports = Reports::new(&[]);
-    let stats = reports.json(&[r#"{"action": "stats", "days": 14}"#]);
-    assert_eq!(stats["days"], 14);
-    assert_eq!(stats["total_events"], 24);
-    let score = reports.json(&[r#"{"action": "score"}"#]);
-    assert_eq!(score["rating"], "good");
-    let events =
-        reports.json(&[r#"{"action": "events", "event_type": "import_blocked", "limit": 10, "days": 30}"#]);
-    assert_eq!(events["events"].as_array().unwrap().len(), 7);
-    let alert = reports.json(&[r#"{"action": "alert", "quiet": true}"#]);
-    assert_eq!(alert["status"], "ok");
-    let out = reports.sandbox.path().join("dash.md");
-    let dash = reports.json(&[&format!(
-        r#"{{"action": "dashboard", "output": "{}"}}"#,
-        out.display()
-    )]);
-    assert_eq!(dash["output"], out.to_str().unwrap());
-    assert!(out.exists());
-
-    for (arg, error) in [
-        ("{not json", "the JSON argument is not valid JSON"),
-        (
-            r#"{"action": "stats", "dayz": 3}"#,
-            "unknown key `dayz` for action `stats`",
+/// A log the predecessor wrote itself, in its layout: naive local times,
+/// Python's separators, `details` only when there are some.
+///
+/// The current week (since 2026-11-14 12:00) holds 2 review bypasses, 11
+/// violations, 3 blocked imports and 2 commits; the week before, 2
+/// violations and 1 blocked import; two events are older than 30 days.
+fn predecessor_log() -> String {
+    let mut lines = vec![
+        old(
+            "2026-10-01T09:00:00.250000",
+            "import_allowed",
+            "guards.py",
+            json!({"module": "os"}),
         ),
-        (r#"{"action": "nuke"}"#, "unknown action `nuke`"),
+        r#"{"timestamp": "2026-10-02T09:00:00", "event_type": "commit_completed", "source": "post-commit"}"#
+            .to_string(),
+        old(
+            "2026-11-09T09:00:00",
+            "import_blocked",
+            "guards.py",
+            json!({"module": "requests"}),
+        ),
+    ];
+    for day in 9..11 {
+        lines.push(old(
+            &format!("2026-11-{day:02}T10:00:00.5"),
+            "violation_detected",
+            "violation_watcher.py",
+            json!({"rule": "web-access-policy", "file": "tools/x.py", "line": day, "severity": "high"}),
+        ));
+    }
+    for n in 0..11 {
+        lines.push(old(
+            &format!("2026-11-{:02}T08:{n:02}:00.123456", 15 + n % 6),
+            "violation_detected",
+            "violation_watcher.py",
+            json!({"rule": "web-access-policy", "file": "tools/scraper.py", "line": n, "severity": "high"}),
+        ));
+    }
+    for day in [16, 18, 20] {
+        lines.push(old(
+            &format!("2026-11-{day}T11:00:00"),
+            "import_blocked",
+            "guards.py",
+            json!({"module": "httpx", "reason": "Use web_fetch tool instead"}),
+        ));
+    }
+    for (day, sha) in [(19, "abc1234"), (20, "def5678")] {
+        lines.push(old(
+            &format!("2026-11-{day}T12:00:00"),
+            "commit_review_bypassed",
+            "precommit.py",
+            json!({"commit_sha": sha, "files_changed": 5, "reviewer": "git-reviewer", "bypass_method": "git commit --no-verify"}),
+        ));
+        lines.push(old(
+            &format!("2026-11-{day}T12:00:01"),
+            "commit_completed",
+            "post-commit",
+            json!({"commit_sha": sha, "branch": "main", "files_changed": 5, "rules_checked": ["git-reviewer"], "rules_count": 1, "user": "Developer <dev@example.com>"}),
+        ));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// A repository in the predecessor's layout: its log at
+/// `data/enforcement_events.jsonl`, enforce's own log not started.
+fn predecessor_repo(sandbox: &Sandbox) -> crate::support::TestRepo {
+    let repo = sandbox.repo("legacy");
+    repo.write("data/enforcement_events.jsonl", &predecessor_log());
+    repo
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn sorted(mut keys: Vec<&str>) -> Vec<&str> {
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn alert_quiet_in_the_predecessors_layout_exits_1() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    let log = repo.path("data/enforcement_events.jsonl");
+    let named = "enforce: events from [REPO]/data/enforcement_events.jsonl (the predecessor's log: enforce has none of its own here yet)\n";
+    // No --events-file: the predecessor's file is the repository's log.
+    sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .args(["alert", "--quiet"])
+        .redact(&repo.root, "[REPO]")
+        .status(1)
+        .stdout("[CRITICAL] Review bypassed 2 time(s) this week\n[CRITICAL] 11 violations this week (more than 10)\n")
+        .stderr(named)
+        .run();
+    sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .arg("stats")
+        .redact(&repo.root, "[REPO]")
+        .stdout_contains("commit_review_bypassed            2\n")
+        .stdout_contains("TOTAL                            18\n")
+        .stderr(named)
+        .run();
+    let json = sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", NOW)
+        .args(["alert", "--json"])
+        .status(1)
+        .stdout_ignored()
+        .run();
+    let json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["events_file"], log.to_str().unwrap());
+    assert_eq!(json["schema"], 1);
+
+    // status says which file it is and why.
+    sandbox
+        .test(&repo.root)
+        .arg("status")
+        .redact(&repo.root, "[REPO]")
+        .status_ignored()
+        .stdout_contains("events file            [REPO]/data/enforcement_events.jsonl (default: the predecessor's log, as enforce has none of its own here yet): ")
+        .run();
+
+    // The hooks append to it too: one log for every command.
+    sandbox
+        .test(&repo.root)
+        .args(["install", "--no-config"])
+        .redact(&repo.root, "[REPO]")
+        .stdout_contains("events: [REPO]/data/enforcement_events.jsonl\n")
+        .run();
+    repo.write("a.txt", "a\n");
+    sandbox.git(&repo.root, &["add", "a.txt"]);
+    sandbox
+        .test_git(&repo.root)
+        .env("PILOT_SKIP_REVIEW", "1")
+        .args(["commit", "-q", "-m", "add a", "-m", "Agent: test-agent"])
+        .stderr_contains("recorded as `bypass_review`")
+        .run();
+    let after = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        after.starts_with(&predecessor_log()),
+        "appended, nothing rewritten"
+    );
+    let added: Vec<&str> = after[predecessor_log().len()..].lines().collect();
+    assert!(
+        added
+            .iter()
+            .any(|l| l.contains("\"event_type\":\"bypass_review\""))
+            && added
+                .iter()
+                .any(|l| l.contains("\"event_type\":\"commit_completed\"")),
+        "{added:#?}"
+    );
+    assert!(
+        !repo.events_file().exists(),
+        "enforce's own log was not started beside it"
+    );
+}
+
+#[test]
+fn every_report_names_its_log_and_warns_about_the_other() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    let own = repo.events_file();
+    std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+    std::fs::write(
+        &own,
+        new("2026-11-21T09:00:00", "import_allowed", "guards.py", json!({})),
+    )
+    .unwrap();
+    let warning = "enforce: warning: [REPO]/data/enforcement_events.jsonl (the predecessor's log) exists too: its events are not in this report\nhint: read it with `--events-file [REPO]/data/enforcement_events.jsonl`, or make it the log with `[telemetry] events_file = \"data/enforcement_events.jsonl\"`\n";
+    let test = |args: &[&str]| {
+        sandbox
+            .test(&repo.root)
+            .env("ENFORCE_NOW", NOW)
+            .args(args)
+            .redact(&repo.root, "[REPO]")
+    };
+    for args in [
+        &["stats"][..],
+        &["events"],
+        &["score"],
+        &["dashboard"],
+        &["dashboard", "--format", "html"],
+        &["cleanup", "--dry-run"],
+        &["stats", "--format", "csv"],
+    ] {
+        test(args)
+            .stdout_ignored()
+            .stderr(format!(
+                "enforce: events from [REPO]/.git/enforce/events.jsonl\n{warning}"
+            ))
+            .run();
+    }
+    // JSON stays parseable: the log is named inside, the warning on stderr.
+    for args in [
+        &["stats", "--json"][..],
+        &["events", "--json"],
+        &["score", "--json"],
+        &["alert", "--json"],
+        &["dashboard", "--json"],
+        &["cleanup", "--dry-run", "--json"],
+    ] {
+        let ran = test(args).stdout_ignored().stderr(warning).run();
+        let value: Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(value["schema"], 1, "{args:?}");
+        assert_eq!(
+            value["events_file"], "[REPO]/.git/enforce/events.jsonl",
+            "{args:?}"
+        );
+    }
+    // The other commands' --json objects carry their schema too.
+    for args in [&["status", "--json"][..], &["verify", "--json"]] {
+        let ran = test(args)
+            .status_ignored()
+            .stdout_ignored()
+            .stderr_ignored()
+            .run();
+        let value: Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(value["schema"], 1, "{args:?}");
+    }
+    // The JSON-argument form only warns.
+    test(&[r#"{"action": "stats"}"#])
+        .stdout_ignored()
+        .stderr(warning)
+        .run();
+    // status too, as a warning that keeps enforcement in force.
+    test(&["status"])
+        .status_ignored()
+        .stdout_contains("WARN other events file      [REPO]/data/enforcement_events.jsonl (the predecessor's log) exists too: enforce neither reads nor writes it here\n")
+        .run();
+    // Choosing a file is no cause for a warning.
+    test(&["--events-file", "data/enforcement_events.jsonl", "stats"])
+        .stdout_contains("TOTAL                            18\n")
+        .stderr("enforce: events from [REPO]/data/enforcement_events.jsonl\n")
+        .run();
+}
+
+#[test]
+fn a_report_outside_a_repository_names_the_file_it_read() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .test(sandbox.path())
+        .env("GIT_CEILING_DIRECTORIES", sandbox.path())
+        .arg("stats")
+        .redact(sandbox.path(), "[SANDBOX]")
+        .stdout_contains("(no events)\n")
+        .stderr("enforce: events from [SANDBOX]/state/enforce/events.jsonl (outside a repository: the user's own log; no such file yet: no events recorded)\n")
+        .run();
+}
+
+#[test]
+fn the_json_argument_form_answers_in_the_predecessors_shapes() {
+    let sandbox = Sandbox::new();
+    let repo = predecessor_repo(&sandbox);
+    // The predecessor's API: an answer on stdout, nothing on stderr.
+    let call = |arg: &str, code: i32| -> Value {
+        let ran = sandbox
+            .test(&repo.root)
+            .env("ENFORCE_NOW", NOW)
+            .arg(arg)
+            .status(code)
+            .stdout_ignored()
+            .run();
+        serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{arg}: {e}\n{}", ran.stdout))
+    };
+
+    // stats: an omitted action is stats, `days: null` the default window.
+    for arg in [
+        r#"{}"#,
+        r#"{"action": "stats", "days": null}"#,
+        r#"{"action": "stats", "days": 7}"#,
+    ] {
+        let stats = call(arg, 0);
+        assert_eq!(
+            keys(&stats),
+            sorted(vec!["action", "days", "total_events", "by_type", "event_types"]),
+            "{arg}"
+        );
+        assert_eq!(stats["action"], "stats");
+        assert_eq!(stats["days"], 7);
+        assert_eq!(stats["total_events"], 18);
+        assert_eq!(
+            stats["by_type"],
+            json!({"commit_completed": 2, "commit_review_bypassed": 2, "import_blocked": 3, "violation_detected": 11})
+        );
+        let names = stats["event_types"].as_array().unwrap();
+        assert_eq!(
+            names[..9],
+            [
+                "IMPORT_BLOCKED",
+                "IMPORT_ALLOWED",
+                "VIOLATION_DETECTED",
+                "COMMIT_REVIEW_REQUIRED",
+                "COMMIT_REVIEW_BYPASSED",
+                "COMMIT_GITIGNORE_ONLY",
+                "BYPASS_REVIEW",
+                "BYPASS_AGENT_TRAILER",
+                "COMMIT_COMPLETED"
+            ]
+        );
+    }
+    assert_eq!(call(r#"{"action": "stats", "days": 14}"#, 0)["total_events"], 21);
+
+    // events: the predecessor's entry shape, timestamps as it wrote them.
+    let events = call(
+        r#"{"action": "events", "event_type": "IMPORT_BLOCKED", "days": 30, "limit": 2}"#,
+        0,
+    );
+    assert_eq!(
+        keys(&events),
+        sorted(vec!["action", "days", "filters", "count", "events"])
+    );
+    assert_eq!(
+        events["filters"],
+        json!({"event_type": "IMPORT_BLOCKED", "source": null, "limit": 2})
+    );
+    assert_eq!(events["count"], 2);
+    assert_eq!(
+        events["events"][0],
+        json!({"timestamp": "2026-11-20T11:00:00", "type": "import_blocked", "source": "guards.py", "details": {"module": "httpx", "reason": "Use web_fetch tool instead"}})
+    );
+    let all = call(
+        r#"{"action": "events", "days": 30, "limit": null, "source": "PRECOMMIT"}"#,
+        0,
+    );
+    assert_eq!(all["count"], 2, "no limit, source matched in any case");
+    assert_eq!(all["events"][1]["details"]["commit_sha"], "abc1234");
+    let no_details = call(
+        r#"{"action": "events", "days": 60, "event_type": "commit_completed", "limit": 5}"#,
+        0,
+    );
+    assert_eq!(
+        no_details["events"][2]["details"],
+        json!({}),
+        "a line without details has {{}}"
+    );
+    let unknown = call(r#"{"action": "events", "event_type": "import_blokced"}"#, 0);
+    assert_eq!(keys(&unknown), ["error", "valid_types"]);
+    assert_eq!(unknown["error"], "Unknown event type: import_blokced");
+    assert!(
+        unknown["valid_types"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("import_blocked"))
+    );
+
+    // score
+    let score = call(r#"{"action": "score"}"#, 0);
+    assert_eq!(
+        keys(&score),
+        sorted(vec![
+            "action",
+            "rating",
+            "description",
+            "breakdown",
+            "period",
+            "total_events_current",
+            "total_events_previous"
+        ])
+    );
+    assert_eq!(score["rating"], "critical");
+    assert_eq!(
+        keys(&score["breakdown"]),
+        ["bypasses", "import_blocked", "violations"]
+    );
+    for metric in ["bypasses", "import_blocked", "violations"] {
+        assert_eq!(
+            keys(&score["breakdown"][metric]),
+            ["current_week", "previous_week", "threshold", "trend"]
+        );
+    }
+    assert_eq!(score["breakdown"]["violations"]["current_week"], 11);
+    assert_eq!(score["breakdown"]["import_blocked"]["trend"], "increasing");
+    assert_eq!(
+        score["period"],
+        json!({"current_week": "last 7 days", "previous_week": "8-14 days ago"})
+    );
+    assert_eq!(
         (
-            r#"{"action": "events", "event_type": "nope"}"#,
-            "unknown event type `nope`",
+            score["total_events_current"].as_u64(),
+            score["total_events_previous"].as_u64()
+        ),
+        (Some(18), Some(3))
+    );
+
+    // alert: upper-case levels, and exit 0 whatever it found.
+    let alert = call(r#"{"action": "alert"}"#, 0);
+    assert_eq!(
+        keys(&alert),
+        sorted(vec![
+            "action",
+            "alerts",
+            "has_critical",
+            "has_warnings",
+            "quiet_mode",
+            "status",
+            "metrics"
+        ])
+    );
+    assert_eq!(
+        alert["alerts"],
+        json!([
+            {"level": "CRITICAL", "metric": "commit_review_bypassed", "message": "Review bypassed 2 time(s) this week", "value": 2, "threshold": 0},
+            {"level": "CRITICAL", "metric": "violation_detected", "message": "11 violations this week (more than 10)", "value": 11, "threshold": 10},
+            {"level": "WARNING", "metric": "import_blocked", "message": "Blocked imports increasing: 3 this week, 1 the week before", "value": 3, "previous": 1},
+        ])
+    );
+    assert_eq!(
+        (alert["has_critical"].as_bool(), alert["has_warnings"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(alert["status"], "critical");
+    assert_eq!(alert["quiet_mode"], false);
+    assert_eq!(
+        alert["metrics"],
+        json!({"violation_detected": 11, "commit_review_bypassed": 2, "import_blocked": 3, "import_blocked_trend": "increasing"})
+    );
+    let quiet = call(r#"{"action": "alert", "quiet": true}"#, 0);
+    assert_eq!(quiet["alerts"].as_array().unwrap().len(), 2);
+    assert!(
+        quiet["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["level"] == "CRITICAL")
+    );
+    assert_eq!(
+        (quiet["quiet_mode"].as_bool(), quiet["has_warnings"].as_bool()),
+        (Some(true), Some(false))
+    );
+
+    // dashboard: its Markdown inside, and in the file when asked.
+    let out = repo.path("docs/dashboard.md");
+    let dashboard = call(r#"{"action": "dashboard", "output": "docs/dashboard.md"}"#, 0);
+    assert_eq!(
+        keys(&dashboard),
+        sorted(vec![
+            "action",
+            "markdown",
+            "output_file",
+            "stats_days",
+            "rating",
+            "has_alerts",
+            "total_events"
+        ])
+    );
+    assert_eq!(dashboard["output_file"], "docs/dashboard.md");
+    assert_eq!(
+        (
+            dashboard["stats_days"].as_u64(),
+            dashboard["total_events"].as_u64()
+        ),
+        (Some(7), Some(18))
+    );
+    assert_eq!(
+        (dashboard["rating"].as_str(), dashboard["has_alerts"].as_bool()),
+        (Some("critical"), Some(true))
+    );
+    let markdown = dashboard["markdown"].as_str().unwrap();
+    assert!(markdown.starts_with("# Enforcement Dashboard\n"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), markdown);
+    assert_eq!(call(r#"{"action": "dashboard"}"#, 0)["output_file"], Value::Null);
+
+    // cleanup: would_remove on a dry run, removed after.
+    let log = repo.path("data/enforcement_events.jsonl");
+    let before = std::fs::read_to_string(&log).unwrap();
+    let dry = call(r#"{"action": "cleanup", "dry_run": true}"#, 0);
+    assert_eq!(
+        dry,
+        json!({"action": "cleanup", "dry_run": true, "retention_days": 30, "would_remove": 2, "would_keep": 21, "message": "Would remove 2 events older than 30 days"})
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), before);
+    let done = call(r#"{"action": "cleanup", "days": null}"#, 0);
+    assert_eq!(
+        done,
+        json!({"action": "cleanup", "dry_run": false, "retention_days": 30, "removed": 2, "message": "Removed 2 events older than 30 days"})
+    );
+
+    // An unknown action is an answer (exit 0); an argument the predecessor
+    // failed on is exit 1, with the reason in the same shape.
+    assert_eq!(
+        call(r#"{"action": "nuke"}"#, 0),
+        json!({"error": "Unknown action: nuke. Use: stats, events, cleanup, score, alert, dashboard"})
+    );
+    for (arg, error) in [
+        ("{not json", "Invalid JSON"),
+        (r#"{"action": "stats", "dayz": 3}"#, "unknown key `dayz`"),
+        (
+            r#"{"action": "stats", "days": "3"}"#,
+            "`days` must be a whole number from 0 to 365000, not \"3\"",
         ),
     ] {
-        let ran = reports.run(&[arg]);
-        assert_eq!(ran.code, 2, "{arg}");
-        let value: Value =
-            serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{arg}: {e}: {}", ran.stdout));
-        assert!(
-            value["error"].as_str().unwrap().starts_with(error),
-            "{arg}: {value}"
-        );
-        assert!(value["hint"].is_string(), "{value}");
-        assert_eq!(ran.stderr, "");
+        let value = call(arg, 1);
+        assert_eq!(keys(&value), ["details", "error"], "{arg}");
+        assert_eq!(value["error"], error, "{arg}");
     }
+    // An error of enforce's own is exit 2, in the same shape.
+    let broken = sandbox
+        .test(&repo.root)
+        .env("ENFORCE_NOW", "yesterday")
+        .arg(r#"{"action": "score"}"#)
+        .status(2)
+        .stdout_ignored()
+        .run();
+    let broken: Value = serde_json::from_str(&broken.stdout).unwrap();
+    assert_eq!(broken["error"], "ENFORCE_NOW=`yesterday` is not an RFC 3339 time");
 }
 
 #[test]

@@ -376,14 +376,24 @@ enforce: warning: this commit weakens `no-todo` (rule: defined → removed); rec
     let score = repo.json(&["score", "--json"]);
     assert_eq!(score["breakdown"]["bypasses"]["current_week"], 3);
     assert_eq!(score["rating"], "critical");
+    let named = "enforce: events from [REPO]/.git/enforce/events.jsonl\n";
     repo.test()
         .arg("alert")
+        .redact(repo.root(), "[REPO]")
         .status(1)
         .stdout("[CRITICAL] Rules weakened 3 time(s) this week\n")
+        .stderr(named)
         .run();
-    let dashboard = repo.test().arg("dashboard").stdout_ignored().run().stdout;
+    let dashboard = repo
+        .test()
+        .arg("dashboard")
+        .redact(repo.root(), "[REPO]")
+        .stdout_ignored()
+        .stderr(named)
+        .run()
+        .stdout;
     assert!(
-        dashboard.contains("| rule_weakened | config change |"),
+        dashboard.contains("| bypass: rule weakened | rule_weakened | config change |"),
         "{dashboard}"
     );
 }
