@@ -211,7 +211,7 @@ impl<'c> Made<'c> {
         let (files, file_count) = files_fields(&paths);
         let mut details = ctx.file_details(&files, file_count);
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
-        let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
+        let trailers = trailers::parse(&commit.message, &ctx.git.trailer_syntax());
         Ok(Made {
             hook,
             trailers,

@@ -125,7 +125,7 @@ mod tests {
     use crate::git::trailers::parse;
 
     fn run(message: &str, config: &AgentTrailer) -> Decision {
-        decide(&parse(message, "#"), false, false, config)
+        decide(&parse(message, &Default::default()), false, false, config)
     }
 
     #[test]
@@ -161,7 +161,12 @@ mod tests {
             }
         ));
         assert_eq!(
-            decide(&parse("Merge branch 'x'\n", "#"), true, false, &config),
+            decide(
+                &parse("Merge branch 'x'\n", &Default::default()),
+                true,
+                false,
+                &config
+            ),
             Decision::MergeExempt
         );
     }

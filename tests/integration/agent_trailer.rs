@@ -203,3 +203,111 @@ fn comment_lines_are_not_trailers() {
     repo.git_test(&["commit", "-q", "--cleanup=strip", "-F", msg.to_str().unwrap()])
         .run();
 }
+
+/// `git args…` with `git -c` settings before the subcommand.
+fn with_config(settings: &[&str], args: &[&str]) -> Vec<String> {
+    settings
+        .iter()
+        .flat_map(|s| ["-c".to_string(), s.to_string()])
+        .chain(args.iter().map(|a| a.to_string()))
+        .collect()
+}
+
+#[test]
+fn one_off_separators_and_comment_strings_reach_the_hooks() {
+    let mut repo = HookRepo::new(NO_REVIEW);
+    repo.stage("a.txt", "a\n");
+    // `Agent= x` is a trailer only where `=` separates.
+    repo.git_test(&["commit", "-q", "-m", "s", "-m", "Agent= claude"])
+        .status(1)
+        .redact(repo.root(), "[REPO]")
+        .stderr(blocked(NO_TRAILER, "", "<agent name>"))
+        .run();
+    repo.new_events();
+    let args = with_config(
+        &["trailer.separators=:="],
+        &["commit", "-q", "-m", "s", "-m", "Agent= claude"],
+    );
+    repo.sandbox.test_git(repo.root()).args(&args).run();
+    let completed = find(&repo.new_events(), "commit_completed").details.clone();
+    assert_eq!(completed["agent"], "claude");
+
+    // git writes its comment lines into the message file with the
+    // comment character it was given; the hook reads them as comments.
+    for (settings, env) in [
+        (vec!["core.commentChar=;"], vec![]),
+        (vec!["core.commentString=//"], vec![]),
+        (
+            vec![],
+            vec![
+                ("GIT_CONFIG_COUNT", "1"),
+                ("GIT_CONFIG_KEY_0", "core.commentChar"),
+                ("GIT_CONFIG_VALUE_0", "%"),
+            ],
+        ),
+    ] {
+        repo.stage("a.txt", &format!("{settings:?} {env:?}\n"));
+        let args = with_config(
+            &settings,
+            &["commit", "-q", "-e", "-m", "s", "-m", "Agent: claude"],
+        );
+        let mut test = repo
+            .sandbox
+            .test_git(repo.root())
+            .args(&args)
+            .env("GIT_EDITOR", "true");
+        for (key, value) in &env {
+            test = test.env(key, value);
+        }
+        test.run();
+        assert_eq!(repo.message(), "s\n\nAgent: claude\n\n", "{settings:?} {env:?}");
+    }
+
+    // `core.commentChar = auto`: a line of the message starts with `#`,
+    // so git commit comments with `;`, and so does the hook.
+    repo.stage("a.txt", "auto\n");
+    let args = with_config(
+        &["core.commentChar=auto"],
+        &[
+            "commit",
+            "-q",
+            "-e",
+            "-m",
+            "s",
+            "-m",
+            "#42 is fixed",
+            "-m",
+            "Agent: claude",
+        ],
+    );
+    repo.sandbox
+        .test_git(repo.root())
+        .args(&args)
+        .env("GIT_EDITOR", "true")
+        .run();
+    assert_eq!(repo.message(), "s\n\n#42 is fixed\n\nAgent: claude\n\n");
+}
+
+#[test]
+fn the_review_trailer_is_added_with_the_configured_separator() {
+    let repo = HookRepo::new("");
+    repo.stage("a.txt", "a\n");
+    repo.approve();
+    let args = with_config(
+        &["trailer.separators=="],
+        &["commit", "-q", "-m", "s", "-m", "Agent= claude"],
+    );
+    repo.sandbox.test_git(repo.root()).args(&args).run();
+    let message = repo.message();
+    assert_eq!(message, "s\n\nAgent= claude\nReviewed-by= git-reviewer\n\n");
+    // git reads both as trailers under the same setting.
+    let parsed = repo
+        .sandbox
+        .test_git(repo.root())
+        .args(["-c", "trailer.separators==", "interpret-trailers", "--parse"])
+        .stdin(message)
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert_eq!(parsed, "Agent= claude\nReviewed-by= git-reviewer\n");
+}
