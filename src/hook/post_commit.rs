@@ -446,7 +446,7 @@ fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
     hooks.push(made.hook.as_str());
     let agent = msg
         .and_then(|n| n.agent.clone())
-        .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|(_, a)| a))
+        .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|n| n.agent))
         .filter(|a| !a.is_empty());
     Receipt {
         enforce_receipt: receipt::VERSION,
@@ -512,8 +512,7 @@ fn first_parent_tree(git: &crate::git::Git, commit: &CommitInfo) -> String {
 fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
     let note = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
     let agent = agent_trailer::named_agent(&made.trailers, &ctx.config.agent_trailer)
-        .map(|(_, agent)| agent)
-        .filter(|a| !a.is_empty());
+        .filter(|named| !named.agent.is_empty());
     let reviewer = note.and_then(|n| n.approved_by.clone()).or_else(|| {
         Approvals::new(&ctx.git.repo().git_dir)
             .get(&made.commit.tree)
@@ -545,7 +544,7 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
         .unwrap_or_default(),
     );
     if let Some(agent) = agent {
-        details.insert("agent".into(), Value::from(agent));
+        details.extend(agent.fields());
     }
     details.insert("review".into(), Value::from(review));
     if let Some(reviewer) = reviewer {

@@ -230,7 +230,10 @@ fn one_off_separators_and_comment_strings_reach_the_hooks() {
     );
     repo.sandbox.test_git(repo.root()).args(&args).run();
     let completed = find(&repo.new_events(), "commit_completed").details.clone();
-    assert_eq!(completed["agent"], "claude");
+    assert_eq!(
+        (completed["agent"].as_str(), completed["trailer"].as_str()),
+        (Some("claude"), Some("Agent"))
+    );
 
     // git writes its comment lines into the message file with the
     // comment character it was given; the hook reads them as comments.
@@ -310,4 +313,113 @@ fn the_review_trailer_is_added_with_the_configured_separator() {
         .run()
         .stdout;
     assert_eq!(parsed, "Agent= claude\nReviewed-by= git-reviewer\n");
+}
+
+const PRESETS: &str = r#"[review]
+mode = "off"
+
+[agent_trailer]
+presets = ["assisted-by", "co-authored-by", "generated-by"]
+"#;
+
+#[test]
+fn each_preset_is_accepted_and_its_agent_and_model_recorded() {
+    let mut repo = HookRepo::new(PRESETS);
+    for (i, (trailer, agent, model)) in [
+        (
+            "Assisted-by: Claude:claude-3-opus coccinelle sparse",
+            "Claude",
+            Some("claude-3-opus"),
+        ),
+        (
+            "Co-authored-by: aider (gpt-4o) <aider@aider.chat>",
+            "aider",
+            Some("gpt-4o"),
+        ),
+        (
+            "Co-authored-by: Claude Opus 4.7 <noreply@anthropic.com>",
+            "claude-code",
+            Some("Claude Opus 4.7"),
+        ),
+        ("Co-authored-by: Codex <noreply@openai.com>", "codex", None),
+        (
+            "Co-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>",
+            "copilot",
+            None,
+        ),
+        (
+            "Co-authored-by: Cursor Agent <cursoragent@cursor.com>",
+            "cursor",
+            None,
+        ),
+        ("Generated-by: Claude Code", "Claude Code", None),
+        (
+            "Generated-by: GitHub Copilot (GPT-4o)",
+            "GitHub Copilot",
+            Some("GPT-4o"),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        repo.stage("a.txt", &format!("{i}\n"));
+        repo.git_test(&["commit", "-q", "-m", "s", "-m", trailer]).run();
+        let completed = find(&repo.new_events(), "commit_completed").details.clone();
+        let key = trailer.split(':').next().unwrap();
+        assert_eq!(completed["agent"], agent, "{trailer}");
+        assert_eq!(completed["model"].as_str(), model, "{trailer}");
+        assert_eq!(completed["trailer"], key, "{trailer}");
+    }
+}
+
+#[test]
+fn a_human_co_author_does_not_name_an_agent() {
+    let mut repo = HookRepo::new(PRESETS);
+    repo.stage("a.txt", "a\n");
+    let keys =
+        "`Agent:` or `Assisted-by: AGENT:MODEL` or `Co-authored-by:` naming a known agent or `Generated-by:`";
+    for human in [
+        "Co-authored-by: Jane Doe <jane@example.com>",
+        "Assisted-by: Jane Doe <jane@example.com>",
+        "Generated-by: Jane Doe <jane@example.com>",
+    ] {
+        repo.git_test(&["commit", "-q", "-m", "s", "-m", human])
+            .status(1)
+            .redact(repo.root(), "[REPO]")
+            .stderr(blocked(
+                &format!("the commit message has no {keys} trailer"),
+                "",
+                "<agent name>",
+            ))
+            .run();
+    }
+    let events = repo.new_events();
+    assert_eq!(types(&events), ["commit_blocked"; 3]);
+    assert!(events[0].details.get("agent").is_none());
+
+    // An agent the allowed list does not name is blocked, and the event
+    // says what the trailer named.
+    let mut strict = HookRepo::new(&format!("{PRESETS}allowed_agents = [\"claude-code\"]\n"));
+    strict.stage("a.txt", "a\n");
+    strict
+        .git_test(&[
+            "commit",
+            "-q",
+            "-m",
+            "s",
+            "-m",
+            "Co-authored-by: aider (gpt-4o) <aider@aider.chat>",
+        ])
+        .status(1)
+        .redact(strict.root(), "[REPO]")
+        .stderr(blocked(
+            "`aider` is not a known agent (known: claude-code)",
+            "  allowed agents: claude-code\n",
+            "claude-code",
+        ))
+        .run();
+    let blocked_event = find(&strict.new_events(), "commit_blocked").details.clone();
+    assert_eq!(blocked_event["agent"], "aider");
+    assert_eq!(blocked_event["model"], "gpt-4o");
+    assert_eq!(blocked_event["trailer"], "Co-authored-by");
 }
