@@ -21,7 +21,7 @@ use crate::support::{Test, unavailable};
 /// The tool on PATH, or `None` with a printed reason; under `CI=true` a
 /// missing tool fails the test instead (see [`unavailable`]).
 #[track_caller]
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())

@@ -1,0 +1,214 @@
+//! `enforce completions` loaded by the real shells, and `enforce man`
+//! rendered by the real groff and man.
+
+use std::fs;
+use std::path::Path;
+
+use crate::ecosystem::tool;
+use crate::support::Sandbox;
+
+/// `enforce completions <shell>`, written to a file in the sandbox.
+fn script(sandbox: &Sandbox, shell: &str) -> std::path::PathBuf {
+    let text = sandbox
+        .test(sandbox.path())
+        .args(["completions", shell])
+        .stdout_ignored()
+        .run()
+        .stdout;
+    let path = sandbox.path().join(format!("enforce.{shell}"));
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// What `program -c code` prints, run in the sandbox with `script` as `$1`.
+fn shell_output(sandbox: &Sandbox, program: &Path, flags: &[&str], code: &str, script: &Path) -> String {
+    let mut command = sandbox.command(program, sandbox.path());
+    command.args(flags).arg("-c").arg(code).arg("shell").arg(script);
+    let out = command.output().expect("run the shell");
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bash_completion_loads_and_completes() {
+    let Some(bash) = tool("bash", "bash") else { return };
+    let sandbox = Sandbox::new();
+    let script = script(&sandbox, "bash");
+    // The function bash calls on <Tab>, with the words typed so far.
+    let code = r#"source "$1" || exit 1
+complete -p enforce
+complete_words() {
+    COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
+    COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    _enforce enforce "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "$* -> ${COMPREPLY[*]}"
+}
+complete_words enforce comp
+complete_words enforce completions ''
+complete_words enforce review a
+complete_words enforce export c
+"#;
+    let out = shell_output(&sandbox, &bash, &["--norc", "--noprofile"], code, &script);
+    assert_eq!(
+        out,
+        "complete -o bashdefault -o default -o nosort -F _enforce enforce
+enforce comp -> completions
+enforce completions  -> -h --events-file --help bash zsh fish
+enforce review a -> approve
+enforce export c -> csv
+"
+    );
+}
+
+#[test]
+fn zsh_completion_defines_the_completion_function() {
+    let Some(zsh) = tool("zsh", "zsh") else { return };
+    let sandbox = Sandbox::new();
+    let script = script(&sandbox, "zsh");
+    let code = r#"autoload -Uz compinit && compinit -u -D || exit 1
+source "$1" || exit 1
+print -r -- "enforce: $_comps[enforce]"
+whence -w _enforce"#;
+    let out = shell_output(&sandbox, &zsh, &["-f"], code, &script);
+    assert_eq!(out, "enforce: _enforce\n_enforce: function\n");
+}
+
+#[test]
+fn fish_completion_completes_commands() {
+    let Some(fish) = tool("fish", "fish") else { return };
+    let sandbox = Sandbox::new();
+    let script = script(&sandbox, "fish");
+    let code = r#"source $argv[-1]; or exit 1
+complete -C "enforce comp"
+complete -C "enforce review s""#;
+    // fish takes the script's arguments after `-c code`.
+    let out = shell_output(&sandbox, &fish, &["--no-config"], code, &script);
+    assert_eq!(
+        out,
+        "completions\tPrint the shell completion script for bash, zsh or fish
+status\tSay whether what is staged now is approved, by whom and until when, and whose signature it carries. Exits 0 when it may be committed, 1 when it needs an approval
+"
+    );
+}
+
+#[test]
+fn unknown_shells_and_commands_are_usage_errors() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .test(sandbox.path())
+        .args(["completions", "tcsh"])
+        .status(2)
+        .stderr_contains("invalid value 'tcsh' for '<SHELL>'")
+        .stderr_contains("[possible values: bash, zsh, fish]")
+        .run();
+    sandbox
+        .test(sandbox.path())
+        .args(["man", "review", "nope"])
+        .status(2)
+        .stderr(
+            "enforce: `enforce review` has no command `nope`\nhint: its commands: approve, payload, status, clear\n",
+        )
+        .run();
+}
+
+#[test]
+fn man_pages_render_and_refer_only_to_pages_that_exist() {
+    let sandbox = Sandbox::new();
+    let page = sandbox
+        .test(sandbox.path())
+        .arg("man")
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(page.contains(".TH enforce 1"), "{page}");
+    for command in ["completions", "man", "install", "audit"] {
+        assert!(
+            page.contains(&format!("enforce\\-{command}(1)")),
+            "{command} missing:\n{page}"
+        );
+    }
+    let approve = sandbox
+        .test(sandbox.path())
+        .args(["man", "review", "approve"])
+        .stdout_ignored()
+        .run()
+        .stdout;
+    assert!(approve.contains(".TH enforce-review-approve 1"), "{approve}");
+    assert!(approve.contains("\\-\\-reviewer"), "{approve}");
+
+    let dir = sandbox.path().join("man1");
+    let listed = sandbox
+        .test(sandbox.path())
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .stdout_ignored()
+        .run()
+        .stdout;
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut printed: Vec<String> = listed
+        .lines()
+        .map(|l| Path::new(l).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    printed.sort();
+    assert_eq!(names, printed);
+    assert_eq!(fs::read_to_string(dir.join("enforce.1")).unwrap(), page);
+    // Every page another page refers to is there.
+    let reference = regex::Regex::new(r"(enforce(?:\\-[a-z0-9]+)*)\(1\)").unwrap();
+    for name in &names {
+        let text = fs::read_to_string(dir.join(name)).unwrap();
+        for found in reference.captures_iter(&text) {
+            let target = format!("{}.1", found[1].replace("\\-", "-"));
+            assert!(
+                names.contains(&target),
+                "{name} refers to {target}, which is not written"
+            );
+        }
+    }
+    assert!(names.contains(&"enforce-export-csv.1".to_string()), "{names:?}");
+
+    // groff renders every page without a warning, and man reads them.
+    if let Some(groff) = tool("groff", "groff-base") {
+        for name in &names {
+            let out = sandbox
+                .command(&groff, sandbox.path())
+                .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+                .arg(dir.join(name))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    if let Some(man) = tool("man", "man-db") {
+        let out = sandbox
+            .command(&man, sandbox.path())
+            .env("MANWIDTH", "80")
+            .args(["-l"])
+            .arg(dir.join("enforce-completions.1"))
+            .output()
+            .unwrap();
+        // Bold and underline as the terminal's overstrikes, removed.
+        let text = regex::Regex::new("(?s).\x08")
+            .unwrap()
+            .replace_all(&String::from_utf8_lossy(&out.stdout), "")
+            .into_owned();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            text.contains("NAME") && text.contains("enforce-completions  -  Print the shell"),
+            "{text}"
+        );
+    }
+}
