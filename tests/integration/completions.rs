@@ -212,3 +212,70 @@ fn man_pages_render_and_refer_only_to_pages_that_exist() {
         );
     }
 }
+
+/// Runs the checkout's install.sh with `cargo` replaced by a script that
+/// "installs" the binary under test, so everything after the build runs
+/// for real.
+fn run_install_sh(sandbox: &Sandbox) -> crate::support::Test {
+    let fake = sandbox.path().join("fake-bin");
+    crate::support::write_script(
+        &fake.join("cargo"),
+        &format!(
+            "mkdir -p \"$CARGO_HOME/bin\" && cp '{}' \"$CARGO_HOME/bin/enforce\"",
+            crate::support::enforce_bin().display()
+        ),
+    );
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    crate::support::Test::new(sandbox.command("bash", sandbox.path()))
+        .arg(script)
+        .args(["--no-hooks", "--dynamic"])
+        .env("PATH", path)
+        .env("CARGO_HOME", sandbox.path().join("cargo"))
+        .redact(sandbox.path(), "[SANDBOX]")
+}
+
+#[test]
+fn install_sh_installs_completions_and_man_pages_and_says_where() {
+    let sandbox = Sandbox::new();
+    let data = "[SANDBOX]/home/.local/share";
+    run_install_sh(&sandbox)
+        .stdout(format!(
+            "installed the bash completion: {data}/bash-completion/completions/enforce
+installed the fish completion: [SANDBOX]/home/.config/fish/completions/enforce.fish
+installed the zsh completion: {data}/zsh/site-functions/_enforce
+note: for zsh, put this before compinit in ~/.zshrc: fpath=(\"{data}/zsh/site-functions\" $fpath)
+installed the man pages: {data}/man/man1/enforce.1 and one per command (man enforce)
+enforce is installed. In each repository to enforce, run: enforce install
+"
+        ))
+        .stderr("note: [SANDBOX]/cargo/bin is not on PATH; add it to use `enforce` by name\n")
+        .run();
+    let home = sandbox.path().join("home");
+    let bash = fs::read_to_string(home.join(".local/share/bash-completion/completions/enforce")).unwrap();
+    assert!(
+        bash.contains("complete -F _enforce") || bash.contains("-F _enforce enforce"),
+        "{bash}"
+    );
+    assert!(home.join(".config/fish/completions/enforce.fish").is_file());
+    assert!(home.join(".local/share/zsh/site-functions/_enforce").is_file());
+    let page = fs::read_to_string(home.join(".local/share/man/man1/enforce.1")).unwrap();
+    assert!(page.contains(".TH enforce 1"));
+    assert!(
+        home.join(".local/share/man/man1/enforce-review-approve.1")
+            .is_file()
+    );
+
+    // Where a file cannot go, install.sh warns and still succeeds.
+    let sandbox = Sandbox::new();
+    fs::create_dir_all(sandbox.path().join("home/.local/share")).unwrap();
+    fs::write(
+        sandbox.path().join("home/.local/share/man"),
+        "a file in the way\n",
+    )
+    .unwrap();
+    run_install_sh(&sandbox)
+        .stdout_contains("installed the bash completion")
+        .stderr_contains("warning: could not install the man pages in [SANDBOX]/home/.local/share/man/man1 (the binary is installed; `enforce man` prints the page)")
+        .run();
+}
