@@ -144,7 +144,7 @@ pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Repor
     let mut auditor = Auditor {
         git,
         receipts,
-        comment: git.comment_string(),
+        syntax: git.trailer_syntax(),
         shallow: git.shallow_commits(),
         policies: HashMap::new(),
         diffs: git.commit_diffs(Vec::new())?,
@@ -199,8 +199,8 @@ type Policy = std::result::Result<Rc<Config>, String>;
 struct Auditor<'a> {
     git: &'a Git,
     receipts: &'a Receipts,
-    /// `core.commentString`, for git's trailer rules.
-    comment: String,
+    /// How git reads trailers here (comment string, separators).
+    syntax: trailers::Syntax,
     /// The boundary commits of a shallow clone.
     shallow: HashSet<String>,
     /// Parsed policies by blob id (`None`: no file, the defaults).
@@ -483,7 +483,7 @@ impl Auditor<'_> {
             Err(why) => PolicyChange::Invalid(why),
         });
 
-        let trailers = trailers::parse(&commit.message, &self.comment);
+        let trailers = trailers::parse(&commit.message, &self.syntax);
         let judged = judge::judge_commit(
             &judge::Commit {
                 tree: &commit.tree,

@@ -122,6 +122,50 @@ pub enum Command {
     /// A scripted tour: agent commits in a temporary repository, then the
     /// reports.
     Demo(DemoArgs),
+
+    /// Print the shell completion script for bash, zsh or fish.
+    ///
+    /// install.sh installs them. By hand: `enforce completions bash >
+    /// ~/.local/share/bash-completion/completions/enforce`, `enforce
+    /// completions zsh > ~/.zfunc/_enforce` (with ~/.zfunc on fpath), or
+    /// `enforce completions fish > ~/.config/fish/completions/enforce.fish`.
+    Completions(CompletionsArgs),
+
+    /// Print the man page of enforce, or of one of its commands
+    /// (`enforce man review approve`), in roff: `enforce man | man -l -`.
+    ///
+    /// With --dir, write every page instead (enforce.1, enforce-install.1,
+    /// enforce-review-approve.1, …), as install.sh does into
+    /// ~/.local/share/man/man1.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `enforce completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print, e.g. `review approve` [default:
+    /// enforce itself].
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+
+    /// Write every page into this directory (created if missing) and say
+    /// which, instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// A window in days: whole days, at most 365,000 (a thousand years), so

@@ -3,6 +3,7 @@
 mod audit;
 mod config;
 mod demo;
+mod docs;
 mod export;
 mod hook;
 mod install;
@@ -53,6 +54,8 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Export { target } => export::run(&Workspace::load(&cwd, events_flag)?, &target),
         Command::Demo(args) => demo::run(&args),
+        Command::Completions(args) => docs::completions(args.shell),
+        Command::Man(args) => docs::man(&args),
     }
 }
 

@@ -175,6 +175,16 @@ pub fn diff(old: &Config, new: &Config) -> Vec<Change> {
         list(&new_keys),
         new_keys.iter().any(|k| !old_keys.contains(k)),
     );
+    let presets =
+        |c: &super::AgentTrailer| -> Vec<String> { c.presets.iter().map(|p| p.name().to_string()).collect() };
+    let (old_presets, new_presets) = (presets(o), presets(n));
+    d.add(
+        "agent-trailer",
+        "presets",
+        list(&old_presets),
+        list(&new_presets),
+        new_presets.iter().any(|p| !old_presets.contains(p)),
+    );
     let lower = |v: &[String]| -> Vec<String> { v.iter().map(|a| a.to_ascii_lowercase()).collect() };
     let (old_agents, new_agents) = (lower(&o.allowed_agents), lower(&n.allowed_agents));
     d.add(
@@ -452,6 +462,12 @@ mod tests {
                 "[agent, co-authored-by]"
             )]
         );
+        // A preset is one more way to name the agent: a weakening.
+        assert_eq!(
+            weakened("", "[agent_trailer]\npresets = [\"assisted-by\"]\n"),
+            [s("agent-trailer", "presets", "[]", "[assisted-by]")]
+        );
+        assert!(weakened("[agent_trailer]\npresets = [\"assisted-by\"]\n", "").is_empty());
         let rule = "[[rules.content]]\nname = \"x\"\npattern = \"a\"\n";
         assert_eq!(weakened(rule, ""), [s("x", "rule", "defined", "removed")]);
         assert_eq!(

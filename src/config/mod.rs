@@ -363,6 +363,10 @@ pub struct AgentTrailer {
     pub mode: Mode,
     /// The trailers that name the agent; the first one present counts.
     pub trailers: Vec<AgentKey>,
+    /// Attribution trailers other tools write, accepted after `trailers`
+    /// in this order (see [`Preset`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub presets: Vec<Preset>,
     /// When not empty, the agent named must be one of these
     /// (compared case-insensitively).
     pub allowed_agents: Vec<String>,
@@ -379,9 +383,47 @@ impl Default for AgentTrailer {
                 key: TrailerKey("Agent".into()),
                 pattern: None,
             }],
+            presets: Vec::new(),
             allowed_agents: Vec::new(),
             merges: MergePolicy::Exempt,
             required: false,
+        }
+    }
+}
+
+/// An attribution trailer the ecosystem writes, accepted by
+/// `presets = [...]` in `[agent_trailer]`; `rules::agent_trailer` reads
+/// each (docs/rules.md says where each form comes from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    /// The Linux kernel's `Assisted-by: AGENT:MODEL [tool1] [tool2]`.
+    #[serde(rename = "assisted-by")]
+    Assisted,
+    /// `Co-authored-by:` naming an identity an agent tool writes (a
+    /// human co-author does not count).
+    #[serde(rename = "co-authored-by")]
+    CoAuthored,
+    /// `Generated-by: AGENT`, `AGENT:MODEL` or `AGENT (MODEL)`.
+    #[serde(rename = "generated-by")]
+    Generated,
+}
+
+impl Preset {
+    /// The name `presets` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Assisted => "assisted-by",
+            Preset::CoAuthored => "co-authored-by",
+            Preset::Generated => "generated-by",
+        }
+    }
+
+    /// The trailer key, as its writers spell it (compared case-insensitively).
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Assisted => "Assisted-by",
+            Preset::CoAuthored => "Co-authored-by",
+            Preset::Generated => "Generated-by",
         }
     }
 }
@@ -604,16 +646,17 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             "`require_signature = true` in [review] needs `signers`, the committed file of who may sign, e.g. signers = \".enforce/allowed_signers\"",
         ));
     }
-    let trailers = &config.agent_trailer.trailers;
-    if config.agent_trailer.mode != Mode::Off
-        && (trailers.is_empty() || trailers.iter().any(|t| t.key.is_empty()))
+    let agent = &config.agent_trailer;
+    if agent.mode != Mode::Off
+        && ((agent.trailers.is_empty() && agent.presets.is_empty())
+            || agent.trailers.iter().any(|t| t.key.is_empty()))
     {
         let at = text.find("trailers").unwrap_or(0);
         return Err(error_at(
             text,
             path,
             at,
-            "`trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
+            "`trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or `presets`, e.g. presets = [\"assisted-by\"], or set mode = \"off\")",
         ));
     }
     for alert in &config.alerts {
@@ -772,6 +815,36 @@ mod tests {
         .unwrap();
         assert_eq!(parsed.audit.since(), Some(id));
         assert!(parsed.audit.allow_bypasses);
+    }
+
+    #[test]
+    fn presets_are_named_and_may_stand_alone() {
+        let parsed = parse(
+            "[agent_trailer]\ntrailers = []\npresets = [\"co-authored-by\", \"assisted-by\"]\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.agent_trailer.presets,
+            [Preset::CoAuthored, Preset::Assisted]
+        );
+        assert!(
+            parsed
+                .to_toml()
+                .contains("presets = [\"co-authored-by\", \"assisted-by\"]")
+        );
+        // Without presets the serialized policy (and its digest) is as it was.
+        assert!(!Config::default().to_toml().contains("presets"));
+
+        let (line, column, message) = error("[agent_trailer]\npresets = [\"signed-off-by\"]\n");
+        assert_eq!((line, column), (2, 12));
+        assert!(
+            message.contains("unknown variant `signed-off-by`")
+                && message.contains("`assisted-by`, `co-authored-by`, `generated-by`"),
+            "{message}"
+        );
+        let (_, _, message) = error("[agent_trailer]\ntrailers = []\npresets = []\n");
+        assert!(message.contains("or `presets`"), "{message}");
     }
 
     #[test]

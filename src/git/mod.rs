@@ -12,6 +12,7 @@
 //! (`merge-tree`), and the hooks directory. Patch ids are libgit2's where
 //! it hashes what `git patch-id` hashes, and git's elsewhere.
 
+mod command_line;
 mod commit_diffs;
 mod diff;
 mod diff_text;
@@ -405,12 +406,11 @@ impl Git {
     /// Who is committing: `GIT_COMMITTER_NAME`/`EMAIL` when set, else
     /// `user.name`/`user.email`, as `Name <email>`.
     pub fn user(&self) -> String {
-        let config = self.inner.config().ok();
         let get = |env: &str, key: &str| {
             std::env::var(env)
                 .ok()
                 .filter(|v| !v.is_empty())
-                .or_else(|| config.as_ref().and_then(|c| c.get_string(key).ok()))
+                .or_else(|| self.config_string(key))
                 .unwrap_or_else(|| "unknown".to_string())
         };
         format!(
@@ -420,19 +420,12 @@ impl Git {
         )
     }
 
-    /// What starts a comment line in commit messages (`core.commentString`,
-    /// `core.commentChar`; `#` by default and for `auto`).
-    pub fn comment_string(&self) -> String {
-        let config = self.inner.config().ok();
-        let value = config.as_ref().and_then(|c| {
-            c.get_string("core.commentString")
-                .or_else(|_| c.get_string("core.commentChar"))
-                .ok()
-        });
-        match value {
-            Some(v) if !v.is_empty() && v != "auto" => v,
-            _ => "#".to_string(),
-        }
+    /// How git reads commit message trailers here: the comment string
+    /// (`core.commentChar`/`core.commentString`) and `trailer.separators`,
+    /// one-off `git -c` settings included.
+    pub fn trailer_syntax(&self) -> trailers::Syntax {
+        let entries = self.config_entries(&["core.commentchar", "core.commentstring", "trailer.separators"]);
+        trailers::Syntax::from_config(entries.iter().map(|(k, v)| (k.as_str(), v.as_deref())))
     }
 
     /// The commits of a revision range (`origin/main..HEAD`), oldest
@@ -485,9 +478,39 @@ impl Git {
         Some(blob.content().to_vec())
     }
 
-    /// A config value as a string, if set.
+    /// A config value as a string, if set: the last one git reads, the
+    /// command line's (`git -c`) over the files'. `None` also when the
+    /// last is a bare key without a value.
     pub fn config_string(&self, key: &str) -> Option<String> {
-        self.inner.config().ok()?.get_string(key).ok()
+        let key = command_line::canonical_key(key)?;
+        self.config_entries(&[key.as_str()]).pop()?.1
+    }
+
+    /// Every setting of the keys `names` (canonical: section and name in
+    /// lower case), in the order git reads them: the config files from
+    /// the lowest level (system) up, each in file order, then the command
+    /// line's (`git -c`, which git passes on in the environment and
+    /// libgit2 does not read; see [`command_line`]). The last one is in
+    /// force. This is where config values are read.
+    fn config_entries(&self, names: &[&str]) -> Vec<command_line::Entry> {
+        let mut out = Vec::new();
+        if let Ok(config) = self.inner.config() {
+            let alternatives: Vec<String> = names.iter().map(|n| sync::ere_escape(n)).collect();
+            let pattern = format!("^({})$", alternatives.join("|"));
+            if let Ok(mut entries) = config.entries(Some(&pattern)) {
+                while let Some(Ok(entry)) = entries.next() {
+                    if let Ok(name) = entry.name() {
+                        out.push((name.to_string(), entry.value().ok().map(str::to_string)));
+                    }
+                }
+            }
+        }
+        out.extend(
+            command_line::entries()
+                .into_iter()
+                .filter(|(key, _)| names.contains(&key.as_str())),
+        );
+        out
     }
 
     /// The operation that made HEAD, given HEAD's newest reflog entry when

@@ -420,8 +420,9 @@ fn config_has(config: &git2::Config, key: &str, value: &str) -> bool {
 }
 
 /// `text` with every character that means something in a POSIX extended
-/// regular expression escaped (libgit2 matches config values with one).
-fn ere_escape(text: &str) -> String {
+/// regular expression escaped (libgit2 matches config values and names
+/// with one).
+pub(super) fn ere_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for c in text.chars() {
         if ".[]{}()\\*+?^$|".contains(c) {

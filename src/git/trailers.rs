@@ -17,8 +17,14 @@
 //! 4. Lines starting with whitespace continue the previous trailer; values
 //!    are unfolded to one line. Comment lines are ignored throughout.
 //!
+//! What separates a key from its value (`trailer.separators`, `:` by
+//! default) and what starts a comment line (`core.commentChar`/
+//! `core.commentString`) come from the repository's config, as
+//! [`Syntax`]; git's `trailer.<key>.*` settings are not read.
+//!
 //! The integration tests compare this parser with `git interpret-trailers
-//! --parse` on a table of tricky messages.
+//! --parse` on a table of tricky messages, under the default syntax and
+//! under other separators and comment strings given with `git -c`.
 
 /// One trailer: its key as written and its unfolded value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,110 @@ impl Trailers {
     }
 }
 
+/// How git reads trailers here: what starts a comment line, and which
+/// characters may end a trailer's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syntax {
+    /// What starts a comment line (`core.commentChar`, or its alias
+    /// `core.commentString`; `#` by default).
+    pub comment: String,
+    /// `core.commentChar = auto`: `git commit` picks the comment character
+    /// for each message it prepares (see [`Syntax::for_message_file`]);
+    /// every other reader, `git interpret-trailers` among them, keeps
+    /// [`Syntax::comment`].
+    pub auto_comment: bool,
+    /// `trailer.separators`: each character may end a key (`:` by default).
+    /// Compared byte by byte, as git does.
+    pub separators: String,
+}
+
+impl Default for Syntax {
+    fn default() -> Syntax {
+        Syntax {
+            comment: "#".into(),
+            auto_comment: false,
+            separators: ":".into(),
+        }
+    }
+}
+
+/// The characters `git commit` chooses from for `core.commentChar = auto`,
+/// in its order (builtin/commit.c).
+const AUTO_COMMENT_CANDIDATES: &str = "#;@!$%^&|:";
+
+impl Syntax {
+    /// The syntax the config `entries` give, in the order git reads them
+    /// (lowest level first, the command line last): the last value of
+    /// `core.commentChar`/`core.commentString` wins whichever of the two
+    /// it is (they are aliases), `auto` keeps the comment string set
+    /// before it, and the last `trailer.separators` wins. Values git
+    /// refuses (empty, or with a line break, or no value at all) are
+    /// skipped: git stops before any hook runs with them.
+    pub fn from_config<'a>(entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Syntax {
+        let mut syntax = Syntax::default();
+        for (key, value) in entries {
+            let Some(value) = value else { continue };
+            match key {
+                "core.commentchar" | "core.commentstring" => {
+                    if value.eq_ignore_ascii_case("auto") {
+                        syntax.auto_comment = true;
+                    } else if !value.is_empty() && !value.contains('\n') {
+                        syntax.comment = value.to_string();
+                        syntax.auto_comment = false;
+                    }
+                }
+                "trailer.separators" => syntax.separators = value.to_string(),
+                _ => {}
+            }
+        }
+        syntax
+    }
+
+    /// The syntax of a message file `git commit` prepared for its hooks.
+    /// With `core.commentChar = auto`, git chose the first of
+    /// `#;@!$%^&|:` that started no line of the message it began with,
+    /// and wrote its own comment lines below the message with it. That
+    /// is found again here as the first candidate that starts no line of
+    /// the message above its trailing comment lines (read with that
+    /// candidate); without `auto`, `self` as it is.
+    pub fn for_message_file(&self, message: &str) -> Syntax {
+        if !self.auto_comment {
+            return self.clone();
+        }
+        let bytes = message.as_bytes();
+        let chosen = AUTO_COMMENT_CANDIDATES.chars().find(|&c| {
+            let comment = c.to_string();
+            let end = bytes.len() - ignored_bytes(bytes, &comment);
+            !line_starts(&bytes[..end]).any(|b| b == c as u8)
+        });
+        Syntax {
+            comment: chosen.map_or_else(|| self.comment.clone(), |c| c.to_string()),
+            auto_comment: false,
+            separators: self.separators.clone(),
+        }
+    }
+
+    /// The separator [`append`] writes: git writes the first of
+    /// `trailer.separators`; the first ASCII one here, so that what is
+    /// written is one whole character (`:` when there is none).
+    fn written_separator(&self) -> char {
+        self.separators.chars().find(char::is_ascii).unwrap_or(':')
+    }
+
+    fn is_separator(&self, b: u8) -> bool {
+        self.separators.as_bytes().contains(&b)
+    }
+}
+
+/// The first byte of every line of `s`.
+fn line_starts(s: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    s.first().copied().into_iter().chain(
+        s.windows(2)
+            .filter(|w| matches!(w[0], b'\n' | b'\r'))
+            .map(|w| w[1]),
+    )
+}
+
 const GIT_GENERATED_PREFIXES: [&str; 2] = ["Signed-off-by: ", "(cherry picked from commit "];
 const CUT_LINE: &str = "------------------------ >8 ------------------------";
 
@@ -58,8 +168,8 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Parses the trailers of `message`; `comment` is what starts a comment line.
-pub fn parse(message: &str, comment: &str) -> Trailers {
+/// Parses the trailers of `message` as git reads them with `syntax`.
+pub fn parse(message: &str, syntax: &Syntax) -> Trailers {
     // git reads a message up to its first NUL, and (since 2.46.2) completes
     // an unfinished last line before looking for trailers.
     let cut = message.find('\0').map_or(message, |i| &message[..i]);
@@ -70,37 +180,38 @@ pub fn parse(message: &str, comment: &str) -> Trailers {
     } else {
         cut
     };
-    let mut trailers = parse_complete(text, comment);
+    let mut trailers = parse_complete(text, syntax);
     trailers.start = trailers.start.min(message.len());
     trailers.end = trailers.end.min(message.len());
     trailers
 }
 
-fn parse_complete(message: &str, comment: &str) -> Trailers {
+fn parse_complete(message: &str, syntax: &Syntax) -> Trailers {
+    let comment = syntax.comment.as_str();
     let end = end_of_log_message(message, comment);
-    let start = trailer_block_start(message, end, comment);
+    let start = trailer_block_start(message, end, syntax);
     let mut items = Vec::new();
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<Vec<u8>> = Vec::new();
     let mut last_is_trailer = false;
-    for line in message[start..end].split_inclusive('\n') {
-        if last_is_trailer && line.as_bytes().first().is_some_and(|b| is_space(*b)) {
+    for line in message.as_bytes()[start..end].split_inclusive(|b| *b == b'\n') {
+        if last_is_trailer && line.first().is_some_and(|b| is_space(*b)) {
             if let Some(last) = lines.last_mut() {
-                last.push_str(line);
+                last.extend_from_slice(line);
             }
             continue;
         }
-        last_is_trailer = find_separator(line.as_bytes()).is_some_and(|p| p >= 1);
-        lines.push(line.to_string());
+        last_is_trailer = find_separator(line, syntax).is_some_and(|p| p >= 1);
+        lines.push(line.to_vec());
     }
     for line in &lines {
-        if line.starts_with(comment) {
+        if line.starts_with(comment.as_bytes()) {
             continue;
         }
-        if let Some(pos) = find_separator(line.as_bytes()).filter(|p| *p >= 1) {
+        if let Some(pos) = find_separator(line, syntax).filter(|p| *p >= 1) {
+            // A separator that is not ASCII may end inside a character:
+            // the bytes are decoded as they fall.
             items.push(Trailer {
-                key: line[..pos]
-                    .trim_matches(|c: char| c.is_ascii() && is_space(c as u8))
-                    .to_string(),
+                key: String::from_utf8_lossy(trim(&line[..pos])).into_owned(),
                 value: unfold(&line[pos + 1..]),
             });
         }
@@ -108,12 +219,21 @@ fn parse_complete(message: &str, comment: &str) -> Trailers {
     Trailers { items, start, end }
 }
 
+/// `s` without git's spaces at either end.
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|b| !is_space(*b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
 /// Returns `message` with `key: value` added as the last trailer, starting
-/// a trailer block (after a blank line) when there is none.
-pub fn append(message: &str, comment: &str, key: &str, value: &str) -> String {
-    let trailers = parse(message, comment);
+/// a trailer block (after a blank line) when there is none. The separator
+/// is the first of `trailer.separators`, as git writes it.
+pub fn append(message: &str, syntax: &Syntax, key: &str, value: &str) -> String {
+    let trailers = parse(message, syntax);
     let (head, tail) = message.split_at(trailers.end);
-    let out = append_between(head.as_bytes(), tail.as_bytes(), trailers.has_block(), key, value);
+    let line = trailer_line(syntax, key, value);
+    let out = append_between(head.as_bytes(), tail.as_bytes(), trailers.has_block(), &line);
     // Valid UTF-8 in, valid UTF-8 added.
     String::from_utf8(out).unwrap_or_default()
 }
@@ -124,25 +244,30 @@ pub fn append(message: &str, comment: &str, key: &str, value: &str) -> String {
 /// the part after them is found again in `raw` by its bytes, and if it
 /// cannot be (it holds undecodable bytes itself), the trailer goes at the
 /// end.
-pub fn append_raw(raw: &[u8], comment: &str, key: &str, value: &str) -> Vec<u8> {
+pub fn append_raw(raw: &[u8], syntax: &Syntax, key: &str, value: &str) -> Vec<u8> {
     let message = String::from_utf8_lossy(raw);
     if let std::borrow::Cow::Borrowed(text) = message {
-        return append(text, comment, key, value).into_bytes();
+        return append(text, syntax, key, value).into_bytes();
     }
-    let trailers = parse(&message, comment);
+    let trailers = parse(&message, syntax);
     let tail = message[trailers.end..].as_bytes();
     let (head, tail, has_block) = if raw.ends_with(tail) {
         (&raw[..raw.len() - tail.len()], tail, trailers.has_block())
     } else {
         (raw, &b""[..], false)
     };
-    append_between(head, tail, has_block, key, value)
+    append_between(head, tail, has_block, &trailer_line(syntax, key, value))
 }
 
-/// `head`, the trailer `key: value` (after a blank line when `head` has no
+/// `key: value` with the separator git would write.
+fn trailer_line(syntax: &Syntax, key: &str, value: &str) -> String {
+    format!("{key}{} {value}", syntax.written_separator())
+}
+
+/// `head`, the trailer `line` (after a blank line when `head` has no
 /// trailer block to join), then `tail`.
-fn append_between(head: &[u8], tail: &[u8], has_block: bool, key: &str, value: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(head.len() + tail.len() + key.len() + value.len() + 4);
+fn append_between(head: &[u8], tail: &[u8], has_block: bool, line: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + tail.len() + line.len() + 3);
     out.extend_from_slice(head);
     if !head.is_empty() && !head.ends_with(b"\n") {
         out.push(b'\n');
@@ -150,20 +275,18 @@ fn append_between(head: &[u8], tail: &[u8], has_block: bool, key: &str, value: &
     if !has_block && !head.iter().all(u8::is_ascii_whitespace) {
         out.push(b'\n');
     }
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b": ");
-    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(line.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(tail);
     out
 }
 
-/// git's `find_separator` with `:` as the only separator: the position of
-/// the `:` after a key of alphanumerics and `-` and optional blanks.
-fn find_separator(line: &[u8]) -> Option<usize> {
+/// git's `find_separator`: the position of the separator after a key of
+/// alphanumerics and `-` and optional blanks (or at the very start).
+fn find_separator(line: &[u8], syntax: &Syntax) -> Option<usize> {
     let mut whitespace_found = false;
     for (i, &c) in line.iter().enumerate() {
-        if c == b':' {
+        if syntax.is_separator(c) {
             return Some(i);
         }
         if !whitespace_found && (c.is_ascii_alphanumeric() || c == b'-') {
@@ -179,8 +302,7 @@ fn find_separator(line: &[u8]) -> Option<usize> {
 }
 
 /// Collapses continuation lines into one, as `--unfold` does.
-fn unfold(value: &str) -> String {
-    let bytes = value.as_bytes();
+fn unfold(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -286,9 +408,9 @@ fn scissors_position(s: &[u8], comment: &str) -> usize {
 }
 
 /// git's `find_trailer_block_start`.
-fn trailer_block_start(message: &str, len: usize, comment: &str) -> usize {
+fn trailer_block_start(message: &str, len: usize, syntax: &Syntax) -> usize {
     let s = message.as_bytes();
-    let comment = comment.as_bytes();
+    let comment = syntax.comment.as_bytes();
 
     // The first paragraph is the title and cannot hold trailers.
     let mut pos = 0;
@@ -342,7 +464,7 @@ fn trailer_block_start(message: &str, len: usize, comment: &str) -> usize {
             recognized_prefix = true;
             continue;
         }
-        let separator = find_separator(bol);
+        let separator = find_separator(bol, syntax);
         if separator.is_some_and(|p| p >= 1) && !is_space(bol[0]) {
             trailer_lines += 1;
             possible_continuation_lines = 0;
@@ -360,31 +482,36 @@ fn trailer_block_start(message: &str, len: usize, comment: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// The default syntax: `#` comments, `:` separators.
+    fn hash() -> Syntax {
+        Syntax::default()
+    }
+
     #[test]
     fn append_raw_keeps_bytes_that_are_not_utf8() {
         assert_eq!(
-            append_raw(b"subj \xe9\n\nAgent: x\n", "#", "Reviewed-by", "r"),
+            append_raw(b"subj \xe9\n\nAgent: x\n", &hash(), "Reviewed-by", "r"),
             b"subj \xe9\n\nAgent: x\nReviewed-by: r\n".to_vec()
         );
         // No trailer block yet: one is started after a blank line.
         assert_eq!(
-            append_raw(b"subj \xe9\n", "#", "Reviewed-by", "r"),
+            append_raw(b"subj \xe9\n", &hash(), "Reviewed-by", "r"),
             b"subj \xe9\n\nReviewed-by: r\n".to_vec()
         );
         // UTF-8 messages go the way `append` takes them.
         assert_eq!(
             append_raw(
                 "subj é\n\nAgent: x\n# comment\n".as_bytes(),
-                "#",
+                &hash(),
                 "Reviewed-by",
                 "r"
             ),
-            append("subj é\n\nAgent: x\n# comment\n", "#", "Reviewed-by", "r").into_bytes()
+            append("subj é\n\nAgent: x\n# comment\n", &hash(), "Reviewed-by", "r").into_bytes()
         );
     }
 
     fn keys(message: &str) -> Vec<(String, String)> {
-        parse(message, "#")
+        parse(message, &hash())
             .items
             .into_iter()
             .map(|t| (t.key, t.value))
@@ -418,20 +545,163 @@ mod tests {
 
     #[test]
     fn append_adds_or_extends_the_block() {
-        assert_eq!(append("s\n", "#", "Reviewed-by", "r"), "s\n\nReviewed-by: r\n");
-        assert_eq!(append("s", "#", "Reviewed-by", "r"), "s\n\nReviewed-by: r\n");
         assert_eq!(
-            append("s\n\nAgent: a\n", "#", "Reviewed-by", "r"),
+            append("s\n", &hash(), "Reviewed-by", "r"),
+            "s\n\nReviewed-by: r\n"
+        );
+        assert_eq!(append("s", &hash(), "Reviewed-by", "r"), "s\n\nReviewed-by: r\n");
+        assert_eq!(
+            append("s\n\nAgent: a\n", &hash(), "Reviewed-by", "r"),
             "s\n\nAgent: a\nReviewed-by: r\n"
         );
         assert_eq!(
             append(
                 "s\n\nAgent: a\n\n# Please enter\n# lines\n",
-                "#",
+                &hash(),
                 "Reviewed-by",
                 "r"
             ),
             "s\n\nAgent: a\nReviewed-by: r\n\n# Please enter\n# lines\n"
         );
+    }
+
+    fn with(comment: &str, separators: &str) -> Syntax {
+        Syntax {
+            comment: comment.into(),
+            auto_comment: false,
+            separators: separators.into(),
+        }
+    }
+
+    fn pairs(message: &str, syntax: &Syntax) -> Vec<(String, String)> {
+        parse(message, syntax)
+            .items
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect()
+    }
+
+    #[test]
+    fn configured_separators() {
+        let eq = with("#", ":=");
+        assert_eq!(
+            pairs("s\n\nAgent= claude\n", &eq),
+            [("Agent".into(), "claude".into())]
+        );
+        assert!(pairs("s\n\nAgent= claude\n", &hash()).is_empty());
+        // `#` as a separator (`Bug #42`), and a separator git never
+        // matches without it.
+        let bug = with(";", ":#");
+        assert_eq!(
+            pairs("s\n\nBug #42\nAgent: a\n", &bug),
+            [("Bug".into(), "42".into()), ("Agent".into(), "a".into())]
+        );
+        assert!(pairs("s\n\nAgent: a\n", &with("#", "=")).is_empty());
+        // No separator at all: nothing is a trailer.
+        assert!(pairs("s\n\nAgent: a\n", &with("#", "")).is_empty());
+        // A separator byte inside a character decodes lossily, never panics.
+        let wide = with("#", "\u{ff1d}");
+        assert_eq!(
+            pairs("s\n\nAgent\u{ff1d} x\n", &wide),
+            [("Agent".into(), "\u{fffd}\u{fffd} x".into())]
+        );
+    }
+
+    #[test]
+    fn configured_comment_strings() {
+        let semi = with(";", ":");
+        assert_eq!(
+            pairs("s\n\nAgent: a\n\n; Please enter\n; lines\n", &semi),
+            [("Agent".into(), "a".into())]
+        );
+        assert!(pairs("s\n\nAgent: a\n\n; Please enter\n", &hash()).is_empty());
+        let slashes = with("//", ":");
+        assert_eq!(
+            pairs("s\n\nAgent: a\n// note\nB: c\n", &slashes),
+            [("Agent".into(), "a".into()), ("B".into(), "c".into())]
+        );
+    }
+
+    #[test]
+    fn append_writes_the_first_separator() {
+        let eq = with("#", "=:");
+        assert_eq!(
+            append("s\n\nAgent= a\n", &eq, "Reviewed-by", "r"),
+            "s\n\nAgent= a\nReviewed-by= r\n"
+        );
+        assert_eq!(
+            append("s\n", &with("#", "\u{ff1d}#"), "Reviewed-by", "r"),
+            "s\n\nReviewed-by# r\n"
+        );
+        assert_eq!(
+            append("s\n", &with("#", ""), "Reviewed-by", "r"),
+            "s\n\nReviewed-by: r\n"
+        );
+    }
+
+    #[test]
+    fn syntax_from_config_in_git_order() {
+        let syntax = |entries: &[(&str, Option<&str>)]| Syntax::from_config(entries.iter().copied());
+        assert_eq!(syntax(&[]), hash());
+        // Aliases: the last of either wins.
+        let s = syntax(&[
+            ("core.commentstring", Some("//")),
+            ("core.commentchar", Some(";")),
+        ]);
+        assert_eq!(s.comment, ";");
+        let s = syntax(&[
+            ("core.commentchar", Some(";")),
+            ("core.commentstring", Some("//")),
+        ]);
+        assert_eq!(s.comment, "//");
+        // `auto` keeps what was set before it; a later value ends it.
+        let s = syntax(&[
+            ("core.commentchar", Some("%")),
+            ("core.commentchar", Some("AUTO")),
+        ]);
+        assert_eq!((s.comment.as_str(), s.auto_comment), ("%", true));
+        let s = syntax(&[
+            ("core.commentchar", Some("auto")),
+            ("core.commentstring", Some("!")),
+        ]);
+        assert_eq!((s.comment.as_str(), s.auto_comment), ("!", false));
+        // What git refuses is skipped.
+        let s = syntax(&[
+            ("core.commentchar", Some(";")),
+            ("core.commentchar", Some("")),
+            ("core.commentchar", Some("a\nb")),
+            ("core.commentchar", None),
+        ]);
+        assert_eq!(s.comment, ";");
+        let s = syntax(&[
+            ("trailer.separators", Some(":=")),
+            ("trailer.separators", Some("=#")),
+        ]);
+        assert_eq!(s.separators, "=#");
+    }
+
+    #[test]
+    fn auto_comment_is_found_as_git_commit_chose_it() {
+        let auto = Syntax {
+            auto_comment: true,
+            ..hash()
+        };
+        let chosen = |message: &str| auto.for_message_file(message).comment;
+        assert_eq!(chosen("s\n\nAgent: a\n\n# Please enter\n# lines\n"), "#");
+        // `#` starts a line of the message: git wrote its comments with `;`.
+        assert_eq!(
+            chosen("s\n\n#42 is fixed\n\nAgent: a\n\n; Please enter\n; lines\n"),
+            ";"
+        );
+        // `#` and `;` start lines of the message: `@`.
+        assert_eq!(chosen("#1\n\n;2\n\nAgent: a\n\n@ Please enter\n@ lines\n"), "@");
+        assert_eq!(chosen("s\n\nAgent: a\n"), "#");
+        let message = "s\n\n#42\n\nAgent: a\n\n; Please enter\n";
+        assert_eq!(
+            pairs(message, &auto.for_message_file(message)),
+            [("Agent".into(), "a".into())]
+        );
+        // Without `auto`, the configured string stays.
+        assert_eq!(with("%", ":").for_message_file("#x\n").comment, "%");
     }
 }

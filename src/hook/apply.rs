@@ -208,9 +208,12 @@ fn record_review(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, fail
 
 fn record_trailer(ctx: &HookContext, target: &Target, verdict: &RuleVerdict, failure: &Failure) {
     let (rule, reason) = (verdict.rule.name(), failure.reason.as_str());
+    // What the message names (trailer, agent, model), on every event.
+    let named = failure.named.as_ref().map(|n| n.fields()).unwrap_or_default();
     let event = |event_type: &str, fields: Value| {
-        ctx.recorder
-            .record(event_type, with(target.details.clone(), fields))
+        let mut details = with(target.details.clone(), fields);
+        details.extend(named.clone());
+        ctx.recorder.record(event_type, details)
     };
     match failure.action {
         Enforcement::Bypass => {

@@ -85,6 +85,7 @@ mod tests {
             escape: Escape::Variable {
                 variable: "PILOT_SKIP_REVIEW",
             },
+            named: None,
         };
         let block = Block {
             rule: "review",

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::files_fields;
 use crate::git::git_process_id;
-use crate::git::trailers::{self, Trailers};
+use crate::git::trailers::{self, Syntax, Trailers};
 use crate::judge::{self, Facts, MessageFacts, ReviewTrailerFacts};
 use crate::notice;
 use crate::receipt::Decision;
@@ -28,8 +28,10 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     let ctx = HookContext::load(HookName::CommitMsg)?;
     let raw = fs::read(&path).map_err(|e| Error::io("read the commit message", &path, e))?;
     let message = String::from_utf8_lossy(&raw);
-    let comment = ctx.git.comment_string();
-    let found = trailers::parse(&message, &comment);
+    // With `core.commentChar = auto`, the comment character git commit
+    // chose for this message.
+    let syntax = ctx.git.trailer_syntax().for_message_file(&message);
+    let found = trailers::parse(&message, &syntax);
 
     let attempts = Attempts::new(&ctx.git.repo().git_dir);
     let git_pid = git_process_id();
@@ -61,7 +63,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
 
     let policy = ctx.policy_for(ctx.head.tree.as_deref(), &attempt.tree);
     let approved_by = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref());
-    let carried = carried_review_trailers(&ctx, &attempt.tree, &policy, &comment);
+    let carried = carried_review_trailers(&ctx, &attempt.tree, &policy, &syntax);
     let facts = Facts {
         tree: &attempt.tree,
         paths,
@@ -95,7 +97,7 @@ pub fn run(args: &[OsString]) -> Result<i32> {
     }
 
     if let Some(reviewer) = attempt.pre_commit.as_ref().and_then(|n| n.approved_by.as_deref()) {
-        add_review_trailer(&ctx, &path, &raw, &comment, &found, reviewer)?;
+        add_review_trailer(&ctx, &path, &raw, &syntax, &found, reviewer)?;
     }
     let note = CommitMsgNote {
         agent: verdict.agent().map(str::to_string),
@@ -124,7 +126,7 @@ fn carried_review_trailers(
     ctx: &HookContext,
     tree: &str,
     policy: &Config,
-    comment: &str,
+    syntax: &Syntax,
 ) -> Option<Vec<String>> {
     let typed_by_hand = match crate::git::operation::git_command() {
         Some(command) => command.name == "commit",
@@ -142,7 +144,7 @@ fn carried_review_trailers(
         .filter(|_| unchanged && !key.is_empty())
     {
         Some(head) => match ctx.git.commit(head) {
-            Ok(commit) => trailers::parse(&commit.message, comment)
+            Ok(commit) => trailers::parse(&commit.message, syntax)
                 .items
                 .into_iter()
                 .filter(|t| t.key.eq_ignore_ascii_case(key))
@@ -171,7 +173,7 @@ fn add_review_trailer(
     ctx: &HookContext,
     path: &Path,
     raw: &[u8],
-    comment: &str,
+    syntax: &Syntax,
     found: &Trailers,
     reviewer: &str,
 ) -> Result<()> {
@@ -189,6 +191,6 @@ fn add_review_trailer(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let updated = trailers::append_raw(raw, comment, key, &reviewer);
+    let updated = trailers::append_raw(raw, syntax, key, &reviewer);
     fs::write(path, updated).map_err(|e| Error::io("add the review trailer to", path, e))
 }

@@ -212,7 +212,7 @@ impl<'c> Made<'c> {
         let (files, file_count) = files_fields(&paths);
         let mut details = ctx.file_details(&files, file_count);
         details.insert("commit_sha".into(), Value::from(commit.sha.as_str()));
-        let trailers = trailers::parse(&commit.message, &ctx.git.comment_string());
+        let trailers = trailers::parse(&commit.message, &ctx.git.trailer_syntax());
         Ok(Made {
             hook,
             trailers,
@@ -467,7 +467,7 @@ fn build_receipt(ctx: &HookContext, made: &Made, policy: &Config, judged_here: V
     hooks.push(made.hook.as_str());
     let agent = msg
         .and_then(|n| n.agent.clone())
-        .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|(_, a)| a))
+        .or_else(|| agent_trailer::named_agent(&made.trailers, &policy.agent_trailer).map(|n| n.agent))
         .filter(|a| !a.is_empty());
     Receipt {
         enforce_receipt: receipt::VERSION,
@@ -533,8 +533,7 @@ fn first_parent_tree(git: &crate::git::Git, commit: &CommitInfo) -> String {
 fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
     let note = made.attempt.as_ref().and_then(|a| a.pre_commit.as_ref());
     let agent = agent_trailer::named_agent(&made.trailers, &ctx.config.agent_trailer)
-        .map(|(_, agent)| agent)
-        .filter(|a| !a.is_empty());
+        .filter(|named| !named.agent.is_empty());
     let reviewer = note.and_then(|n| n.approved_by.clone()).or_else(|| {
         Approvals::new(&ctx.git.repo().git_dir)
             .get(&made.commit.tree)
@@ -566,7 +565,7 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
         .unwrap_or_default(),
     );
     if let Some(agent) = agent {
-        details.insert("agent".into(), Value::from(agent));
+        details.extend(agent.fields());
     }
     details.insert("review".into(), Value::from(review));
     if let Some(reviewer) = reviewer {
@@ -601,13 +600,16 @@ fn record_agent_mismatch(ctx: &HookContext, made: &Made, hooks_skipped: bool) {
     if config.mode == crate::config::Mode::Off {
         return;
     }
-    let named = agent_trailer::named_agent(&made.trailers, config).filter(|(_, a)| !a.is_empty());
+    let named = agent_trailer::named_agent(&made.trailers, config).filter(|n| !n.agent.is_empty());
     let fields = match named {
-        Some((_, agent)) if found.runtime.is_named_by(&agent) => return,
-        Some((key, agent)) => json!({
-            "reason": format!("the `{key}` trailer names `{agent}`, but the commit was made under {}", found.runtime.name),
-            "trailer": key,
-            "trailer_agent": agent,
+        Some(named) if found.runtime.is_named_by(&named.agent) => return,
+        Some(named) => json!({
+            "reason": format!(
+                "the `{}` trailer names `{}`, but the commit was made under {}",
+                named.trailer, named.agent, found.runtime.name
+            ),
+            "trailer": named.trailer,
+            "trailer_agent": named.agent,
         }),
         None => {
             let skipped_by = if hooks_skipped {

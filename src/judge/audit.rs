@@ -528,7 +528,7 @@ mod tests {
         config: &Config,
     ) -> Vec<(String, String)> {
         let paths = vec![PathBuf::from("a.txt")];
-        let trailers = parse(message, "#");
+        let trailers = parse(message, &Default::default());
         let commit = Commit {
             tree: "t",
             shape: Shape::Plain,
@@ -659,7 +659,7 @@ mod tests {
             binary: 1,
             ..Patch::default()
         };
-        let trailers = parse("Merge\n", "#");
+        let trailers = parse("Merge\n", &Default::default());
         let valid = receipt(vec![]);
         let commit = Commit {
             tree: "t",
@@ -709,7 +709,7 @@ mod tests {
         let new = policy("[review]\nmode = \"off\"\n");
         let change = PolicyChange::Changes(crate::config::diff::diff(&old, &new));
         let paths = vec![PathBuf::from(".enforce.toml")];
-        let trailers = parse("s\n\nAgent: a\n", "#");
+        let trailers = parse("s\n\nAgent: a\n", &Default::default());
         let valid = receipt(vec![]);
         let commit = |approval| Commit {
             tree: "t",

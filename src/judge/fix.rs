@@ -103,11 +103,7 @@ pub fn trailer_context(problem: &Problem, config: &AgentTrailer, action: Enforce
 
 /// How to name the agent; with the message file, how to reuse the message.
 pub fn trailer(config: &AgentTrailer, file: Option<&Path>) -> Vec<String> {
-    let key = config.trailers.first().map_or("Agent", |t| t.key.as_str());
-    let value = config
-        .allowed_agents
-        .first()
-        .map_or("<agent name>", String::as_str);
+    let (key, value) = crate::rules::agent_trailer::example(config);
     let mut fix = vec![format!(
         "end the message with a blank line and this trailer: {key}: {value}"
     )];

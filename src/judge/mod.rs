@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::config::{Config, ContentRule, Mode};
 use crate::git::Patch;
 use crate::git::trailers::Trailers;
-use crate::rules::agent_trailer::{self, Decision as TrailerDecision};
+use crate::rules::agent_trailer::{self, Decision as TrailerDecision, NamedAgent};
 use crate::rules::content::{self, Hit};
 use crate::rules::review::{self, ApprovalState, Decision as ReviewDecision, Enforced};
 use crate::rules::{AGENT_TRAILER, Enforcement, REVIEW, REVIEW_TRAILER};
@@ -124,8 +124,8 @@ pub enum Exemption {
 pub enum Pass {
     /// The change is approved by this reviewer.
     Approved { reviewer: String },
-    /// The message names this agent under this trailer key.
-    Agent { key: String, agent: String },
+    /// The message names this agent (under this trailer, with this model).
+    Agent(NamedAgent),
     /// No added line matches.
     Clean,
 }
@@ -145,6 +145,8 @@ pub struct Failure {
     pub fix: Vec<String>,
     /// How the rule can be skipped.
     pub escape: Escape,
+    /// What the message names (the agent-trailer rule), as far as it does.
+    pub named: Option<NamedAgent>,
 }
 
 /// A rule's outcome.
@@ -241,8 +243,14 @@ impl<'p> Verdict<'p> {
 
     /// The agent the message names, when the trailer rule passed.
     pub fn agent(&self) -> Option<&str> {
+        self.named_agent().map(|n| n.agent.as_str())
+    }
+
+    /// The agent, model and trailer the message names, when the trailer
+    /// rule passed.
+    pub fn named_agent(&self) -> Option<&NamedAgent> {
         self.rules.iter().find_map(|r| match &r.outcome {
-            Outcome::Passed(Pass::Agent { agent, .. }) => Some(agent.as_str()),
+            Outcome::Passed(Pass::Agent(named)) => Some(named),
             _ => None,
         })
     }
@@ -331,6 +339,7 @@ fn judge_review<'p>(facts: &Facts, review_facts: &ReviewFacts, policy: &'p Confi
                 reason,
                 action,
                 hits: Vec::new(),
+                named: None,
             })
         }
     };
@@ -348,7 +357,7 @@ fn judge_trailer<'p>(facts: &Facts, message: &MessageFacts, policy: &'p Config) 
     let outcome = match agent_trailer::decide(message.trailers, facts.merging, skip, config) {
         TrailerDecision::Off => Outcome::Off,
         TrailerDecision::MergeExempt => Outcome::Exempt(Exemption::Merge),
-        TrailerDecision::Named { key, agent } => Outcome::Passed(Pass::Agent { key, agent }),
+        TrailerDecision::Named(named) => Outcome::Passed(Pass::Agent(named)),
         TrailerDecision::Problem {
             problem,
             action: decided,
@@ -361,6 +370,7 @@ fn judge_trailer<'p>(facts: &Facts, message: &MessageFacts, policy: &'p Config) 
                 escape: fix::escape(config.required, crate::rules::SKIP_AGENT_TRAILER),
                 action,
                 hits: Vec::new(),
+                named: problem.named(),
             })
         }
     };
@@ -414,6 +424,7 @@ fn judge_review_trailer<'p>(
                 "commit again".to_string(),
             ],
             escape: Escape::Refused,
+            named: None,
         }),
         elapsed: Duration::ZERO,
     })
@@ -450,6 +461,7 @@ fn judge_content<'p>(facts: &Facts, patch: &Patch, rules: &'p [ContentRule]) -> 
                     fix: fix::content(),
                     escape: Escape::NoVerify,
                     hits,
+                    named: None,
                 })
             };
             RuleVerdict {

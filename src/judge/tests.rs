@@ -140,7 +140,7 @@ fn merge_exemption_covers_only_the_automatic_merge() {
         (&checked, &none, true, missing(false), "not-needed"),
         (&checked, &some, false, missing(false), "blocked"),
     ];
-    let trailers = parse("Merge branch 'x'\n", "#");
+    let trailers = parse("Merge branch 'x'\n", &Default::default());
     for (policy, paths, resolved, review, expected) in cases {
         let facts = Facts {
             merging: true,
@@ -170,7 +170,7 @@ fn trailer_outcomes() {
         ("s\n", true, true, "skipped"),
     ];
     for (message, skip, skipped, expected) in cases {
-        let trailers = parse(message, "#");
+        let trailers = parse(message, &Default::default());
         let facts = Facts {
             message: Some(MessageFacts {
                 trailers: &trailers,
@@ -186,7 +186,7 @@ fn trailer_outcomes() {
         assert_eq!(verdict.rules.len(), 1);
         assert_eq!(verdict.rules[0].outcome_name(), expected, "{message:?}");
     }
-    let trailers = parse("s\n\nAgent: claude-code\n", "#");
+    let trailers = parse("s\n\nAgent: claude-code\n", &Default::default());
     let facts = Facts {
         message: Some(MessageFacts {
             trailers: &trailers,
@@ -231,7 +231,7 @@ fn a_review_trailer_may_name_only_the_approving_reviewer() {
         ("s\n\nAgent: a\nReviewed-by: mallory\n", None, &off, None),
     ];
     for (message, approved_by, policy, expected) in cases {
-        let trailers = parse(message, "#");
+        let trailers = parse(message, &Default::default());
         let facts = Facts {
             message: Some(MessageFacts {
                 trailers: &trailers,

@@ -136,11 +136,11 @@ fn values_that_cannot_work_are_rejected_with_position() {
         ),
         (
             "[agent_trailer]\ntrailers = []\n",
-            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or `presets`, e.g. presets = [\"assisted-by\"], or set mode = \"off\")",
         ),
         (
             "[agent_trailer]\ntrailers = [{ key = \"\" }]\n",
-            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or set mode = \"off\")",
+            ":2:1: `trailers` in [agent_trailer] needs at least one non-empty key, e.g. [{ key = \"Agent\" }] (or `presets`, e.g. presets = [\"assisted-by\"], or set mode = \"off\")",
         ),
         (
             "[review]\nreviewer = \"a\\nb\"\n",

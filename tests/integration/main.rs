@@ -4,6 +4,7 @@ mod agent_trailer;
 mod attacks;
 mod audit;
 mod ci_templates;
+mod completions;
 mod config;
 mod content;
 mod dispatch;

@@ -1,7 +1,9 @@
 //! `enforce::git::trailers::parse` against `git interpret-trailers --parse`
-//! on a table of tricky commit messages, with the default comment string.
+//! on a table of tricky commit messages: with git's defaults, and with
+//! other separators and comment strings given as git itself is given
+//! them once, `git -c trailer.separators=… -c core.commentChar=…`.
 
-use enforce::git::trailers;
+use enforce::git::trailers::{self, Syntax};
 
 use crate::support::Sandbox;
 
@@ -169,10 +171,71 @@ fn long_cases() -> Vec<String> {
     ]
 }
 
-/// What `git interpret-trailers --parse` prints for `message`.
-fn git_parse(sandbox: &Sandbox, message: &str) -> String {
+/// Messages for other separators and comment strings.
+const SYNTAX_CASES: &[&str] = &[
+    "s\n\nAgent= claude\n",
+    "s\n\nAgent = claude\nReviewed-by: r\n",
+    "s\n\nAgent=\n",
+    "s\n\n=value\n",
+    "s\n\nBug #42\nAgent: a\n",
+    "s\n\nBug#42\n",
+    "s\n\nKey%value\n",
+    "s\n\nAgent: a\n; comment\nB= c\n",
+    "s\n\nAgent: a\n\n; Please enter the commit message.\n; Lines starting with ';' will be ignored.\n",
+    "s\n\nAgent: a\n; ------------------------ >8 ------------------------\nB: c\n",
+    "s\n\nAgent: a\n\n;\n;\n",
+    "; comment\nAgent: a\n",
+    "s\n\nAgent: a\n// note\nB: c\n",
+    "s\n\nAgent: a\n\n// Please enter\n",
+    "s\n\nAgent: a\n// ------------------------ >8 ------------------------\nB: c\n",
+    "s\n\nAgent: a\n\nConflicts:\n\tsrc/a.rs\n; c\n",
+    "s\n\nAgent: a\n%comment\n",
+    "s\n\nAgent: a\n\n% Please enter\n",
+    "s\n\nAgent: a\n  b\n; c\n  d\n",
+    "s\n\nAgent= a\n  continued\nB: c\n",
+    "s\n\nAgent: a:b=c\n",
+    "s\n\nAgent:= a\n",
+];
+
+/// The syntaxes compared: the `git -c` settings, in the order given, and
+/// what enforce makes of them.
+const SYNTAXES: &[&[(&str, &str)]] = &[
+    &[],
+    &[("trailer.separators", ":=")],
+    &[("trailer.separators", "=")],
+    &[("trailer.separators", "#:")],
+    &[("trailer.separators", "=%:")],
+    &[("core.commentChar", ";")],
+    &[("core.commentChar", "%")],
+    &[("core.commentString", "//")],
+    &[("core.commentChar", "auto")],
+    &[("core.commentChar", ";"), ("core.commentChar", "auto")],
+    &[("core.commentString", "//"), ("core.commentChar", ";")],
+    &[("core.commentChar", ";"), ("trailer.separators", "=:")],
+];
+
+/// The `-c key=value` arguments of `settings`.
+fn dash_c(settings: &[(&str, &str)]) -> Vec<String> {
+    settings
+        .iter()
+        .flat_map(|(key, value)| ["-c".to_string(), format!("{key}={value}")])
+        .collect()
+}
+
+/// What enforce reads from `settings` (keys as git canonicalises them).
+fn syntax_of(settings: &[(&str, &str)]) -> Syntax {
+    let lowered: Vec<(String, &str)> = settings
+        .iter()
+        .map(|(key, value)| (key.to_ascii_lowercase(), *value))
+        .collect();
+    Syntax::from_config(lowered.iter().map(|(key, value)| (key.as_str(), Some(*value))))
+}
+
+/// What `git [-c …] interpret-trailers --parse` prints for `message`.
+fn git_parse(sandbox: &Sandbox, settings: &[(&str, &str)], message: &str) -> String {
     sandbox
         .test_git(sandbox.path())
+        .args(dash_c(settings))
         .args(["interpret-trailers", "--parse"])
         .stdin(message)
         .stdout_ignored()
@@ -180,12 +243,17 @@ fn git_parse(sandbox: &Sandbox, message: &str) -> String {
         .stdout
 }
 
-/// Our trailers, printed the way `--parse` prints them.
-fn our_parse(message: &str) -> String {
-    trailers::parse(message, "#")
+/// Our trailers, printed the way `--parse` prints them: the key, then
+/// the first separator and a space unless the key ends in a separator.
+fn our_parse(message: &str, syntax: &Syntax) -> String {
+    let first = syntax.separators.chars().next().unwrap_or(':');
+    trailers::parse(message, syntax)
         .items
         .iter()
-        .map(|t| format!("{}: {}\n", t.key, t.value))
+        .map(|t| match t.key.chars().last() {
+            Some(c) if syntax.separators.contains(c) => format!("{}{}\n", t.key, t.value),
+            _ => format!("{}{first} {}\n", t.key, t.value),
+        })
         .collect()
 }
 
@@ -197,26 +265,66 @@ fn shown(message: &str) -> String {
     }
 }
 
-#[test]
-fn parse_agrees_with_git_interpret_trailers() {
-    let sandbox = Sandbox::new();
-    let messages: Vec<String> = CASES.iter().map(|m| m.to_string()).chain(long_cases()).collect();
-    let mut mismatches = Vec::new();
-    for message in &messages {
-        let git = git_parse(&sandbox, message);
-        let ours = our_parse(message);
+/// The messages on which `settings` parse differently, described.
+fn mismatches(sandbox: &Sandbox, settings: &[(&str, &str)], messages: &[String]) -> Vec<String> {
+    let syntax = syntax_of(settings);
+    let mut found = Vec::new();
+    for message in messages {
+        let git = git_parse(sandbox, settings, message);
+        let ours = our_parse(message, &syntax);
         if git != ours {
-            mismatches.push(format!(
-                "message: {}\n    git:  {git:?}\n    ours: {ours:?}",
+            found.push(format!(
+                "git {}: message: {}\n    git:  {git:?}\n    ours: {ours:?}",
+                dash_c(settings).join(" "),
                 shown(message)
             ));
         }
     }
+    found
+}
+
+fn assert_agrees(found: Vec<String>, compared: usize) {
     assert!(
-        mismatches.is_empty(),
-        "{} of {} messages parse differently from `git interpret-trailers --parse`:\n\n{}\n",
-        mismatches.len(),
-        messages.len(),
-        mismatches.join("\n\n")
+        found.is_empty(),
+        "{} of {compared} messages parse differently from `git interpret-trailers --parse`:\n\n{}\n",
+        found.len(),
+        found.join("\n\n")
     );
+}
+
+#[test]
+fn parse_agrees_with_git_interpret_trailers() {
+    let sandbox = Sandbox::new();
+    let messages: Vec<String> = CASES.iter().map(|m| m.to_string()).chain(long_cases()).collect();
+    assert_agrees(mismatches(&sandbox, &[], &messages), messages.len());
+}
+
+#[test]
+fn parse_agrees_with_git_under_other_separators_and_comment_strings() {
+    let sandbox = Sandbox::new();
+    let messages: Vec<String> = CASES.iter().chain(SYNTAX_CASES).map(|m| m.to_string()).collect();
+    let mut found = Vec::new();
+    for settings in SYNTAXES {
+        found.extend(mismatches(&sandbox, settings, &messages));
+    }
+    assert_agrees(found, messages.len() * SYNTAXES.len());
+    // The table is not vacuous: each setting but `auto` alone (which
+    // `interpret-trailers` reads as `#`) changes what some message holds.
+    let defaults: Vec<String> = messages
+        .iter()
+        .map(|m| our_parse(m, &Syntax::default()))
+        .collect();
+    for settings in &SYNTAXES[1..] {
+        let syntax = syntax_of(settings);
+        let differs = messages
+            .iter()
+            .zip(&defaults)
+            .any(|(m, d)| &our_parse(m, &syntax) != d);
+        let auto_alone = *settings == [("core.commentChar", "auto")];
+        assert!(
+            differs != auto_alone,
+            "{settings:?} changes {}",
+            if differs { "something" } else { "nothing" }
+        );
+    }
 }
