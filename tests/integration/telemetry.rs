@@ -321,3 +321,43 @@ fn an_agent_skipping_the_trailer_is_an_agent_mismatch() {
         .run();
     assert!(!repo.new_types().iter().any(|t| t == "agent_mismatch"));
 }
+
+#[test]
+fn an_agent_named_by_a_preset_trailer_is_compared_with_the_runtime() {
+    let mut repo =
+        HookRepo::new("[review]\nmode = \"off\"\n[agent_trailer]\npresets = [\"co-authored-by\"]\n");
+    repo.stage("a.txt", "a\n");
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "-m",
+        "a",
+        "-m",
+        "Co-authored-by: Claude Opus 4.7 <noreply@anthropic.com>",
+    ])
+    .env("CLAUDECODE", "1")
+    .run();
+    let types = repo.new_types();
+    assert!(!types.iter().any(|t| t == "agent_mismatch"), "{types:?}");
+
+    repo.stage("b.txt", "b\n");
+    repo.git_test(&[
+        "commit",
+        "-q",
+        "-m",
+        "b",
+        "-m",
+        "Co-authored-by: Claude <noreply@anthropic.com>",
+    ])
+    .env("CODEX_THREAD_ID", "0199a2b1-0000-7000-8000-000000000000")
+    .stderr_contains("recorded as `agent_mismatch`")
+    .run();
+    let mismatch = repo
+        .new_events()
+        .into_iter()
+        .find(|e| e.event_type == "agent_mismatch")
+        .expect("agent_mismatch");
+    assert_eq!(mismatch.details["runtime"], "codex");
+    assert_eq!(mismatch.details["trailer"], "Co-authored-by");
+    assert_eq!(mismatch.details["trailer_agent"], "claude-code");
+}
