@@ -139,6 +139,7 @@ pub fn cleanup(workspace: &Workspace, args: &CleanupArgs) -> Result<i32> {
     let result = cleanup::cleanup(&workspace.events, args.days, cutoff, args.dry_run)?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor("enforce: log cleaned up");
+        super::export::refresh_textfile(workspace);
     }
     output::print(&match args.output.chosen() {
         TextOrJson::Text => view::text::cleanup(&result),

@@ -56,6 +56,7 @@ pub fn apply(ctx: &HookContext, target: &Target, verdict: &Verdict) -> i32 {
         notice::raw(&block.render());
     }
     ctx.publish_head();
+    crate::export::background::refresh_textfile(&ctx.config.export, ctx.git.repo().root.as_deref());
     EXIT_POLICY
 }
 
