@@ -10,7 +10,7 @@ use crate::error::{EXIT_OK, Error, Result};
 use crate::event::scan::{pass, pass_parallel};
 use crate::export::background;
 use crate::export::flat::{Flat, FlatFold};
-use crate::export::otlp::{self, Settings, Since};
+use crate::export::otlp::{self, Repository, Settings, Since};
 use crate::export::prometheus::{self, MetricsFold};
 use crate::output;
 use crate::report;
@@ -79,15 +79,14 @@ pub fn run(workspace: &Workspace, target: &ExportTarget) -> Result<i32> {
 
 fn otlp_export(workspace: &Workspace, args: &OtlpArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let repository_url = workspace
-        .git
-        .as_ref()
-        .and_then(|g| g.config_string("remote.origin.url"));
-    let settings = Settings::resolve(
-        args.endpoint.as_deref(),
-        config.export.otlp.as_ref(),
-        repository_url,
-    )?;
+    let repository = Repository {
+        url: workspace
+            .git
+            .as_ref()
+            .and_then(|g| g.config_string("remote.origin.url")),
+        name: repository_name(workspace),
+    };
+    let settings = Settings::resolve(args.endpoint.as_deref(), config.export.otlp.as_ref(), repository)?;
     let since = match args.since.as_deref() {
         None => None,
         Some("all") => Some(Since::All),

@@ -1,7 +1,8 @@
 //! Exports checked by the real tools: promtool, node_exporter's textfile
 //! collector, a Prometheus server evaluating the documented alert rules,
-//! an OTLP receiver that validates every payload against the
-//! official schema, a CSV reader, and headless Chromium.
+//! the rotel OpenTelemetry collector, an OTLP receiver that validates every
+//! payload against the official schema, a CSV reader, and headless
+//! Chromium.
 //!
 //! `.ci/run` installs these tools. A test whose tool is missing prints why
 //! and returns; under `CI=true` it fails instead. It never passes by
@@ -53,6 +54,28 @@ fn python_otlp() -> bool {
         );
     }
     ok
+}
+
+/// rotel's collector binary, which its PyPI package bundles.
+#[track_caller]
+fn rotel_agent() -> Option<PathBuf> {
+    let found = Command::new("python3")
+        .args([
+            "-c",
+            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+        ])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        .filter(|path| path.is_file());
+    if found.is_none() {
+        unavailable(
+            "the rotel collector (PyPI `rotel`) is not installed",
+            "install it with `python3 -m pip install rotel` (.ci/run does)",
+        );
+    }
+    found
 }
 
 fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
@@ -746,6 +769,12 @@ fn otlp_payloads_validate_against_the_official_schema() {
     );
     assert_eq!(requests[0]["headers"]["x-api-key"], "secret token");
     assert_eq!(requests[0]["headers"]["x-team"], "agents");
+    assert_eq!(requests[0]["headers"]["content-encoding"], "gzip");
+    let (packed, inflated) = (
+        requests[0]["bytes"].as_u64().unwrap(),
+        requests[0]["inflated"].as_u64().unwrap(),
+    );
+    assert!(packed * 4 < inflated, "gzip: {packed} bytes for {inflated}");
 
     let records = receiver.records();
     assert_eq!(records.len(), 29);
@@ -756,6 +785,10 @@ fn otlp_payloads_validate_against_the_official_schema() {
     assert_eq!(bypass["severityText"], "WARN");
     assert_eq!(bypass["severityNumber"], "SEVERITY_NUMBER_WARN");
     assert_eq!(
+        bypass["body"]["stringValue"],
+        "bypass (environment variable): rule `review` with PILOT_SKIP_REVIEW=1 on main — PILOT_SKIP_REVIEW environment variable"
+    );
+    assert_eq!(
         attribute(bypass, "enforce.rule").unwrap()["stringValue"],
         "review"
     );
@@ -763,6 +796,10 @@ fn otlp_payloads_validate_against_the_official_schema() {
     assert_eq!(
         attribute(bypass, "vcs.ref.head.name").unwrap()["stringValue"],
         "main"
+    );
+    assert!(
+        attribute(bypass, "enforce.branch").is_none(),
+        "the branch once, by its semantic-convention name"
     );
     assert_eq!(
         attribute(bypass, "enforce.user").unwrap()["stringValue"],
@@ -789,10 +826,24 @@ fn otlp_payloads_validate_against_the_official_schema() {
         "{resource:?}"
     );
     assert!(resource.iter().any(|(k, _)| k == "service.version"));
+    for record in &records {
+        let mut keys: Vec<&str> = record["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "an attribute twice: {record:#}");
+        assert_ne!(record["body"]["stringValue"], record["eventName"], "{record:#}");
+    }
     let commit = records
         .iter()
-        .find(|r| r["eventName"] == "commit_completed" && attribute(r, "enforce.commit_sha").is_some())
+        .find(|r| r["eventName"] == "commit_completed" && attribute(r, "vcs.ref.head.revision").is_some())
         .unwrap();
+    assert!(attribute(commit, "enforce.commit_sha").is_none());
     assert_eq!(
         attribute(commit, "vcs.ref.head.revision").unwrap()["stringValue"],
         "abc1234"
@@ -890,6 +941,254 @@ fn otlp_reaches_a_collector_named_by_host_name() {
     export(&reports)
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &url)
         .stdout(format!("sent 29 event(s) in 1 request(s) to {url}/v1/logs\n"))
+        .run();
+    assert_eq!(receiver.records().len(), 29);
+}
+
+/// A TCP proxy in front of `upstream` that keeps the head of every HTTP
+/// request it forwards (one request per connection).
+struct Proxy {
+    port: u16,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    fn start(upstream: u16) -> Proxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = heads.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 65536];
+                let head_end = loop {
+                    let n = client.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break None;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break Some(i + 4);
+                    }
+                };
+                let Some(head_end) = head_end else { continue };
+                let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                while request.len() < head_end + length {
+                    let n = client.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                kept.lock().unwrap().push(head.clone());
+                // One request per connection: the collector closes after
+                // its answer, and so does the proxy.
+                let forwarded = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+                let mut server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                server.write_all(forwarded.as_bytes()).unwrap();
+                server.write_all(&request[head_end..]).unwrap();
+                let mut answer = Vec::new();
+                let _ = server.read_to_end(&mut answer);
+                let _ = client.write_all(&answer);
+            }
+        });
+        Proxy { port, heads }
+    }
+}
+
+/// The log records rotel's debug log printed, one text block each.
+fn rotel_records(stdout: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(stdout).unwrap_or_default();
+    text.split("LogRecord #").skip(1).map(str::to_string).collect()
+}
+
+/// The export against the rotel collector (PyPI `rotel`): a content-rule
+/// hit of severity critical arrives as ERROR with a readable body, each
+/// `vcs.*` attribute once, over gzip.
+#[test]
+fn a_critical_violation_arrives_at_rotel_as_error() {
+    let Some(rotel) = rotel_agent() else {
+        return;
+    };
+    let repo = HookRepo::new(
+        "[review]\nmode = \"off\"\n[[rules.content]]\nname = \"no-keys\"\npattern = \"AKIA[0-9A-Z]{16}\"\nseverity = \"critical\"\nmessage = \"an AWS access key\"\n",
+    );
+    repo.stage("key.txt", "AKIAABCDEFGHIJKLMNOP\n");
+    repo.commit("key").status(1).stderr_ignored().run();
+
+    let dir = repo.sandbox.path().join("rotel");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (http, grpc) = (free_port(), free_port());
+    let stdout = dir.join("stdout");
+    let _collector = Killed(
+        Command::new(rotel)
+            .arg("start")
+            .arg(format!("--otlp-http-endpoint=127.0.0.1:{http}"))
+            .arg(format!("--otlp-grpc-endpoint=127.0.0.1:{grpc}"))
+            .args([
+                "--exporter",
+                "blackhole",
+                "--debug-log",
+                "logs",
+                "--debug-log-verbosity",
+                "detailed",
+            ])
+            .arg(format!("--pid-file={}", dir.join("rotel.pid").display()))
+            .arg(format!("--log-file={}", dir.join("rotel.log").display()))
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("rotel to listen", Duration::from_secs(20), || {
+        TcpStream::connect(("127.0.0.1", http)).is_ok()
+    });
+    let proxy = Proxy::start(http);
+    repo.test()
+        .args([
+            "export",
+            "otlp",
+            "--endpoint",
+            &format!("http://127.0.0.1:{}", proxy.port),
+        ])
+        .stdout_matches(r"sent [0-9]+ event\(s\) in 1 request\(s\) to http://127\.0\.0\.1:[0-9]+/v1/logs\n")
+        .run();
+    let heads = proxy.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].to_ascii_lowercase().contains("content-encoding: gzip"),
+        "{}",
+        heads[0]
+    );
+
+    let mut records = Vec::new();
+    wait_for("rotel to print the records", Duration::from_secs(20), || {
+        records = rotel_records(&stdout);
+        records.iter().any(|r| r.contains("EventName: commit_blocked"))
+    });
+    let violation = records
+        .iter()
+        .find(|r| r.contains("EventName: violation_detected"))
+        .unwrap_or_else(|| panic!("no violation among {records:#?}"));
+    for line in [
+        "SeverityText: ERROR",
+        "SeverityNumber: SEVERITY_NUMBER_ERROR(17)",
+        "Body: Str(rule violation: rule `no-keys` (critical) in key.txt:1 on main — an AWS access key)",
+        "-> enforce.severity: Str(critical)",
+    ] {
+        assert!(violation.contains(line), "{line:?} missing from:\n{violation}");
+    }
+    assert_eq!(
+        violation.matches("-> vcs.ref.head.name: Str(main)").count(),
+        1,
+        "{violation}"
+    );
+    assert!(!violation.contains("-> enforce.branch:"), "{violation}");
+    let blocked = records
+        .iter()
+        .find(|r| r.contains("EventName: commit_blocked"))
+        .unwrap();
+    assert!(blocked.contains("SeverityText: WARN"), "{blocked}");
+}
+
+/// A protocol enforce does not speak is refused before anything is sent,
+/// saying which one it speaks.
+#[test]
+fn otlp_refuses_protocols_it_does_not_speak() {
+    let reports = Reports::new(&[]);
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4317"])
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .status(2)
+        .stderr(
+            "enforce: OTEL_EXPORTER_OTLP_PROTOCOL=grpc asks for OTLP/gRPC: enforce sends OTLP/HTTP with the JSON encoding only (http/json)
+hint: unset OTEL_EXPORTER_OTLP_PROTOCOL or set it to http/json, and point the endpoint at the collector's OTLP/HTTP receiver (port 4318 by default; 4317 is gRPC)
+",
+        )
+        .run();
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4318"])
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .env("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf")
+        .status(2)
+        .stderr_contains(
+            "enforce: OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf asks for OTLP/HTTP with the protobuf encoding",
+        )
+        .run();
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4318"])
+        .env("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")
+        .status(2)
+        .stderr(
+            "enforce: OTEL_EXPORTER_OTLP_COMPRESSION=zstd is not a compression enforce knows
+hint: set OTEL_EXPORTER_OTLP_COMPRESSION to gzip (the default) or none
+",
+        )
+        .run();
+}
+
+/// An endpoint that answers in HTTP/2 (a collector's gRPC port) is named
+/// as such, at once: no retries of what cannot succeed.
+#[test]
+fn otlp_names_an_endpoint_that_does_not_speak_http_1() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            // An HTTP/2 SETTINGS frame, as a gRPC server opens with.
+            let _ = stream.write_all(b"\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00\x40\x00");
+        }
+    });
+    let reports = Reports::new(&[]);
+    let url = format!("http://127.0.0.1:{port}");
+    export(&reports)
+        .args(["--endpoint", &url])
+        .status(2)
+        .stderr_contains(format!(
+            "enforce: could not send events to {url}/v1/logs: the endpoint did not answer in HTTP/1.1 ("
+        ))
+        .stderr_contains("is it an OTLP/gRPC port? enforce sends OTLP/HTTP, on port 4318 by default (0 event(s) sent before")
+        .run();
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "not retried"
+    );
+}
+
+/// A long export says how far it got on standard error, at most every
+/// two seconds; the summary on standard output stays the same.
+#[test]
+fn a_long_otlp_export_shows_progress() {
+    if !python_otlp() {
+        return;
+    }
+    let reports = Reports::new(&[]);
+    // The first two requests take 3 s each.
+    let receiver = Receiver::start(&reports.sandbox.path().join("rx"), &["--hang", "2"]);
+    let config_repo = reports.sandbox.repo("repo");
+    config_repo.write(".enforce.toml", "[export.otlp]\nbatch_size = 10\n");
+    export_in(&reports, &config_repo.root)
+        .args(["--endpoint", &receiver.url()])
+        .stdout(sent(29, 3, &receiver))
+        .stderr_contains("enforce: sent 10 event(s) so far (")
+        .stderr_contains("enforce: sent 20 event(s) so far (")
         .run();
     assert_eq!(receiver.records().len(), 29);
 }
