@@ -390,6 +390,10 @@ pub struct MetricsArgs {
     /// collector never reads half of it) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// A refresh started in the background after an append: leaves the
+    /// write to a refresh of the same file already waiting.
+    #[arg(long, hide = true, requires = "output")]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: &AuditArgs) -> Result<i
             );
         }
         workspace.publish_head(recorder.head(), recorder.started_log());
+        super::export::refresh_textfile(&workspace);
     }
 
     output::print(&match args.chosen() {

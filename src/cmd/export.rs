@@ -8,24 +8,65 @@ use chrono::DateTime;
 use crate::cli::{ExportTarget, FlatArgs, MetricsArgs, OtlpArgs};
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::scan::{pass, pass_parallel};
+use crate::export::background;
 use crate::export::flat::{Flat, FlatFold};
-use crate::export::otlp::{self, Settings, Since};
-use crate::export::prometheus::MetricsFold;
+use crate::export::otlp::{self, Repository, Settings, Since};
+use crate::export::prometheus::{self, MetricsFold};
 use crate::output;
 use crate::report;
 use crate::workspace::Workspace;
 
 pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
+    // Writes of one file take turns, and each reads the log in its turn.
+    let _turn = match &args.output {
+        Some(path) => match background::take_turn(path, args.refresh) {
+            Some(turn) => Some(turn),
+            None => return Ok(EXIT_OK),
+        },
+        None => None,
+    };
     let (fold, malformed) = pass_parallel(
         &workspace.events,
         MetricsFold::new(report::now()?, &workspace.config.config),
     )?;
-    let text = fold.finish(malformed).render();
+    let text = fold.finish(malformed).render(&repository_label(workspace));
     match &args.output {
         Some(path) => crate::atomic::write(path, text.as_bytes())?,
         None => output::print(&text)?,
     }
     Ok(EXIT_OK)
+}
+
+/// The `repo` label: `repo` in `[export.prometheus]`, else the
+/// repository's directory name; empty (no label, to Prometheus) outside a
+/// repository.
+fn repository_label(workspace: &Workspace) -> String {
+    let configured = workspace
+        .config
+        .config
+        .export
+        .prometheus
+        .as_ref()
+        .and_then(|p| p.repo.as_ref())
+        .map(|r| r.get_ref().trim().to_string());
+    configured
+        .or_else(|| repository_name(workspace))
+        .unwrap_or_default()
+}
+
+fn repository_name(workspace: &Workspace) -> Option<String> {
+    prometheus::repository_name(&workspace.git.as_ref()?.repo().common_dir)
+}
+
+/// Starts the textfile refresh after a command appended to (or cleaned)
+/// the log, when `[export.prometheus]` names a textfile. Not for a log
+/// named with `--events-file`: the textfile shows the repository's log.
+pub fn refresh_textfile(workspace: &Workspace) {
+    if workspace.events_origin == crate::event::location::Origin::Flag {
+        return;
+    }
+    let root = workspace.git.as_ref().and_then(|g| g.repo().root.as_deref());
+    background::refresh_textfile(&workspace.config.config.export, root);
 }
 
 pub fn run(workspace: &Workspace, target: &ExportTarget) -> Result<i32> {
@@ -38,15 +79,14 @@ pub fn run(workspace: &Workspace, target: &ExportTarget) -> Result<i32> {
 
 fn otlp_export(workspace: &Workspace, args: &OtlpArgs) -> Result<i32> {
     let config = &workspace.config.config;
-    let repository_url = workspace
-        .git
-        .as_ref()
-        .and_then(|g| g.config_string("remote.origin.url"));
-    let settings = Settings::resolve(
-        args.endpoint.as_deref(),
-        config.export.otlp.as_ref(),
-        repository_url,
-    )?;
+    let repository = Repository {
+        url: workspace
+            .git
+            .as_ref()
+            .and_then(|g| g.config_string("remote.origin.url")),
+        name: repository_name(workspace),
+    };
+    let settings = Settings::resolve(args.endpoint.as_deref(), config.export.otlp.as_ref(), repository)?;
     let since = match args.since.as_deref() {
         None => None,
         Some("all") => Some(Since::All),

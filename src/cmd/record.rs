@@ -75,6 +75,7 @@ pub fn run(cwd: &Path, events_flag: Option<&Path>, args: RecordArgs) -> Result<i
     let head = workspace.events.append(&event, workspace.timestamp_format())?;
     let started = head.seq == 1;
     workspace.publish_head(Some(head), started);
+    super::export::refresh_textfile(&workspace);
     Ok(EXIT_OK)
 }
 

@@ -270,6 +270,7 @@ pub(super) fn clean(workspace: &Workspace, days: u64, dry_run: bool) -> Result<C
     )?;
     if !result.dry_run && (result.removed > 0 || result.blank_removed > 0) {
         workspace.reanchor("enforce: log cleaned up");
+        super::export::refresh_textfile(workspace);
     }
     Ok(result)
 }

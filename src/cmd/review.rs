@@ -390,6 +390,7 @@ fn approve(
     let recorder = workspace.recorder("enforce review");
     recorder.record(types::REVIEW_APPROVED, crate::event::details(details));
     workspace.publish_head(recorder.head(), recorder.started_log());
+    super::export::refresh_textfile(workspace);
 
     let now = Local::now().fixed_offset();
     let how = match (&approval.signed, &fingerprint) {

@@ -51,6 +51,7 @@ fn reanchor(workspace: &Workspace, refname: Option<&str>) -> Result<()> {
             "make the events file writable (`enforce status` says why it is not), then run this again",
         ));
     }
+    super::export::refresh_textfile(workspace);
     if workspace.reanchor("enforce: log accepted as it is") {
         crate::notice::info(format!(
             "{refname} now anchors the log as it is (recorded as `{}`)",

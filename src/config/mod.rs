@@ -84,12 +84,20 @@ pub struct Export {
     pub otlp: Option<OtlpExport>,
 }
 
-/// `[export.prometheus]`: post-commit refreshes `textfile` after each
-/// commit, for node_exporter's textfile collector.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[export.prometheus]`: every hook and command that appends to the log
+/// refreshes `textfile` in the background, for node_exporter's textfile
+/// collector.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct PrometheusExport {
-    pub textfile: PathBuf,
+    /// The file to keep current, relative to the repository root unless
+    /// absolute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub textfile: Option<PathBuf>,
+    /// The `repo` label of every series [default: the repository's
+    /// directory name].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo: Option<Spanned<String>>,
 }
 
 /// `[export.otlp]`: post-commit starts `enforce export otlp` in the
@@ -709,6 +717,16 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<()> {
             ));
         }
     }
+    if let Some(repo) = config.export.prometheus.as_ref().and_then(|p| p.repo.as_ref())
+        && repo.get_ref().trim().is_empty()
+    {
+        return Err(error_at(
+            text,
+            path,
+            repo.span().start,
+            "`repo` in [export.prometheus] is empty: name the repository as its series should be labelled, or remove the key to use the directory's name",
+        ));
+    }
     if let Some(file) = &config.telemetry.events_file
         && file.get_ref().as_os_str().is_empty()
     {
@@ -763,6 +781,20 @@ mod tests {
             }) => (line, column, message),
             other => panic!("expected a config error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn prometheus_repo_label_must_name_something() {
+        let (line, column, message) = error("[export.prometheus]\nrepo = \" \"\n");
+        assert_eq!((line, column), (2, 8));
+        assert!(
+            message.starts_with("`repo` in [export.prometheus] is empty"),
+            "{message}"
+        );
+        let config = parse("[export.prometheus]\nrepo = \"billing\"\n", Path::new("x.toml")).unwrap();
+        let prometheus = config.export.prometheus.unwrap();
+        assert_eq!(prometheus.repo.unwrap().get_ref(), "billing");
+        assert!(prometheus.textfile.is_none());
     }
 
     #[test]

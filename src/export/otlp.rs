@@ -1,5 +1,6 @@
 //! `enforce export otlp`: events as OpenTelemetry log records, sent to the
-//! collector a team already runs (OTLP/HTTP with the JSON encoding).
+//! collector a team already runs (OTLP/HTTP with the JSON encoding,
+//! gzip-compressed unless `OTEL_EXPORTER_OTLP_COMPRESSION=none`).
 //!
 //! The JSON encoding is written here rather than with the OpenTelemetry
 //! SDK crates: those bring an async runtime and a protobuf stack into a
@@ -13,10 +14,11 @@
 //! delays the export: the cursor moves after each accepted batch, so the
 //! next run sends the rest.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,16 @@ pub struct Settings {
     pub include_user_email: bool,
     pub batch_size: usize,
     pub timeout: Duration,
+    /// Send request bodies gzip-compressed.
+    pub gzip: bool,
+}
+
+/// What the repository is, for the resource attributes: its `origin`
+/// remote and its name.
+#[derive(Debug, Clone, Default)]
+pub struct Repository {
+    pub url: Option<String>,
+    pub name: Option<String>,
 }
 
 /// Splits `k=v,k2=v2` (the OTEL_* list format; values percent-encoded).
@@ -110,15 +122,79 @@ fn check_url(url: &str) -> Result<()> {
     }
 }
 
+/// The first of the variables `names` that is set (and not blank), with
+/// its name.
+fn first_set(names: &[&'static str]) -> Option<(&'static str, String)> {
+    names.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (*name, v.trim().to_string()))
+    })
+}
+
+/// Refuses a protocol other than OTLP/HTTP with the JSON encoding, the one
+/// enforce speaks, before anything is sent: a gRPC endpoint answers an
+/// HTTP/1.1 request with bytes no HTTP client can read.
+fn check_protocol() -> Result<()> {
+    let Some((name, value)) = first_set(&["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"])
+    else {
+        return Ok(());
+    };
+    if value == "http/json" {
+        return Ok(());
+    }
+    let what = match value.as_str() {
+        "grpc" => "OTLP/gRPC",
+        "http/protobuf" => "OTLP/HTTP with the protobuf encoding",
+        _ => "not an OTLP protocol (grpc, http/protobuf or http/json)",
+    };
+    Err(Error::usage(
+        format!(
+            "{name}={value} asks for {what}: enforce sends OTLP/HTTP with the JSON encoding only (http/json)"
+        ),
+        format!(
+            "unset {name} or set it to http/json, and point the endpoint at the collector's OTLP/HTTP receiver (port 4318 by default; 4317 is gRPC)"
+        ),
+    ))
+}
+
+/// Whether to gzip request bodies: yes unless
+/// `OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION` says `none`.
+fn compression() -> Result<bool> {
+    match first_set(&[
+        "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
+        "OTEL_EXPORTER_OTLP_COMPRESSION",
+    ]) {
+        None => Ok(true),
+        Some((_, value)) if value == "gzip" => Ok(true),
+        Some((_, value)) if value == "none" => Ok(false),
+        Some((name, value)) => Err(Error::usage(
+            format!("{name}={value} is not a compression enforce knows"),
+            format!("set {name} to gzip (the default) or none"),
+        )),
+    }
+}
+
+/// Adds `key` to `resource` unless it is there already (given in
+/// `OTEL_RESOURCE_ATTRIBUTES`, which wins).
+fn default_attribute(resource: &mut Vec<(String, String)>, key: &str, value: String) {
+    if !value.is_empty() && !resource.iter().any(|(k, _)| k == key) {
+        resource.push((key.to_string(), value));
+    }
+}
+
 impl Settings {
     /// The settings from `--endpoint`, the `OTEL_EXPORTER_OTLP_*`
     /// variables, and `[export.otlp]`, strongest first.
     pub fn resolve(
         flag: Option<&str>,
         config: Option<&OtlpExport>,
-        repository_url: Option<String>,
+        repository: Repository,
     ) -> Result<Settings> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        check_protocol()?;
+        let gzip = compression()?;
         // The URL as given, and whether `/v1/logs` is still to be appended
         // (the signal-specific variable names the full URL already).
         let (given, append) = if let Some(url) = flag {
@@ -151,9 +227,15 @@ impl Settings {
                 .unwrap_or_default(),
         );
 
-        let mut resource = env("OTEL_RESOURCE_ATTRIBUTES")
+        // A key given twice keeps its last value, as the SDKs do.
+        let mut resource: Vec<(String, String)> = Vec::new();
+        for (key, value) in env("OTEL_RESOURCE_ATTRIBUTES")
             .map(|r| pairs(&r))
-            .unwrap_or_default();
+            .unwrap_or_default()
+        {
+            resource.retain(|(k, _)| *k != key);
+            resource.push((key, value));
+        }
         let service = env("OTEL_SERVICE_NAME")
             .or_else(|| {
                 resource
@@ -164,13 +246,13 @@ impl Settings {
             .unwrap_or_else(|| "enforce".to_string());
         resource.retain(|(k, _)| k != "service.name");
         resource.insert(0, ("service.name".into(), service));
-        resource.push(("service.version".into(), env!("CARGO_PKG_VERSION").into()));
-        let host = host_name();
-        if !host.is_empty() && !resource.iter().any(|(k, _)| k == "host.name") {
-            resource.push(("host.name".into(), host));
+        default_attribute(&mut resource, "service.version", env!("CARGO_PKG_VERSION").into());
+        default_attribute(&mut resource, "host.name", host_name());
+        if let Some(url) = repository.url {
+            default_attribute(&mut resource, "vcs.repository.url.full", strip_credentials(&url));
         }
-        if let Some(url) = repository_url {
-            resource.push(("vcs.repository.url.full".into(), strip_credentials(&url)));
+        if let Some(name) = repository.name {
+            default_attribute(&mut resource, "vcs.repository.name", name);
         }
         let defaults = OtlpExport::default();
         let config = config.unwrap_or(&defaults);
@@ -181,21 +263,131 @@ impl Settings {
             include_user_email: config.include_user_email,
             batch_size: config.batch_size.get().min(10_000) as usize,
             timeout: Duration::from_secs(config.timeout_seconds.get().min(600)),
+            gzip,
         })
     }
 }
 
-/// The OTLP severity of an event: ERROR for a review skipped past the hooks
-/// and a weakened rule, WARN for other bypasses and blocks, INFO otherwise.
-pub fn severity(event_type: &str, config: &Config) -> (u8, &'static str) {
-    let category = bypass_category(event_type, &config.score.bypass_types);
-    if category.is_some_and(BypassCategory::is_critical) {
-        (17, "ERROR")
-    } else if category.is_some() || event_type == types::COMMIT_BLOCKED {
-        (13, "WARN")
-    } else {
-        (9, "INFO")
+/// An OTLP severity: its number and its text.
+pub type Severity = (u8, &'static str);
+
+pub const INFO: Severity = (9, "INFO");
+pub const WARN: Severity = (13, "WARN");
+pub const ERROR: Severity = (17, "ERROR");
+
+/// The types that say something was stopped or found wrong: WARN.
+const WARN_TYPES: [&str; 7] = [
+    types::COMMIT_BLOCKED,
+    types::IMPORT_BLOCKED,
+    types::PUSH_REJECTED,
+    types::AUDIT_WOULD_BLOCK,
+    types::AUDIT_OFFENCE,
+    types::CONFIG_INVALID,
+    types::VIOLATION_DETECTED,
+];
+
+/// The severity a `severity` detail states (a content rule's: info, low,
+/// medium, high, critical; or a level another tool wrote).
+fn stated_severity(value: &str) -> Option<Severity> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "info" | "low" => Some(INFO),
+        "medium" | "warn" | "warning" => Some(WARN),
+        "high" | "critical" | "error" | "fatal" => Some(ERROR),
+        _ => None,
     }
+}
+
+/// The OTLP severity of an event: ERROR for a critical bypass (the hooks
+/// skipped, a rule weakened); WARN for other bypasses, blocks, offences
+/// and violations; INFO otherwise. A `severity` detail decides for a
+/// violation (a critical content-rule hit is ERROR, an info one INFO) and
+/// can only raise any other event's (a skipped critical rule is ERROR).
+pub fn severity(event: &Event, config: &Config) -> Severity {
+    let event_type = event.event_type.as_str();
+    let category = bypass_category(event_type, &config.score.bypass_types);
+    let by_type = if category.is_some_and(BypassCategory::is_critical) {
+        ERROR
+    } else if category.is_some() || WARN_TYPES.contains(&event_type) {
+        WARN
+    } else {
+        INFO
+    };
+    let stated = event
+        .details
+        .get("severity")
+        .and_then(Value::as_str)
+        .and_then(stated_severity);
+    match stated {
+        Some(stated) if event_type == types::VIOLATION_DETECTED => stated,
+        Some(stated) => by_type.max(stated),
+        None => by_type,
+    }
+}
+
+/// A string detail of `event`, when set and not empty.
+fn text_detail<'a>(event: &'a Event, key: &str) -> Option<&'a str> {
+    event
+        .details
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// What the event says, in words a person reads in a log viewer: what
+/// happened, to which rule, where, how, and why; e.g. `bypass (hooks
+/// skipped): rule `review` with git commit --no-verify on main at
+/// 1a2b3c4d5e6f — the staged changes are not approved`.
+pub fn body(event: &Event, config: &Config) -> String {
+    let event_type = event.event_type.as_str();
+    let mut text = match bypass_category(event_type, &config.score.bypass_types) {
+        Some(category) => format!("bypass ({})", category.label().trim_start_matches("bypass: ")),
+        None => match event_type {
+            types::COMMIT_COMPLETED => "commit completed".to_string(),
+            types::COMMIT_BLOCKED => "commit blocked".to_string(),
+            types::AUDIT_WOULD_BLOCK => "commit would be blocked (audit mode)".to_string(),
+            types::VIOLATION_DETECTED => "rule violation".to_string(),
+            types::REVIEW_APPROVED => "staged changes approved".to_string(),
+            types::AUDIT_OFFENCE => "commit breaks a rule".to_string(),
+            other => other.replace('_', " "),
+        },
+    };
+    if let Some(rule) = text_detail(event, "rule") {
+        text.push_str(&format!(": rule `{rule}`"));
+        if let Some(severity) = text_detail(event, "severity") {
+            text.push_str(&format!(" ({severity})"));
+        }
+    }
+    if let (Some(setting), Some(from), Some(to)) = (
+        text_detail(event, "setting"),
+        event.details.get("from"),
+        event.details.get("to"),
+    ) {
+        let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        text.push_str(&format!(", {setting} {} → {}", shown(from), shown(to)));
+    }
+    if let Some(file) = text_detail(event, "file") {
+        match event.details.get("line").and_then(Value::as_u64) {
+            Some(line) => text.push_str(&format!(" in {file}:{line}")),
+            None => text.push_str(&format!(" in {file}")),
+        }
+    }
+    if let Some(method) = text_detail(event, "bypass_method") {
+        text.push_str(&format!(" with {method}"));
+    }
+    if let Some(branch) = text_detail(event, "branch") {
+        text.push_str(&format!(" on {branch}"));
+    }
+    if let Some(sha) = text_detail(event, "commit_sha") {
+        text.push_str(&format!(" at {}", sha.get(..12).unwrap_or(sha)));
+    }
+    if let Some(why) = ["reason", "problem", "description", "message"]
+        .iter()
+        .find_map(|k| text_detail(event, k))
+    {
+        text.push_str(&format!(" — {why}"));
+    }
+    text
 }
 
 /// A JSON value as an OTLP `AnyValue`.
@@ -239,21 +431,36 @@ pub fn log_record(
     config: &Config,
     observed: &DateTime<FixedOffset>,
 ) -> Value {
-    let (number, text) = severity(&event.event_type, config);
-    let mut attributes = vec![attribute("enforce.source", Value::from(event.source.as_str()))];
+    let (number, text) = severity(event, config);
+    let mut attributes = Vec::with_capacity(event.details.len() + 2);
+    let mut keys = HashSet::new();
+    let mut add = |key: String, value: Value| {
+        if keys.insert(key.clone()) {
+            attributes.push(attribute(&key, value));
+        }
+    };
+    add("enforce.source".into(), Value::from(event.source.as_str()));
     for (key, value) in &event.details {
+        // The branch and the commit go by their semantic-convention names
+        // alone: the same value twice under two names is noise.
+        match (key.as_str(), value.as_str()) {
+            ("branch", Some(branch)) => {
+                add("vcs.ref.head.name".into(), Value::from(branch));
+                add("vcs.ref.head.type".into(), Value::from("branch"));
+                continue;
+            }
+            ("commit_sha", Some(sha)) => {
+                add("vcs.ref.head.revision".into(), Value::from(sha));
+                continue;
+            }
+            _ => {}
+        }
         let value = if key == "user" && !settings.include_user_email {
             Value::from(value.as_str().map(without_email).unwrap_or_default())
         } else {
             value.clone()
         };
-        attributes.push(attribute(&format!("enforce.{key}"), value));
-    }
-    if let Some(branch) = event.details.get("branch").and_then(Value::as_str) {
-        attributes.push(attribute("vcs.ref.head.name", Value::from(branch)));
-    }
-    if let Some(sha) = event.details.get("commit_sha").and_then(Value::as_str) {
-        attributes.push(attribute("vcs.ref.head.revision", Value::from(sha)));
+        add(format!("enforce.{key}"), value);
     }
     json!({
         "timeUnixNano": nanos(&event.timestamp),
@@ -261,7 +468,7 @@ pub fn log_record(
         "severityNumber": number,
         "severityText": text,
         "eventName": event.event_type,
-        "body": { "stringValue": event.event_type },
+        "body": { "stringValue": body(event, config) },
         "attributes": attributes,
     })
 }
@@ -387,6 +594,7 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
     };
     let client = Client::new(settings);
     let observed = chrono::Local::now().fixed_offset();
+    let mut progress = Progress::new(offset, file.metadata().map(|m| m.len()).unwrap_or(0));
 
     let mut batch: Vec<Value> = Vec::new();
     let mut last: Option<Cursor> = None;
@@ -414,6 +622,7 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
             if let Some(cursor) = &last {
                 write_cursor(&cursor_file, cursor)?;
             }
+            progress.batch_sent(shipped.sent, position);
         }
         Ok(())
     })?;
@@ -427,6 +636,42 @@ pub fn export(log: &EventLog, config: &Config, settings: &Settings, since: Optio
         write_cursor(&cursor_file, cursor)?;
     }
     Ok(shipped)
+}
+
+/// How often a long export says how far it got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// The progress line of a long export, on standard error: at most one
+/// every [`PROGRESS_EVERY`], so a short export prints none.
+struct Progress {
+    from: u64,
+    end: u64,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(from: u64, end: u64) -> Progress {
+        Progress {
+            from,
+            end,
+            last: Instant::now(),
+        }
+    }
+
+    /// After a batch was accepted: `sent` events so far, the log read up
+    /// to `position`.
+    fn batch_sent(&mut self, sent: u64, position: u64) {
+        if self.last.elapsed() < PROGRESS_EVERY {
+            return;
+        }
+        self.last = Instant::now();
+        let span = self.end.saturating_sub(self.from).max(1);
+        let read = position.saturating_sub(self.from).min(span);
+        crate::notice::info(format_args!(
+            "sent {sent} event(s) so far ({}% of the log read)",
+            read * 100 / span
+        ));
+    }
 }
 
 /// Where `--since` starts.
@@ -456,7 +701,10 @@ impl<'a> Client<'a> {
     }
 
     fn send(&self, body: &Value, already_sent: u64) -> Result<()> {
-        let text = serde_json::to_vec(body).unwrap_or_default();
+        let mut text = serde_json::to_vec(body).unwrap_or_default();
+        if self.settings.gzip {
+            text = gzip(&text);
+        }
         let mut wait = Duration::from_millis(250);
         let mut last_problem = String::new();
         for attempt in 1..=ATTEMPTS {
@@ -464,6 +712,9 @@ impl<'a> Client<'a> {
                 .agent
                 .post(&self.settings.url)
                 .header("Content-Type", "application/json");
+            if self.settings.gzip {
+                request = request.header("Content-Encoding", "gzip");
+            }
             for (k, v) in &self.settings.headers {
                 request = request.header(k.as_str(), v.as_str());
             }
@@ -486,7 +737,13 @@ impl<'a> Client<'a> {
                         wait = Duration::from_secs(seconds.min(30));
                     }
                 }
-                Err(e) => last_problem = format!("the request failed: {e}"),
+                Err(e) => {
+                    last_problem = failed_request(&e, &self.settings.url);
+                    // An answer that is not HTTP/1.x will not become one.
+                    if matches!(e, ureq::Error::Protocol(_)) {
+                        break;
+                    }
+                }
             }
             if attempt < ATTEMPTS {
                 std::thread::sleep(wait);
@@ -498,6 +755,34 @@ impl<'a> Client<'a> {
             problem: last_problem,
             sent: already_sent,
         })
+    }
+}
+
+/// `bytes` gzip-compressed. Fast compression: OTLP batches are
+/// repetitive JSON, which the fastest level already shrinks tenfold or more.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 8), flate2::Compression::fast());
+    // Writing into memory cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Why a request to `url` got no HTTP answer. An answer that is not
+/// HTTP/1.x, or a closed connection on port 4317, is most likely a
+/// collector's OTLP/gRPC receiver.
+fn failed_request(error: &ureq::Error, url: &str) -> String {
+    let grpc_port = url.parse::<ureq::http::Uri>().ok().and_then(|u| u.port_u16()) == Some(4317);
+    if matches!(error, ureq::Error::Protocol(_)) {
+        format!(
+            "the endpoint did not answer in HTTP/1.1 ({error}): is it an OTLP/gRPC port? enforce sends OTLP/HTTP, on port 4318 by default"
+        )
+    } else if grpc_port {
+        format!(
+            "the request failed: {error} (port 4317 is OTLP/gRPC's; enforce sends OTLP/HTTP, on port 4318 by default)"
+        )
+    } else {
+        format!("the request failed: {error}")
     }
 }
 
@@ -527,7 +812,7 @@ mod tests {
 
     #[test]
     fn endpoints_are_checked_and_completed() {
-        let url = |flag: &str| Settings::resolve(Some(flag), None, None).map(|s| s.url);
+        let url = |flag: &str| Settings::resolve(Some(flag), None, Repository::default()).map(|s| s.url);
         assert_eq!(url("http://c:4318").unwrap(), "http://c:4318/v1/logs");
         assert_eq!(url("https://c/v1/logs/").unwrap(), "https://c/v1/logs/");
         for bad in ["c:4318", "http://", "ftp://c", "localhost"] {
@@ -549,5 +834,112 @@ mod tests {
             any_value(&json!({"k": true})),
             json!({"kvlistValue": {"values": [{"key": "k", "value": {"boolValue": true}}]}})
         );
+    }
+
+    fn event(event_type: &str, details: Value) -> Event {
+        Event::now(event_type, "pre-commit", crate::event::details(details))
+    }
+
+    #[test]
+    fn severity_follows_the_event() {
+        let config = Config::default();
+        let cases = [
+            ("violation_detected", json!({"severity": "critical"}), ERROR),
+            ("violation_detected", json!({"severity": "high"}), ERROR),
+            ("violation_detected", json!({"severity": "medium"}), WARN),
+            ("violation_detected", json!({"severity": "info"}), INFO),
+            ("violation_detected", json!({}), WARN),
+            ("commit_review_bypassed", json!({}), ERROR),
+            ("rule_weakened", json!({}), ERROR),
+            ("bypass_review", json!({}), WARN),
+            ("bypass_content_rule", json!({"severity": "low"}), WARN),
+            ("bypass_content_rule", json!({"severity": "critical"}), ERROR),
+            ("commit_blocked", json!({}), WARN),
+            ("commit_completed", json!({}), INFO),
+            ("commit_completed", json!({"severity": "bogus"}), INFO),
+            ("someone_elses", json!({"severity": "error"}), ERROR),
+        ];
+        for (event_type, details, expected) in cases {
+            assert_eq!(
+                severity(&event(event_type, details.clone()), &config),
+                expected,
+                "{event_type} {details}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_read_as_sentences() {
+        let config = Config::default();
+        let body = |t: &str, d: Value| body(&event(t, d), &config);
+        assert_eq!(
+            body(
+                "commit_review_bypassed",
+                json!({"rule": "review", "bypass_method": "git commit --no-verify", "branch": "main",
+                       "commit_sha": "1a2b3c4d5e6f7a8b9c0d", "reason": "no approval for the staged tree"})
+            ),
+            "bypass (hooks skipped): rule `review` with git commit --no-verify on main at 1a2b3c4d5e6f — no approval for the staged tree"
+        );
+        assert_eq!(
+            body(
+                "violation_detected",
+                json!({"rule": "no-keys", "severity": "critical", "file": "src/a.py", "line": 3, "description": "AWS key"})
+            ),
+            "rule violation: rule `no-keys` (critical) in src/a.py:3 — AWS key"
+        );
+        assert_eq!(
+            body(
+                "rule_weakened",
+                json!({"rule": "review", "setting": "mode", "from": "block", "to": "off"})
+            ),
+            "bypass (rule weakened): rule `review`, mode block → off"
+        );
+        assert_eq!(body("guard_tripped", json!({})), "guard tripped");
+    }
+
+    #[test]
+    fn attributes_are_unique_and_vcs_named() {
+        let config = Config::default();
+        let settings = Settings::resolve(Some("http://c:4318"), None, Repository::default()).unwrap();
+        let record = log_record(
+            &event(
+                "commit_completed",
+                json!({"branch": "main", "commit_sha": "abc", "source": "x", "user": "Dev <d@example.com>"}),
+            ),
+            &settings,
+            &config,
+            &chrono::Local::now().fixed_offset(),
+        );
+        let keys: Vec<&str> = record["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "enforce.source",
+                "vcs.ref.head.name",
+                "vcs.ref.head.type",
+                "vcs.ref.head.revision",
+                "enforce.user"
+            ],
+            "the detail `source` does not repeat enforce.source"
+        );
+        assert_eq!(record["attributes"][4]["value"]["stringValue"], "Dev");
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read;
+        let text = "{\"resourceLogs\":[]}".repeat(100);
+        let packed = gzip(text.as_bytes());
+        assert!(packed.len() < text.len() / 5);
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, text);
     }
 }

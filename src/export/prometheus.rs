@@ -2,12 +2,17 @@
 //!
 //! Counters count every event the log has ever held: `cleanup` carries the
 //! totals of what it removes in its checkpoint, so removing old events is
-//! never a counter reset. No label holds a commit SHA, an email address or
-//! a path (unbounded cardinality, personal data); samples carry no
-//! timestamps (the scraper stamps them).
+//! never a counter reset. Every series carries `repo`, so the textfiles of
+//! many repositories share one node_exporter; the bypasses enforce knows
+//! and the blocks of every active rule are written at 0 before they first
+//! happen, so the first one is an increase. No label holds a commit SHA,
+//! an email address or a path (unbounded cardinality, personal data);
+//! label values hold no whitespace or `=`; samples carry no timestamps
+//! (the scraper stamps them).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -15,7 +20,7 @@ use crate::config::Config;
 use crate::event::Event;
 use crate::event::chain::CHECKPOINT;
 use crate::event::cleanup::Totals;
-use crate::event::kind::bypass_category;
+use crate::event::kind::{BypassCategory, bypass_category, types};
 use crate::report::score::{Rating, Score, ScoreFold};
 use crate::report::{Fold, Split, Trend};
 
@@ -96,12 +101,47 @@ pub struct Metrics<'a> {
     malformed: u64,
 }
 
-/// Escapes a label value: backslash, double quote and newline.
-fn label(value: &str) -> String {
+/// The bypasses enforce's hooks record, by the method each records them
+/// with. Their series are written at 0 from the first textfile on, so the
+/// first bypass is an increase an alert rule sees (a series that appears
+/// at 1 has no increase to Prometheus).
+const KNOWN_BYPASSES: [(&str, &str); 8] = [
+    (types::COMMIT_REVIEW_BYPASSED, "git commit --no-verify"),
+    (types::COMMIT_REVIEW_BYPASSED, "rebase with a changed diff"),
+    (types::BYPASS_REVIEW, "PILOT_SKIP_REVIEW=1"),
+    (types::BYPASS_AGENT_TRAILER, "PILOT_SKIP_AGENT_TRAILER=1"),
+    (types::BYPASS_AGENT_TRAILER, "git commit --no-verify"),
+    (types::BYPASS_CONTENT_RULE, "git commit --no-verify"),
+    (types::RULE_WEAKENED, "config change"),
+    (types::RULE_WEAKENED, "uncommitted config edit"),
+];
+
+/// A label value as written: whitespace and `=` become `_`, so a value
+/// reads the same in a selector typed by hand and never looks like
+/// another label; backslash and double quote are escaped.
+pub fn label(value: &str) -> String {
     value
+        .chars()
+        .map(|c| if c.is_whitespace() || c == '=' { '_' } else { c })
+        .collect::<String>()
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
-        .replace('\n', "\\n")
+}
+
+/// The `repo` label of a repository whose shared git directory is
+/// `common_dir`: the name of the directory it lives in (`app` for
+/// `/src/app/.git`, `app` for a bare `/srv/app.git`), the same from every
+/// worktree. `None` when there is no name to take.
+pub fn repository_name(common_dir: &Path) -> Option<String> {
+    let dir = std::fs::canonicalize(common_dir).unwrap_or_else(|_| common_dir.to_path_buf());
+    let name = if dir.file_name().is_some_and(|n| n == ".git") {
+        dir.parent()?.file_name()?
+    } else {
+        dir.file_name()?
+    };
+    let name = name.to_string_lossy();
+    let name = name.strip_suffix(".git").unwrap_or(&name);
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -109,18 +149,72 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// Writes one sample: `name{repo="…",labels} value`; the label values are
+/// already [`label`]ed.
+fn sample(out: &mut String, name: &str, repo: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+    let _ = write!(out, "{name}{{repo=\"{repo}\"");
+    for (key, value) in labels {
+        let _ = write!(out, ",{key}=\"{value}\"");
+    }
+    let _ = writeln!(out, "}} {value}");
+}
+
 /// A metric with one sample per bypass category.
-fn by_category(out: &mut String, (name, kind): (&str, &str), help: &str, counts: &BTreeMap<&str, u64>) {
+fn by_category(
+    out: &mut String,
+    repo: &str,
+    (name, kind): (&str, &str),
+    help: &str,
+    counts: &BTreeMap<&str, u64>,
+) {
     header(out, name, kind, help);
     for (category, count) in counts {
-        let _ = writeln!(out, "{name}{{category=\"{category}\"}} {count}");
+        sample(out, name, repo, &[("category", category)], count);
     }
 }
 
 impl Metrics<'_> {
-    /// The text exposition format.
-    pub fn render(&self) -> String {
+    /// The text exposition format, every series labelled `repo` (the
+    /// value is [`label`]ed here).
+    pub fn render(&self, repo: &str) -> String {
+        let repo = &label(repo);
         let mut out = String::new();
+        let bypass_types = &self.config.score.bypass_types;
+
+        // Keyed by the label values as written: two raw values that
+        // write the same (`a b`, `a_b`) are one series, never two samples
+        // with the same labels.
+        let mut events: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+        let mut bypasses: BTreeMap<(String, String), u64> = KNOWN_BYPASSES
+            .iter()
+            .map(|(kind, method)| ((label(kind), label(method)), 0))
+            .chain(
+                bypass_types
+                    .iter()
+                    .filter(|kind| bypass_category(kind, bypass_types).is_some())
+                    .map(|kind| ((label(kind), String::new()), 0)),
+            )
+            .collect();
+        let mut categories: BTreeMap<&str, u64> = BypassCategory::ALL.iter().map(|c| (c.name(), 0)).collect();
+        let mut blocked: BTreeMap<String, u64> = crate::rules::active_rules(self.config)
+            .iter()
+            .map(|rule| (label(rule), 0))
+            .collect();
+        if self.config.review.mode != crate::config::Mode::Off {
+            blocked.insert(label(crate::rules::REVIEW_TRAILER), 0);
+        }
+        for ((event_type, source, rule, method), count) in &self.totals.0 {
+            *events
+                .entry((label(event_type), label(source), label(rule)))
+                .or_insert(0) += count;
+            if let Some(category) = bypass_category(event_type, bypass_types) {
+                *bypasses.entry((label(event_type), label(method))).or_insert(0) += count;
+                *categories.entry(category.name()).or_insert(0) += count;
+            }
+            if event_type == types::COMMIT_BLOCKED {
+                *blocked.entry(label(rule)).or_insert(0) += count;
+            }
+        }
 
         header(
             &mut out,
@@ -128,30 +222,13 @@ impl Metrics<'_> {
             "counter",
             "Events recorded, by type, source and rule (cleanup does not reset it).",
         );
-        let mut events: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
-        let mut bypasses: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-        let mut categories: BTreeMap<&str, u64> = crate::event::kind::BypassCategory::ALL
-            .iter()
-            .map(|c| (c.name(), 0))
-            .collect();
-        let mut blocked: BTreeMap<&str, u64> = BTreeMap::new();
-        for ((event_type, source, rule, method), count) in &self.totals.0 {
-            *events.entry((event_type, source, rule)).or_insert(0) += count;
-            if let Some(category) = bypass_category(event_type, &self.config.score.bypass_types) {
-                *bypasses.entry((event_type, method)).or_insert(0) += count;
-                *categories.entry(category.name()).or_insert(0) += count;
-            }
-            if event_type == crate::event::types::COMMIT_BLOCKED {
-                *blocked.entry(rule).or_insert(0) += count;
-            }
-        }
         for ((event_type, source, rule), count) in &events {
-            let _ = writeln!(
-                out,
-                "enforce_events_total{{event_type=\"{}\",source=\"{}\",rule=\"{}\"}} {count}",
-                label(event_type),
-                label(source),
-                label(rule)
+            sample(
+                &mut out,
+                "enforce_events_total",
+                repo,
+                &[("event_type", event_type), ("source", source), ("rule", rule)],
+                count,
             );
         }
 
@@ -159,19 +236,21 @@ impl Metrics<'_> {
             &mut out,
             "enforce_bypasses_total",
             "counter",
-            "Rules skipped or weakened, by event type and method.",
+            "Rules skipped or weakened, by event type and method (every known one from 0).",
         );
-        for ((kind, method), count) in &bypasses {
-            let _ = writeln!(
-                out,
-                "enforce_bypasses_total{{type=\"{}\",method=\"{}\"}} {count}",
-                label(kind),
-                label(method)
+        for ((event_type, method), count) in &bypasses {
+            sample(
+                &mut out,
+                "enforce_bypasses_total",
+                repo,
+                &[("event_type", event_type), ("method", method)],
+                count,
             );
         }
 
         by_category(
             &mut out,
+            repo,
             ("enforce_bypass_categories_total", "counter"),
             "Bypasses by category: skipped_hooks, env_skip, content_rule, rule_weakened, other.",
             &categories,
@@ -181,13 +260,15 @@ impl Metrics<'_> {
             &mut out,
             "enforce_commits_blocked_total",
             "counter",
-            "Commits blocked, by rule.",
+            "Commits blocked, by rule (every active rule from 0).",
         );
         for (rule, count) in &blocked {
-            let _ = writeln!(
-                out,
-                "enforce_commits_blocked_total{{rule=\"{}\"}} {count}",
-                label(rule)
+            sample(
+                &mut out,
+                "enforce_commits_blocked_total",
+                repo,
+                &[("rule", rule)],
+                count,
             );
         }
 
@@ -203,11 +284,12 @@ impl Metrics<'_> {
             Rating::Concerning,
             Rating::Critical,
         ] {
-            let _ = writeln!(
-                out,
-                "enforce_effectiveness_rating{{rating=\"{}\"}} {}",
-                rating.as_str(),
-                u8::from(self.score.rating == rating)
+            sample(
+                &mut out,
+                "enforce_effectiveness_rating",
+                repo,
+                &[("rating", rating.as_str())],
+                u8::from(self.score.rating == rating),
             );
         }
 
@@ -218,20 +300,23 @@ impl Metrics<'_> {
             "Events of the score's metrics in the current and the previous window.",
         );
         for (metric, values) in &self.score.breakdown {
-            let _ = writeln!(
-                out,
-                "enforce_window_events{{metric=\"{metric}\",window=\"current\"}} {}",
-                values.current_week
-            );
-            let _ = writeln!(
-                out,
-                "enforce_window_events{{metric=\"{metric}\",window=\"previous\"}} {}",
-                values.previous_week
-            );
+            for (window, value) in [
+                ("current", values.current_week),
+                ("previous", values.previous_week),
+            ] {
+                sample(
+                    &mut out,
+                    "enforce_window_events",
+                    repo,
+                    &[("metric", metric), ("window", window)],
+                    value,
+                );
+            }
         }
 
         by_category(
             &mut out,
+            repo,
             ("enforce_window_bypasses", "gauge"),
             "Bypasses in the score's current window, by category (as every report counts them).",
             &self.score.bypasses.by_category,
@@ -249,7 +334,13 @@ impl Metrics<'_> {
                 Trend::Stable => 0,
                 Trend::Decreasing => -1,
             };
-            let _ = writeln!(out, "enforce_window_trend{{metric=\"{metric}\"}} {trend}");
+            sample(
+                &mut out,
+                "enforce_window_trend",
+                repo,
+                &[("metric", metric)],
+                trend,
+            );
         }
 
         header(
@@ -259,11 +350,12 @@ impl Metrics<'_> {
             "When the newest event was recorded, in Unix seconds.",
         );
         if let Some(last) = self.last_event {
-            let _ = writeln!(
-                out,
-                "enforce_last_event_timestamp_seconds {}.{:06}",
-                last.timestamp(),
-                last.timestamp_subsec_micros()
+            sample(
+                &mut out,
+                "enforce_last_event_timestamp_seconds",
+                repo,
+                &[],
+                format_args!("{}.{:06}", last.timestamp(), last.timestamp_subsec_micros()),
             );
         }
 
@@ -273,7 +365,7 @@ impl Metrics<'_> {
             "gauge",
             "Lines of the log that could not be read as events.",
         );
-        let _ = writeln!(out, "enforce_malformed_lines {}", self.malformed);
+        sample(&mut out, "enforce_malformed_lines", repo, &[], self.malformed);
 
         header(
             &mut out,
@@ -281,10 +373,12 @@ impl Metrics<'_> {
             "gauge",
             "The enforce version that wrote these metrics.",
         );
-        let _ = writeln!(
-            out,
-            "enforce_build_info{{version=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION")
+        sample(
+            &mut out,
+            "enforce_build_info",
+            repo,
+            &[("version", &label(env!("CARGO_PKG_VERSION")))],
+            1,
         );
         out
     }
@@ -295,7 +389,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_are_escaped() {
-        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    fn label_values_have_no_spaces_or_equals_signs() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c_d");
+        assert_eq!(label("PILOT_SKIP_REVIEW=1"), "PILOT_SKIP_REVIEW_1");
+        assert_eq!(label("git commit --no-verify"), "git_commit_--no-verify");
+        assert_eq!(label("enforce review"), "enforce_review");
+    }
+
+    #[test]
+    fn repository_names() {
+        assert_eq!(
+            repository_name(Path::new("/src/app/.git")).as_deref(),
+            Some("app")
+        );
+        assert_eq!(repository_name(Path::new("/srv/app.git")).as_deref(), Some("app"));
+        assert_eq!(repository_name(Path::new("/srv/plain")).as_deref(), Some("plain"));
+        assert_eq!(repository_name(Path::new("/.git")), None);
+    }
+
+    /// Every bypass method written as a literal where events are recorded
+    /// is one whose series starts at 0.
+    #[test]
+    fn every_literal_bypass_method_is_known() {
+        fn sources(dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let mut texts = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/hook"),
+            &mut texts,
+        );
+        let needle = "\"bypass_method\": \"";
+        let mut found = 0;
+        for text in &texts {
+            for (at, _) in text.match_indices(needle) {
+                let rest = &text[at + needle.len()..];
+                let method = &rest[..rest.find('"').unwrap()];
+                found += 1;
+                assert!(
+                    KNOWN_BYPASSES.iter().any(|(_, m)| *m == method),
+                    "`{method}` is recorded as a bypass method but not in KNOWN_BYPASSES"
+                );
+            }
+        }
+        assert!(found >= 3, "the hooks' bypass methods were not found");
     }
 }

@@ -70,6 +70,7 @@ pub fn conclude(ctx: &HookContext, summary: Summary, hook: HookName, code: i32) 
     summary.record(ctx, hook, operation.name(), code != EXIT_OK);
     if code != EXIT_OK {
         ctx.publish_head();
+        crate::export::background::refresh_textfile(&ctx.config.export, ctx.git.repo().root.as_deref());
     } else {
         ctx.publish_head_if_started();
     }

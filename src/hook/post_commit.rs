@@ -639,42 +639,5 @@ fn record_agent_mismatch(ctx: &HookContext, made: &Made, hooks_skipped: bool) {
 /// Starts the configured exports in the background: the commit never waits
 /// for a metrics file or a collector.
 fn start_exports(ctx: &HookContext) {
-    let export = &ctx.config.export;
-    let otlp = export.otlp.as_ref().is_some_and(|o| o.after_commit);
-    if export.prometheus.is_none() && !otlp {
-        return;
-    }
-    let Ok(binary) = std::env::current_exe() else {
-        return;
-    };
-    let root = ctx.git.repo().root.clone().unwrap_or_default();
-    if let Some(prometheus) = &export.prometheus {
-        let textfile = root.join(&prometheus.textfile);
-        spawn_detached(
-            &binary,
-            &["metrics".as_ref(), "--output".as_ref(), textfile.as_os_str()],
-        );
-    }
-    if otlp {
-        spawn_detached(&binary, &["export".as_ref(), "otlp".as_ref()]);
-    }
-}
-
-fn spawn_detached(binary: &std::path::Path, args: &[&std::ffi::OsStr]) {
-    use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    let started = Command::new(binary)
-        .args(args)
-        .env_remove("GIT_INDEX_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn();
-    if let Err(e) = started {
-        notice::warning(format!(
-            "could not start `enforce {}`: {e}",
-            args[0].to_string_lossy()
-        ));
-    }
+    crate::export::background::after_commit(&ctx.config.export, ctx.git.repo().root.as_deref());
 }

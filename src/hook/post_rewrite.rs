@@ -72,6 +72,7 @@ fn rewrite_all(kind: &str, input: &[u8]) -> Result<()> {
         }
     }
     ctx.publish_head();
+    crate::export::background::refresh_textfile(&ctx.config.export, ctx.git.repo().root.as_deref());
     Ok(())
 }
 

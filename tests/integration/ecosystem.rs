@@ -1,6 +1,8 @@
 //! Exports checked by the real tools: promtool, node_exporter's textfile
-//! collector, an OTLP receiver that validates every payload against the
-//! official schema, a CSV reader, and headless Chromium.
+//! collector, a Prometheus server evaluating the documented alert rules,
+//! the rotel OpenTelemetry collector, an OTLP receiver that validates every
+//! payload against the official schema, a CSV reader, and headless
+//! Chromium.
 //!
 //! `.ci/run` installs these tools. A test whose tool is missing prints why
 //! and returns; under `CI=true` it fails instead. It never passes by
@@ -54,6 +56,28 @@ fn python_otlp() -> bool {
     ok
 }
 
+/// rotel's collector binary, which its PyPI package bundles.
+#[track_caller]
+fn rotel_agent() -> Option<PathBuf> {
+    let found = Command::new("python3")
+        .args([
+            "-c",
+            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+        ])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        .filter(|path| path.is_file());
+    if found.is_none() {
+        unavailable(
+            "the rotel collector (PyPI `rotel`) is not installed",
+            "install it with `python3 -m pip install rotel` (.ci/run does)",
+        );
+    }
+    found
+}
+
 fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
@@ -89,20 +113,62 @@ impl Drop for Killed {
     }
 }
 
+/// `promtool check metrics` on `text`, when promtool is installed.
+fn promtool_check(text: &str) {
+    let Some(promtool) = tool("promtool", "prometheus") else {
+        return;
+    };
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The label values of every sample line of `text`.
+fn label_values(text: &str) -> Vec<(String, String)> {
+    let pair = regex::Regex::new(r#"([a-z_]+)="((?:[^"\\]|\\.)*)""#).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| Some(l[l.find('{')? + 1..l.rfind('}')?].to_string()))
+        .flat_map(|labels| {
+            pair.captures_iter(&labels)
+                .map(|c| (c[1].to_string(), c[2].to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[test]
 fn metrics_pass_promtool_and_never_go_down() {
     let reports = Reports::new(&[]);
     let text = reports.test(&["metrics"]).stdout_ignored().run().stdout;
     for expected in [
         "# TYPE enforce_events_total counter",
-        "enforce_events_total{event_type=\"violation_detected\",source=\"violation_watcher.py\",rule=\"web-access-policy\"} 8",
-        "enforce_bypasses_total{type=\"bypass_review\",method=\"PILOT_SKIP_REVIEW=1\"} 1",
-        "enforce_effectiveness_rating{rating=\"good\"} 1",
-        "enforce_effectiveness_rating{rating=\"critical\"} 0",
-        "enforce_window_events{metric=\"violations\",window=\"current\"} 3",
-        "enforce_window_events{metric=\"violations\",window=\"previous\"} 6",
-        "enforce_malformed_lines 3",
-        "enforce_build_info{version=\"",
+        "enforce_events_total{repo=\"\",event_type=\"violation_detected\",source=\"violation_watcher.py\",rule=\"web-access-policy\"} 8",
+        "enforce_bypasses_total{repo=\"\",event_type=\"bypass_review\",method=\"PILOT_SKIP_REVIEW_1\"} 1",
+        // Known bypasses and the active rules' blocks, at 0 before they happen.
+        "enforce_bypasses_total{repo=\"\",event_type=\"commit_review_bypassed\",method=\"git_commit_--no-verify\"} 0",
+        "enforce_bypasses_total{repo=\"\",event_type=\"rule_weakened\",method=\"config_change\"} 0",
+        "enforce_bypass_categories_total{repo=\"\",category=\"skipped_hooks\"} 0",
+        "enforce_commits_blocked_total{repo=\"\",rule=\"review\"} 0",
+        "enforce_commits_blocked_total{repo=\"\",rule=\"agent-trailer\"} 0",
+        "enforce_effectiveness_rating{repo=\"\",rating=\"good\"} 1",
+        "enforce_effectiveness_rating{repo=\"\",rating=\"critical\"} 0",
+        "enforce_window_events{repo=\"\",metric=\"violations\",window=\"current\"} 3",
+        "enforce_window_events{repo=\"\",metric=\"violations\",window=\"previous\"} 6",
+        "enforce_malformed_lines{repo=\"\"} 3",
+        "enforce_build_info{repo=\"\",version=\"",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -113,24 +179,19 @@ fn metrics_pass_promtool_and_never_go_down() {
     );
     assert!(!text.contains("abc1234"), "a commit SHA leaked into a label");
     assert!(!text.contains("tools/x.py"), "a path leaked into a label");
-
-    if let Some(promtool) = tool("promtool", "prometheus") {
-        let mut child = Command::new(promtool)
-            .args(["check", "metrics"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+    // One label name per concept, and values that need no quoting.
+    let labels = label_values(&text);
+    assert!(
+        labels.iter().all(|(name, _)| name != "type"),
+        "`type` is `event_type`"
+    );
+    for (name, value) in &labels {
         assert!(
-            out.status.success(),
-            "promtool: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            !value.contains(char::is_whitespace) && !value.contains('='),
+            "{name}=\"{value}\""
         );
     }
+    promtool_check(&text);
 
     // cleanup removes old events; the counters keep counting them.
     let before = counters(&text);
@@ -168,6 +229,53 @@ fn counters(text: &str) -> std::collections::BTreeMap<String, u64> {
         .collect()
 }
 
+/// `[export.prometheus]` writing `textfile`, with `extra` lines after it.
+fn textfile_config(head: &str, textfile: &Path, extra: &str) -> String {
+    format!(
+        "{head}[export.prometheus]\ntextfile = \"{}\"\n{extra}",
+        textfile.display()
+    )
+}
+
+/// node_exporter serving the textfiles of `dir` on 127.0.0.1, its log in
+/// `log`.
+struct NodeExporter {
+    _child: Killed,
+    port: u16,
+    log: PathBuf,
+}
+
+impl NodeExporter {
+    fn start(exporter: &Path, dir: &Path, log: PathBuf) -> NodeExporter {
+        let port = free_port();
+        let child = Command::new(exporter)
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--collector.textfile.directory={}", dir.display()))
+            .args(["--collector.disable-defaults", "--collector.textfile"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let exporter = NodeExporter {
+            _child: Killed(child),
+            port,
+            log,
+        };
+        wait_for("node_exporter to serve /metrics", Duration::from_secs(20), || {
+            exporter.scrape().contains("enforce_events_total")
+        });
+        exporter
+    }
+
+    fn scrape(&self) -> String {
+        http_get(self.port, "/metrics").unwrap_or_default()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
 #[test]
 fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
     let Some(exporter) = tool("prometheus-node-exporter", "prometheus-node-exporter") else {
@@ -179,10 +287,7 @@ fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
     let textfile = textdir.join("enforce_repo.prom");
     std::fs::write(
         repo.path(".enforce.toml"),
-        format!(
-            "[review]\nmode = \"off\"\n[export.prometheus]\ntextfile = \"{}\"\n",
-            textfile.display()
-        ),
+        textfile_config("[review]\nmode = \"off\"\n", &textfile, ""),
     )
     .unwrap();
     repo.stage("a.txt", "a\n");
@@ -195,30 +300,31 @@ fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
     let first = std::fs::read_to_string(&textfile).unwrap();
     assert!(
         first.contains(
-            "enforce_events_total{event_type=\"commit_completed\",source=\"post-commit\",rule=\"\"} 1"
+            "enforce_events_total{repo=\"repo\",event_type=\"commit_completed\",source=\"post-commit\",rule=\"\"} 1"
         ),
         "{first}"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&textdir).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "only the finished file, never a partial one");
-
-    let port = free_port();
-    let _exporter = Killed(
-        Command::new(exporter)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg(format!("--collector.textfile.directory={}", textdir.display()))
-            .args(["--collector.disable-defaults", "--collector.textfile"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    promtool_check(&first);
+    let entries: Vec<String> = std::fs::read_dir(&textdir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries.iter().filter(|n| n.ends_with(".prom")).count(),
+        1,
+        "only the finished file: {entries:?}"
     );
-    let mut scraped = String::new();
-    wait_for("node_exporter to serve /metrics", Duration::from_secs(20), || {
-        scraped = http_get(port, "/metrics").unwrap_or_default();
-        scraped.contains("enforce_events_total")
-    });
-    assert!(scraped.contains("enforce_build_info{version=\""), "{scraped}");
+    assert!(
+        entries.iter().all(|n| !n.contains(".tmp-")),
+        "never a partial one: {entries:?}"
+    );
+
+    let node = NodeExporter::start(&exporter, &textdir, repo.sandbox.path().join("node.log"));
+    let scraped = node.scrape();
+    assert!(
+        scraped.contains("enforce_build_info{repo=\"repo\",version=\""),
+        "{scraped}"
+    );
     assert!(
         scraped.contains("node_textfile_scrape_error 0"),
         "the collector read the file cleanly:\n{scraped}"
@@ -228,14 +334,329 @@ fn node_exporter_serves_the_textfile_and_post_commit_refreshes_it() {
     repo.stage("b.txt", "b\n");
     repo.commit("b").run();
     wait_for("the refreshed count", Duration::from_secs(20), || {
-        http_get(port, "/metrics").is_some_and(|m| {
-            m.contains(
-                "enforce_events_total{event_type=\"commit_completed\",rule=\"\",source=\"post-commit\"} 2",
-            ) || m.contains(
-                "enforce_events_total{event_type=\"commit_completed\",source=\"post-commit\",rule=\"\"} 2",
-            )
+        node.scrape().contains(
+            "enforce_events_total{event_type=\"commit_completed\",repo=\"repo\",rule=\"\",source=\"post-commit\"} 2",
+        )
+    });
+}
+
+/// Two repositories write their textfiles into one directory; one
+/// node_exporter serves both without a gather error, each series labelled
+/// with its repository: the directory name by default, `repo` when set.
+#[test]
+fn two_repositories_share_one_node_exporter() {
+    let Some(exporter) = tool("prometheus-node-exporter", "prometheus-node-exporter") else {
+        return;
+    };
+    let repo = HookRepo::new("");
+    let textdir = repo.sandbox.path().join("textfile");
+    std::fs::create_dir_all(&textdir).unwrap();
+    let head = "[review]\nmode = \"off\"\n";
+    std::fs::write(
+        repo.path(".enforce.toml"),
+        textfile_config(head, &textdir.join("enforce_repo.prom"), ""),
+    )
+    .unwrap();
+    let other = repo.sandbox.repo("other");
+    repo.install(
+        &other.root,
+        &textfile_config(
+            head,
+            &textdir.join("enforce_other.prom"),
+            "repo = \"billing api\"\n",
+        ),
+    );
+    for root in [repo.root(), other.root.as_path()] {
+        std::fs::write(root.join("a.txt"), "a\n").unwrap();
+        repo.sandbox.git(root, &["add", "a.txt"]);
+        repo.sandbox
+            .test_git(root)
+            .args(["commit", "-q", "-m", "a", "-m", "Agent: test-agent"])
+            .run();
+    }
+    wait_for("both textfiles", Duration::from_secs(20), || {
+        textdir.join("enforce_repo.prom").exists() && textdir.join("enforce_other.prom").exists()
+    });
+
+    let node = NodeExporter::start(&exporter, &textdir, repo.sandbox.path().join("node.log"));
+    let mut scraped = String::new();
+    wait_for("both repositories' series", Duration::from_secs(20), || {
+        scraped = node.scrape();
+        ["repo", "billing_api"].iter().all(|name| {
+            scraped.contains(&format!(
+                "enforce_events_total{{event_type=\"commit_completed\",repo=\"{name}\",rule=\"\",source=\"post-commit\"}} 1"
+            ))
         })
     });
+    for name in ["repo", "billing_api"] {
+        for series in [
+            format!("enforce_build_info{{repo=\"{name}\",version=\""),
+            format!("enforce_malformed_lines{{repo=\"{name}\"}} 0"),
+            format!("enforce_effectiveness_rating{{rating=\"excellent\",repo=\"{name}\"}}"),
+        ] {
+            assert!(scraped.contains(&series), "{series} missing:\n{scraped}");
+        }
+    }
+    assert!(scraped.contains("node_textfile_scrape_error 0"), "{scraped}");
+    let log = node.log();
+    assert!(
+        !log.contains("collected before") && !log.contains("level=error"),
+        "node_exporter logged a gather error:\n{log}"
+    );
+
+    // Another tool's `enforce record` refreshes the textfile too.
+    repo.sandbox
+        .test(&other.root)
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .run();
+    wait_for("the recorded event", Duration::from_secs(20), || {
+        node.scrape().contains(
+            "enforce_events_total{event_type=\"import_blocked\",repo=\"billing_api\",rule=\"\",source=\"guards.py\"} 1",
+        )
+    });
+    let log = node.log();
+    assert!(!log.contains("level=error"), "{log}");
+}
+
+/// Every command that appends to the log (or cleans it) refreshes the
+/// textfile in the background; a log named with `--events-file` is not
+/// the repository's and leaves it alone.
+#[test]
+fn every_appending_command_refreshes_the_textfile() {
+    let repo = HookRepo::new("");
+    let textfile = repo.sandbox.path().join("textfile/enforce_repo.prom");
+    std::fs::write(
+        repo.path(".enforce.toml"),
+        textfile_config(
+            "[[rules.content]]\nname = \"no-keys\"\npattern = \"AKIA[0-9A-Z]{16}\"\nseverity = \"critical\"\n",
+            &textfile,
+            "",
+        ),
+    )
+    .unwrap();
+    // Each step: the textfile removed, the step run, the file back with
+    // what the step recorded.
+    let step = |what: &str, run: &dyn Fn(), series: &[&str]| {
+        let _ = std::fs::remove_file(&textfile);
+        run();
+        wait_for(what, Duration::from_secs(20), || {
+            let text = std::fs::read_to_string(&textfile).unwrap_or_default();
+            series.iter().all(|s| text.contains(s))
+        });
+    };
+    step(
+        "enforce record",
+        &|| {
+            repo.test()
+                .args(["record", "import_blocked", "-s", "guards.py"])
+                .run();
+        },
+        &[
+            "enforce_events_total{repo=\"repo\",event_type=\"import_blocked\",source=\"guards.py\",rule=\"\"} 1",
+        ],
+    );
+    repo.stage("a.txt", "a\n");
+    step(
+        "enforce review approve",
+        &|| repo.approve(),
+        &[
+            "enforce_events_total{repo=\"repo\",event_type=\"review_approved\",source=\"enforce_review\",rule=\"review\"} 1",
+        ],
+    );
+    step(
+        "post-commit",
+        &|| {
+            repo.commit("a").run();
+        },
+        &[
+            "enforce_events_total{repo=\"repo\",event_type=\"commit_completed\",source=\"post-commit\",rule=\"\"} 1",
+        ],
+    );
+    repo.stage("key.txt", "AKIAABCDEFGHIJKLMNOP\n");
+    step(
+        "a blocked commit",
+        &|| {
+            repo.commit("key").status(1).stderr_ignored().run();
+        },
+        &["enforce_commits_blocked_total{repo=\"repo\",rule=\"no-keys\"} 1"],
+    );
+    repo.git(&["reset", "-q", "key.txt"]);
+    repo.stage("b.txt", "b\n");
+    step(
+        "a --no-verify commit",
+        &|| {
+            repo.git_test(&["commit", "-q", "--no-verify", "-m", "b", "-m", "Agent: x"])
+                .stderr_ignored()
+                .run();
+        },
+        &[
+            "enforce_bypasses_total{repo=\"repo\",event_type=\"commit_review_bypassed\",method=\"git_commit_--no-verify\"} 1",
+        ],
+    );
+    step(
+        "enforce audit --record",
+        &|| {
+            repo.test()
+                .args(["audit", "--record", "HEAD~1..HEAD"])
+                .status_ignored()
+                .stdout_ignored()
+                .run();
+        },
+        &["event_type=\"audit_offence\",source=\"enforce_audit\""],
+    );
+    step(
+        "enforce verify --reanchor",
+        &|| {
+            repo.test()
+                .args(["verify", "--reanchor"])
+                .stdout_ignored()
+                .stderr_ignored()
+                .run();
+        },
+        &["event_type=\"log_reanchored\",source=\"enforce_verify\",rule=\"\"} 1"],
+    );
+    step(
+        "enforce cleanup",
+        &|| {
+            repo.test()
+                .args(["cleanup", "--days", "0"])
+                .stdout_ignored()
+                .stderr_ignored()
+                .run();
+        },
+        // The window is empty now; the counters keep what cleanup removed.
+        &[
+            "enforce_window_events{repo=\"repo\",metric=\"bypasses\",window=\"current\"} 0",
+            "enforce_events_total{repo=\"repo\",event_type=\"import_blocked\",source=\"guards.py\",rule=\"\"} 1",
+        ],
+    );
+    promtool_check(&std::fs::read_to_string(&textfile).unwrap());
+
+    let _ = std::fs::remove_file(&textfile);
+    repo.test()
+        .arg("--events-file")
+        .arg(repo.sandbox.path().join("elsewhere.jsonl"))
+        .args(["record", "import_blocked", "-s", "guards.py"])
+        .run();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !textfile.exists(),
+        "another log's event refreshed the repository's textfile"
+    );
+}
+
+/// The alert rules docs/prometheus.md gives.
+fn documented_alert_rules() -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/prometheus.md")).unwrap();
+    let section = &doc[doc.find("## Alert rules").expect("the alert rules section")..];
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    section[start..start + section[start..].find("```").unwrap()].to_string()
+}
+
+/// `GET` of a Prometheus API path, the JSON body.
+fn prometheus_api(port: u16, path: &str) -> Option<Value> {
+    let response = http_get(port, path)?;
+    let body = &response[response.find("\r\n\r\n")? + 4..];
+    serde_json::from_str(body).ok()
+}
+
+fn firing(port: u16, alert: &str) -> bool {
+    prometheus_api(port, "/api/v1/alerts").is_some_and(|v| {
+        v["data"]["alerts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|a| a["labels"]["alertname"] == alert && a["state"] == "firing")
+    })
+}
+
+/// In a fresh repository, the first `--no-verify` commit fires the
+/// documented `EnforceReviewBypassed` rule in a real Prometheus server:
+/// its series was scraped at 0 before, so the bypass is an increase.
+#[test]
+fn the_first_bypass_fires_the_documented_alert_in_prometheus() {
+    let Some(exporter) = tool("prometheus-node-exporter", "prometheus-node-exporter") else {
+        return;
+    };
+    let Some(prometheus) = tool("prometheus", "prometheus") else {
+        return;
+    };
+    let repo = HookRepo::new("");
+    let dir = repo.sandbox.path();
+    let textdir = dir.join("textfile");
+    std::fs::create_dir_all(&textdir).unwrap();
+    let textfile = textdir.join("enforce_repo.prom");
+    std::fs::write(repo.path(".enforce.toml"), textfile_config("", &textfile, "")).unwrap();
+    let zero = "enforce_bypasses_total{repo=\"repo\",event_type=\"commit_review_bypassed\",method=\"git_commit_--no-verify\"} 0";
+    repo.commit_reviewed("a.txt", "a\n");
+    wait_for("the first textfile", Duration::from_secs(20), || {
+        std::fs::read_to_string(&textfile).is_ok_and(|t| t.contains(zero))
+    });
+
+    let rules = dir.join("rules.yml");
+    std::fs::write(&rules, format!("{}\n", documented_alert_rules())).unwrap();
+    if let Some(promtool) = tool("promtool", "prometheus") {
+        let checked = Command::new(promtool)
+            .args(["check", "rules"])
+            .arg(&rules)
+            .output()
+            .unwrap();
+        assert!(
+            checked.status.success(),
+            "promtool check rules: {}{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+    let node = NodeExporter::start(&exporter, &textdir, dir.join("node.log"));
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [\"127.0.0.1:{}\"]\n",
+            rules.display(),
+            node.port
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let log = dir.join("prometheus.log");
+    let _server = Killed(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let query = "/api/v1/query?query=enforce_bypasses_total%7Bevent_type%3D%22commit_review_bypassed%22%2Cmethod%3D%22git_commit_--no-verify%22%7D";
+    wait_for(
+        "Prometheus to scrape the bypass series at 0",
+        Duration::from_secs(60),
+        || prometheus_api(port, query).is_some_and(|v| v["data"]["result"][0]["value"][1] == "0"),
+    );
+    // A few evaluations at 0: nothing fires.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!firing(port, "EnforceReviewBypassed"), "fired before any bypass");
+
+    repo.stage("b.txt", "b\n");
+    repo.git_test(&["commit", "-q", "--no-verify", "-m", "b", "-m", "Agent: x"])
+        .stderr_contains("commit_review_bypassed")
+        .run();
+    let start = Instant::now();
+    while !firing(port, "EnforceReviewBypassed") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "EnforceReviewBypassed did not fire on the first bypass; textfile:\n{}\nPrometheus log:\n{}",
+            std::fs::read_to_string(&textfile).unwrap_or_default(),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!firing(port, "EnforceRuleWeakened"));
 }
 
 /// An OTLP receiver in a child process.
@@ -350,6 +771,12 @@ fn otlp_payloads_validate_against_the_official_schema() {
     );
     assert_eq!(requests[0]["headers"]["x-api-key"], "secret token");
     assert_eq!(requests[0]["headers"]["x-team"], "agents");
+    assert_eq!(requests[0]["headers"]["content-encoding"], "gzip");
+    let (packed, inflated) = (
+        requests[0]["bytes"].as_u64().unwrap(),
+        requests[0]["inflated"].as_u64().unwrap(),
+    );
+    assert!(packed * 4 < inflated, "gzip: {packed} bytes for {inflated}");
 
     let records = receiver.records();
     assert_eq!(records.len(), 29);
@@ -360,6 +787,10 @@ fn otlp_payloads_validate_against_the_official_schema() {
     assert_eq!(bypass["severityText"], "WARN");
     assert_eq!(bypass["severityNumber"], "SEVERITY_NUMBER_WARN");
     assert_eq!(
+        bypass["body"]["stringValue"],
+        "bypass (environment variable): rule `review` with PILOT_SKIP_REVIEW=1 on main — PILOT_SKIP_REVIEW environment variable"
+    );
+    assert_eq!(
         attribute(bypass, "enforce.rule").unwrap()["stringValue"],
         "review"
     );
@@ -367,6 +798,10 @@ fn otlp_payloads_validate_against_the_official_schema() {
     assert_eq!(
         attribute(bypass, "vcs.ref.head.name").unwrap()["stringValue"],
         "main"
+    );
+    assert!(
+        attribute(bypass, "enforce.branch").is_none(),
+        "the branch once, by its semantic-convention name"
     );
     assert_eq!(
         attribute(bypass, "enforce.user").unwrap()["stringValue"],
@@ -393,10 +828,24 @@ fn otlp_payloads_validate_against_the_official_schema() {
         "{resource:?}"
     );
     assert!(resource.iter().any(|(k, _)| k == "service.version"));
+    for record in &records {
+        let mut keys: Vec<&str> = record["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "an attribute twice: {record:#}");
+        assert_ne!(record["body"]["stringValue"], record["eventName"], "{record:#}");
+    }
     let commit = records
         .iter()
-        .find(|r| r["eventName"] == "commit_completed" && attribute(r, "enforce.commit_sha").is_some())
+        .find(|r| r["eventName"] == "commit_completed" && attribute(r, "vcs.ref.head.revision").is_some())
         .unwrap();
+    assert!(attribute(commit, "enforce.commit_sha").is_none());
     assert_eq!(
         attribute(commit, "vcs.ref.head.revision").unwrap()["stringValue"],
         "abc1234"
@@ -494,6 +943,254 @@ fn otlp_reaches_a_collector_named_by_host_name() {
     export(&reports)
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &url)
         .stdout(format!("sent 29 event(s) in 1 request(s) to {url}/v1/logs\n"))
+        .run();
+    assert_eq!(receiver.records().len(), 29);
+}
+
+/// A TCP proxy in front of `upstream` that keeps the head of every HTTP
+/// request it forwards (one request per connection).
+struct Proxy {
+    port: u16,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    fn start(upstream: u16) -> Proxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = heads.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 65536];
+                let head_end = loop {
+                    let n = client.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break None;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break Some(i + 4);
+                    }
+                };
+                let Some(head_end) = head_end else { continue };
+                let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                while request.len() < head_end + length {
+                    let n = client.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                kept.lock().unwrap().push(head.clone());
+                // One request per connection: the collector closes after
+                // its answer, and so does the proxy.
+                let forwarded = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+                let mut server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                server.write_all(forwarded.as_bytes()).unwrap();
+                server.write_all(&request[head_end..]).unwrap();
+                let mut answer = Vec::new();
+                let _ = server.read_to_end(&mut answer);
+                let _ = client.write_all(&answer);
+            }
+        });
+        Proxy { port, heads }
+    }
+}
+
+/// The log records rotel's debug log printed, one text block each.
+fn rotel_records(stdout: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(stdout).unwrap_or_default();
+    text.split("LogRecord #").skip(1).map(str::to_string).collect()
+}
+
+/// The export against the rotel collector (PyPI `rotel`): a content-rule
+/// hit of severity critical arrives as ERROR with a readable body, each
+/// `vcs.*` attribute once, over gzip.
+#[test]
+fn a_critical_violation_arrives_at_rotel_as_error() {
+    let Some(rotel) = rotel_agent() else {
+        return;
+    };
+    let repo = HookRepo::new(
+        "[review]\nmode = \"off\"\n[[rules.content]]\nname = \"no-keys\"\npattern = \"AKIA[0-9A-Z]{16}\"\nseverity = \"critical\"\nmessage = \"an AWS access key\"\n",
+    );
+    repo.stage("key.txt", "AKIAABCDEFGHIJKLMNOP\n");
+    repo.commit("key").status(1).stderr_ignored().run();
+
+    let dir = repo.sandbox.path().join("rotel");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (http, grpc) = (free_port(), free_port());
+    let stdout = dir.join("stdout");
+    let _collector = Killed(
+        Command::new(rotel)
+            .arg("start")
+            .arg(format!("--otlp-http-endpoint=127.0.0.1:{http}"))
+            .arg(format!("--otlp-grpc-endpoint=127.0.0.1:{grpc}"))
+            .args([
+                "--exporter",
+                "blackhole",
+                "--debug-log",
+                "logs",
+                "--debug-log-verbosity",
+                "detailed",
+            ])
+            .arg(format!("--pid-file={}", dir.join("rotel.pid").display()))
+            .arg(format!("--log-file={}", dir.join("rotel.log").display()))
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("rotel to listen", Duration::from_secs(20), || {
+        TcpStream::connect(("127.0.0.1", http)).is_ok()
+    });
+    let proxy = Proxy::start(http);
+    repo.test()
+        .args([
+            "export",
+            "otlp",
+            "--endpoint",
+            &format!("http://127.0.0.1:{}", proxy.port),
+        ])
+        .stdout_matches(r"sent [0-9]+ event\(s\) in 1 request\(s\) to http://127\.0\.0\.1:[0-9]+/v1/logs\n")
+        .run();
+    let heads = proxy.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].to_ascii_lowercase().contains("content-encoding: gzip"),
+        "{}",
+        heads[0]
+    );
+
+    let mut records = Vec::new();
+    wait_for("rotel to print the records", Duration::from_secs(20), || {
+        records = rotel_records(&stdout);
+        records.iter().any(|r| r.contains("EventName: commit_blocked"))
+    });
+    let violation = records
+        .iter()
+        .find(|r| r.contains("EventName: violation_detected"))
+        .unwrap_or_else(|| panic!("no violation among {records:#?}"));
+    for line in [
+        "SeverityText: ERROR",
+        "SeverityNumber: SEVERITY_NUMBER_ERROR(17)",
+        "Body: Str(rule violation: rule `no-keys` (critical) in key.txt:1 on main — an AWS access key)",
+        "-> enforce.severity: Str(critical)",
+    ] {
+        assert!(violation.contains(line), "{line:?} missing from:\n{violation}");
+    }
+    assert_eq!(
+        violation.matches("-> vcs.ref.head.name: Str(main)").count(),
+        1,
+        "{violation}"
+    );
+    assert!(!violation.contains("-> enforce.branch:"), "{violation}");
+    let blocked = records
+        .iter()
+        .find(|r| r.contains("EventName: commit_blocked"))
+        .unwrap();
+    assert!(blocked.contains("SeverityText: WARN"), "{blocked}");
+}
+
+/// A protocol enforce does not speak is refused before anything is sent,
+/// saying which one it speaks.
+#[test]
+fn otlp_refuses_protocols_it_does_not_speak() {
+    let reports = Reports::new(&[]);
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4317"])
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .status(2)
+        .stderr(
+            "enforce: OTEL_EXPORTER_OTLP_PROTOCOL=grpc asks for OTLP/gRPC: enforce sends OTLP/HTTP with the JSON encoding only (http/json)
+hint: unset OTEL_EXPORTER_OTLP_PROTOCOL or set it to http/json, and point the endpoint at the collector's OTLP/HTTP receiver (port 4318 by default; 4317 is gRPC)
+",
+        )
+        .run();
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4318"])
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .env("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf")
+        .status(2)
+        .stderr_contains(
+            "enforce: OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf asks for OTLP/HTTP with the protobuf encoding",
+        )
+        .run();
+    export(&reports)
+        .args(["--endpoint", "http://127.0.0.1:4318"])
+        .env("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")
+        .status(2)
+        .stderr(
+            "enforce: OTEL_EXPORTER_OTLP_COMPRESSION=zstd is not a compression enforce knows
+hint: set OTEL_EXPORTER_OTLP_COMPRESSION to gzip (the default) or none
+",
+        )
+        .run();
+}
+
+/// An endpoint that answers in HTTP/2 (a collector's gRPC port) is named
+/// as such, at once: no retries of what cannot succeed.
+#[test]
+fn otlp_names_an_endpoint_that_does_not_speak_http_1() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            // An HTTP/2 SETTINGS frame, as a gRPC server opens with.
+            let _ = stream.write_all(b"\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00\x40\x00");
+        }
+    });
+    let reports = Reports::new(&[]);
+    let url = format!("http://127.0.0.1:{port}");
+    export(&reports)
+        .args(["--endpoint", &url])
+        .status(2)
+        .stderr_contains(format!(
+            "enforce: could not send events to {url}/v1/logs: the endpoint did not answer in HTTP/1.1 ("
+        ))
+        .stderr_contains("is it an OTLP/gRPC port? enforce sends OTLP/HTTP, on port 4318 by default (0 event(s) sent before")
+        .run();
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "not retried"
+    );
+}
+
+/// A long export says how far it got on standard error, at most every
+/// two seconds; the summary on standard output stays the same.
+#[test]
+fn a_long_otlp_export_shows_progress() {
+    if !python_otlp() {
+        return;
+    }
+    let reports = Reports::new(&[]);
+    // The first two requests take 3 s each.
+    let receiver = Receiver::start(&reports.sandbox.path().join("rx"), &["--hang", "2"]);
+    let config_repo = reports.sandbox.repo("repo");
+    config_repo.write(".enforce.toml", "[export.otlp]\nbatch_size = 10\n");
+    export_in(&reports, &config_repo.root)
+        .args(["--endpoint", &receiver.url()])
+        .stdout(sent(29, 3, &receiver))
+        .stderr_contains("enforce: sent 10 event(s) so far (")
+        .stderr_contains("enforce: sent 20 event(s) so far (")
         .run();
     assert_eq!(receiver.records().len(), 29);
 }

@@ -225,7 +225,7 @@ fn every_report_counts_the_same_bypasses() {
     assert_eq!(metrics.code, 0, "{}", metrics.stderr);
     for (category, count) in expected["by_category"].as_object().unwrap() {
         for metric in ["enforce_window_bypasses", "enforce_bypass_categories_total"] {
-            let sample = format!("{metric}{{category=\"{category}\"}} {count}\n");
+            let sample = format!("{metric}{{repo=\"\",category=\"{category}\"}} {count}\n");
             assert!(
                 metrics.stdout.contains(&sample),
                 "missing {sample:?} in:\n{}",

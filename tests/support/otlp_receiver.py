@@ -3,17 +3,21 @@
 
 Every request body is parsed with the official schema: protobuf's
 json_format.Parse into opentelemetry-proto's ExportLogsServiceRequest.
-A body that does not parse is answered 400 and recorded as invalid.
+A body that does not parse is answered 400 and recorded as invalid. A
+body sent with `Content-Encoding: gzip` is inflated first (and one that
+does not inflate is answered 400); any other encoding is answered 415.
 
 Usage: otlp_receiver.py DIR [--fail N] [--hang N] [--retry-after S] [--seconds S]
   DIR/port        the port it listens on (127.0.0.1), written once ready
   DIR/records     one JSON object per received log record
-  DIR/requests    one JSON object per request: status, headers, record count
+  DIR/requests    one JSON object per request: status, headers, record count,
+                  bytes (as sent) and inflated (after gzip)
   --fail N        answer the first N requests 503 (with Retry-After: S)
   --hang N        let the first N requests wait 3 s before answering 200
   --seconds S     stop by itself after S seconds (default 120)
 """
 import argparse
+import gzip
 import json
 import os
 import sys
@@ -69,6 +73,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(503, headers=[("Retry-After", str(opts.retry_after))])
         if n <= opts.fail + opts.hang:
             time.sleep(3)
+        sizes = {"bytes": len(body)}
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding == "gzip":
+            try:
+                body = gzip.decompress(body)
+            except Exception as error:
+                append("requests", {"n": n, "status": 400, "invalid": "gzip: " + str(error)})
+                return self.answer(400)
+        elif encoding != "identity":
+            append("requests", {"n": n, "status": 415, "encoding": encoding})
+            return self.answer(415)
+        sizes["inflated"] = len(body)
         try:
             request = json_format.Parse(body.decode("utf-8"), ExportLogsServiceRequest())
         except Exception as error:  # the schema check failed: record why
@@ -85,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             for item in records:
                 append("records", item)
-            append("requests", {"n": n, "status": 200, "records": len(records), "headers": headers})
+            append("requests", {"n": n, "status": 200, "records": len(records), "headers": headers, **sizes})
         self.answer(200)
 
 
