@@ -276,7 +276,8 @@ pub const WARN: Severity = (13, "WARN");
 pub const ERROR: Severity = (17, "ERROR");
 
 /// The types that say something was stopped or found wrong: WARN.
-const WARN_TYPES: [&str; 7] = [
+const WARN_TYPES: [&str; 8] = [
+    types::AGENT_MISMATCH,
     types::COMMIT_BLOCKED,
     types::IMPORT_BLOCKED,
     types::PUSH_REJECTED,
@@ -349,6 +350,7 @@ pub fn body(event: &Event, config: &Config) -> String {
             types::VIOLATION_DETECTED => "rule violation".to_string(),
             types::REVIEW_APPROVED => "staged changes approved".to_string(),
             types::AUDIT_OFFENCE => "commit breaks a rule".to_string(),
+            types::HOOK_SUMMARY => return hook_summary_body(event),
             other => other.replace('_', " "),
         },
     };
@@ -386,6 +388,34 @@ pub fn body(event: &Event, config: &Config) -> String {
         .find_map(|k| text_detail(event, k))
     {
         text.push_str(&format!(" — {why}"));
+    }
+    text
+}
+
+/// A hook run in a line: `pre-commit allowed the commit: 2 rule(s), 1
+/// passed, 0 denied, 0 skipped, 1 audit-only, in 4.1 ms on main`.
+fn hook_summary_body(event: &Event) -> String {
+    let count = |key: &str| event.details.get(key).and_then(Value::as_u64).unwrap_or(0);
+    let rules = event
+        .details
+        .get("rules")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let mut text = format!(
+        "{} {} the {}: {rules} rule(s), {} passed, {} denied, {} skipped, {} audit-only",
+        text_detail(event, "hook").unwrap_or("hook"),
+        text_detail(event, "action").unwrap_or("ran"),
+        text_detail(event, "operation").unwrap_or("commit"),
+        count("passed"),
+        count("denied"),
+        count("skipped"),
+        count("audit_only"),
+    );
+    if let Some(ms) = event.details.get("duration_ms").and_then(Value::as_f64) {
+        text.push_str(&format!(", in {ms:.1} ms"));
+    }
+    if let Some(branch) = text_detail(event, "branch") {
+        text.push_str(&format!(" on {branch}"));
     }
     text
 }
@@ -841,9 +871,29 @@ mod tests {
     }
 
     #[test]
+    fn a_hook_summary_reads_as_a_sentence() {
+        let event = Event {
+            timestamp: chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00+00:00").unwrap(),
+            event_type: types::HOOK_SUMMARY.into(),
+            source: "pre-commit".into(),
+            details: crate::event::details(json!({
+                "hook": "pre-commit", "action": "audited", "operation": "commit",
+                "rules": [{}, {}], "passed": 1, "denied": 0, "skipped": 0, "audit_only": 1,
+                "duration_ms": 4.126, "branch": "main"
+            })),
+        };
+        assert_eq!(
+            body(&event, &Config::default()),
+            "pre-commit audited the commit: 2 rule(s), 1 passed, 0 denied, 0 skipped, 1 audit-only, in 4.1 ms on main"
+        );
+        assert_eq!(severity(&event, &Config::default()), INFO);
+    }
+
+    #[test]
     fn severity_follows_the_event() {
         let config = Config::default();
         let cases = [
+            ("agent_mismatch", json!({}), WARN),
             ("violation_detected", json!({"severity": "critical"}), ERROR),
             ("violation_detected", json!({"severity": "high"}), ERROR),
             ("violation_detected", json!({"severity": "medium"}), WARN),
