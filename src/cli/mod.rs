@@ -119,6 +119,12 @@ pub enum Command {
         target: ExportTarget,
     },
 
+    /// The trust timeline: every change of the policy (from the history of
+    /// .enforce.toml and the signers files, and from the log), who made and
+    /// who approved it, what it weakened, and the rule's counts before and
+    /// after.
+    Timeline(TimelineArgs),
+
     /// A scripted tour: agent commits in a temporary repository, then the
     /// reports.
     Demo(DemoArgs),
@@ -302,6 +308,16 @@ pub struct AlertArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The window: changes of the last N days.
+    #[arg(short, long, default_value_t = 90, value_name = "N", value_parser = days())]
+    pub days: u64,
+
+    #[command(flatten)]
+    pub output: OutputArgs<crate::view::Format>,
 }
 
 #[derive(Debug, Args)]

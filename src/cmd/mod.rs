@@ -12,6 +12,7 @@ mod record;
 mod report;
 mod review;
 mod status;
+mod timeline;
 mod verify;
 
 use std::ffi::OsString;
@@ -53,6 +54,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Export { target } => export::run(&Workspace::load(&cwd, events_flag)?, &target),
+        Command::Timeline(args) => timeline::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Demo(args) => demo::run(&args),
         Command::Completions(args) => docs::completions(args.shell),
         Command::Man(args) => docs::man(&args),

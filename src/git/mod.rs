@@ -444,6 +444,33 @@ impl Git {
             .collect())
     }
 
+    /// The commits reachable from HEAD since `since` (committer date)
+    /// that change any of `paths`, newest first: (sha, `Name <email>` of
+    /// the author, author date in ISO 8601, subject). Empty when HEAD is
+    /// unborn.
+    pub fn log_touching(&self, since: &str, paths: &[PathBuf]) -> Result<Vec<[String; 4]>> {
+        if self.head()?.commit.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "log".to_string(),
+            format!("--since={since}"),
+            "--format=%H%x1f%an <%ae>%x1f%aI%x1f%s%x1e".to_string(),
+            "HEAD".to_string(),
+            "--".to_string(),
+        ];
+        args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
+        let out = process::run(args, "listing the commits that changed the policy")?;
+        Ok(String::from_utf8_lossy(&out)
+            .split('\x1e')
+            .filter_map(|record| {
+                let mut fields = record.trim_start_matches('\n').split('\x1f').map(str::to_string);
+                Some([fields.next()?, fields.next()?, fields.next()?, fields.next()?])
+            })
+            .filter(|[sha, ..]| !sha.is_empty())
+            .collect())
+    }
+
     /// The paths a commit changes against its first parent (all of its
     /// files for a root commit).
     pub fn commit_files(&self, sha: &str) -> Result<Vec<PathBuf>> {

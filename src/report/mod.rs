@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod events;
 pub mod score;
 pub mod stats;
+pub mod timeline;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

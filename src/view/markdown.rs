@@ -9,7 +9,7 @@ use crate::event::kind::BypassCategory;
 use crate::report::dashboard::{CHART_DAYS, Dashboard};
 
 /// Escapes text for a Markdown table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

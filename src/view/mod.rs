@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod predecessor;
 pub mod sarif;
 pub mod text;
+pub mod timeline;
 
 use std::path::Path;
 

@@ -27,5 +27,6 @@ mod signed;
 mod skipped;
 mod support;
 mod telemetry;
+mod timeline;
 mod trailers;
 mod trust;
