@@ -93,6 +93,16 @@ pub enum Command {
     /// Remove events older than the retention; unreadable lines are kept.
     Cleanup(CleanupArgs),
 
+    /// The bypasses nobody has labelled yet: id, when, type (category),
+    /// commit, method, reason, user, agent. With --all, every bypass and
+    /// its label.
+    Bypasses(BypassesArgs),
+
+    /// Label a bypass justified or unjustified: a person's judgement,
+    /// recorded as `bypass_labeled` and never rewritten (a later label
+    /// replaces it in the counts). Refused under an agent runtime.
+    Label(LabelArgs),
+
     /// Judge the commits of a range from git objects alone (for CI and
     /// servers): each under the policy committed at its parent, with its
     /// receipt as the only proof of review. Exits 1 on any offence, 2 when a
@@ -343,6 +353,36 @@ pub struct CleanupArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BypassesArgs {
+    /// The window: bypasses of the last N days.
+    #[arg(short, long, default_value_t = 30, value_name = "N", value_parser = days())]
+    pub days: u64,
+
+    /// List the labelled bypasses too, with their label.
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// The bypass: its id (at least 7 of the hex digits `enforce
+    /// bypasses` shows), or a commit (every bypass recorded for it).
+    #[arg(value_name = "ID|COMMIT")]
+    pub target: String,
+
+    /// `justified` or `unjustified`.
+    #[arg(value_name = "LABEL")]
+    pub label: String,
+
+    /// Why, kept with the label.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Args)]
