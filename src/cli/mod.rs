@@ -90,7 +90,8 @@ pub enum Command {
     /// top rules, recent bypasses.
     Dashboard(DashboardArgs),
 
-    /// Remove events older than the retention; unreadable lines are kept.
+    /// Remove events older than the retention; unreadable lines and labels
+    /// are kept.
     Cleanup(CleanupArgs),
 
     /// The bypasses nobody has labelled yet: id, when, type (category),

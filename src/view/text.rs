@@ -202,11 +202,18 @@ pub fn alerts(alerts: &Alerts) -> String {
 }
 
 pub fn cleanup(result: &Cleanup) -> String {
-    let unreadable = if result.malformed_kept > 0 {
+    let mut unreadable = if result.malformed_kept > 0 {
         format!(" ({} unreadable, kept verbatim)", result.malformed_kept)
     } else {
         String::new()
     };
+    if result.labels_kept > 0 {
+        let _ = write!(
+            unreadable,
+            " (of them {} label(s) older than that: labels are never removed)",
+            result.labels_kept
+        );
+    }
     if result.dry_run {
         format!(
             "Dry run: would remove {} event(s) older than {} days (before {}), would keep {} line(s){unreadable}; nothing was written\n",
