@@ -442,9 +442,11 @@ pub enum ExportTarget {
     /// Send the events not sent yet as OTLP/HTTP JSON log records.
     Otlp(OtlpArgs),
     /// Write events as CSV: timestamp, event_type, source, rule, user,
-    /// branch, commit_sha, file_count, details (JSON).
+    /// branch, commit_sha, file_count, details (JSON); with --labelled, the
+    /// labelled bypasses.
     Csv(FlatArgs),
-    /// Write events as JSON Lines, one whole event per line.
+    /// Write events as JSON Lines, one whole event per line; with
+    /// --labelled, one object per labelled bypass.
     Jsonl(FlatArgs),
 }
 
@@ -475,6 +477,13 @@ pub struct FlatArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// One row per labelled bypass (its newest label), for training a
+    /// classifier: id, timestamp, event_type, category, commit, rule,
+    /// method, reason, user, agent, files, label, note, labeled_by,
+    /// labeled_at. --days and --type then select by the bypass.
+    #[arg(long)]
+    pub labelled: bool,
 }
 
 #[derive(Debug, Args)]
