@@ -256,14 +256,14 @@ impl Fold for AlertFold<'_> {
 
 impl AlertFold<'_> {
     fn add_line(&mut self, event: &Event, line: Option<&[u8]>) {
-        let mut category = None;
         if let Some(bypasses) = &mut self.bypasses {
             match line {
                 Some(line) => bypasses.add_stored(event, line),
                 None => bypasses.add(event),
             }
-            category = bypasses.category(&event.event_type);
         }
+        // Asked only of the events a rule counts.
+        let mut category = None;
         let mut id = None;
         for (i, rule) in self.rules.iter().enumerate() {
             if !rule.event_types.contains(&event.event_type) {
@@ -278,7 +278,13 @@ impl AlertFold<'_> {
             } else {
                 continue;
             }
-            if category.is_some() {
+            let bypass = *category.get_or_insert_with(|| {
+                self.bypasses
+                    .as_ref()
+                    .and_then(|b| b.category(&event.event_type))
+                    .is_some()
+            });
+            if bypass {
                 let id = *id.get_or_insert_with(|| line.map(EventId::of));
                 self.counted[i].push((id, in_current));
             }
