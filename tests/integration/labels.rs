@@ -681,3 +681,40 @@ fn labelled_bypasses_export_as_csv_and_json_lines() {
         .stdout;
     assert_eq!(none.lines().count(), 1, "the header alone: {none}");
 }
+
+#[test]
+fn committing_non_critical_justified_bypasses_is_a_weakening() {
+    let mut repo = HookRepo::new("");
+    // The config is tracked for this test.
+    std::fs::write(repo.path(".git/info/exclude"), "").unwrap();
+    repo.commit_reviewed(".enforce.toml", "");
+    repo.new_events();
+    repo.stage(
+        ".enforce.toml",
+        "[score]\njustified_bypasses = \"non-critical\"\n",
+    );
+    repo.approve();
+    repo.commit("justified bypasses are fine")
+        .stderr("enforce: warning: this commit weakens `score` (justified_bypasses: critical → non-critical); recorded as `rule_weakened`\n")
+        .run();
+    let weakened: Vec<Value> = repo
+        .new_events()
+        .into_iter()
+        .filter(|e| e.event_type == "rule_weakened")
+        .map(|e| e.details)
+        .collect();
+    assert_eq!(weakened.len(), 1);
+    assert_eq!(
+        (&weakened[0]["setting"], &weakened[0]["from"], &weakened[0]["to"]),
+        (
+            &json!("justified_bypasses"),
+            &json!("critical"),
+            &json!("non-critical")
+        )
+    );
+    // Setting it back hides nothing.
+    repo.stage(".enforce.toml", "");
+    repo.approve();
+    repo.commit("justified bypasses are critical again").run();
+    assert!(repo.new_events().iter().all(|e| e.event_type != "rule_weakened"));
+}
