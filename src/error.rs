@@ -167,6 +167,34 @@ pub enum Error {
     #[error("{message}")]
     Signing { message: String, hint: String },
 
+    /// `enforce label` was given a label other than the two there are.
+    #[error("`{value}` is not a label: a bypass is labelled `justified` or `unjustified`")]
+    InvalidLabel { value: String },
+
+    /// `enforce label` names nothing the log records as a bypass.
+    #[error("`{target}` names no bypass in {}: {why}", log.display())]
+    NoSuchBypass {
+        target: String,
+        why: String,
+        log: PathBuf,
+    },
+
+    /// `enforce label` was given a prefix several bypasses (or commits)
+    /// start with.
+    #[error("`{target}` is ambiguous: it names {}", candidates.join(", "))]
+    AmbiguousBypass { target: String, candidates: Vec<String> },
+
+    /// `enforce label` under an agent runtime: an agent labelling its own
+    /// bypasses.
+    #[error(
+        "`enforce label` refuses to run under an agent: the environment shows {runtime} ({variable}), and a label is a person's judgement, never an agent's of its own bypasses"
+    )]
+    AgentLabel { runtime: &'static str, variable: String },
+
+    /// `enforce label` cannot say who labels: git has no user.
+    #[error("git names no user to record as the one who labels (user.name and user.email are not set)")]
+    NoLabeller,
+
     /// A step of `enforce demo` failed in its scratch repository.
     #[error("the demo could not {step}: {reason}")]
     DemoFailed { step: &'static str, reason: String },
@@ -272,6 +300,23 @@ impl Error {
             Error::ExportFailed { .. } => Some(
                 "check that the collector is up and the endpoint is right; `enforce export otlp` again sends what is pending"
                     .into(),
+            ),
+            Error::InvalidLabel { .. } => Some(
+                "e.g. enforce label <ID|COMMIT> justified --note \"hotfix approved by the on-call\"".into(),
+            ),
+            Error::NoSuchBypass { .. } => Some(
+                "`enforce bypasses --all` lists the bypasses with their ids; give an id (at least 7 of its hex digits) or a commit that has bypasses"
+                    .into(),
+            ),
+            Error::AmbiguousBypass { .. } => {
+                Some("give more of the id's digits, or the full commit id; `enforce bypasses --all` lists them".into())
+            }
+            Error::AgentLabel { variable, .. } => Some(format!(
+                "a person labels bypasses from a shell without {}; docs/trust.md says what a label is worth",
+                variable.split('=').next().unwrap_or(variable)
+            )),
+            Error::NoLabeller => Some(
+                "git config user.name \"Your Name\" && git config user.email you@example.com, then label again".into(),
             ),
             Error::DemoFailed { step, .. } => Some(if *step == "install its hooks" {
                 "run `enforce install` in a scratch repository to see what fails".into()

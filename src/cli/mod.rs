@@ -90,8 +90,19 @@ pub enum Command {
     /// top rules, recent bypasses.
     Dashboard(DashboardArgs),
 
-    /// Remove events older than the retention; unreadable lines are kept.
+    /// Remove events older than the retention; unreadable lines and labels
+    /// are kept.
     Cleanup(CleanupArgs),
+
+    /// The bypasses nobody has labelled yet: id, when, type (category),
+    /// commit, method, reason, user, agent. With --all, every bypass and
+    /// its label.
+    Bypasses(BypassesArgs),
+
+    /// Label a bypass justified or unjustified: a person's judgement,
+    /// recorded as `bypass_labeled` and never rewritten (a later label
+    /// replaces it in the counts). Refused under an agent runtime.
+    Label(LabelArgs),
 
     /// Judge the commits of a range from git objects alone (for CI and
     /// servers): each under the policy committed at its parent, with its
@@ -362,6 +373,36 @@ pub struct CleanupArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BypassesArgs {
+    /// The window: bypasses of the last N days.
+    #[arg(short, long, default_value_t = 30, value_name = "N", value_parser = days())]
+    pub days: u64,
+
+    /// List the labelled bypasses too, with their label.
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// The bypass: its id (at least 7 of the hex digits `enforce
+    /// bypasses` shows), or a commit (every bypass recorded for it).
+    #[arg(value_name = "ID|COMMIT")]
+    pub target: String,
+
+    /// `justified` or `unjustified`.
+    #[arg(value_name = "LABEL")]
+    pub label: String,
+
+    /// Why, kept with the label.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The commits to judge, e.g. origin/main..HEAD.
     pub range: String,
@@ -417,9 +458,11 @@ pub enum ExportTarget {
     /// Send the events not sent yet as OTLP/HTTP JSON log records.
     Otlp(OtlpArgs),
     /// Write events as CSV: timestamp, event_type, source, rule, user,
-    /// branch, commit_sha, file_count, details (JSON).
+    /// branch, commit_sha, file_count, details (JSON); with --labelled, the
+    /// labelled bypasses.
     Csv(FlatArgs),
-    /// Write events as JSON Lines, one whole event per line.
+    /// Write events as JSON Lines, one whole event per line; with
+    /// --labelled, one object per labelled bypass.
     Jsonl(FlatArgs),
 }
 
@@ -450,6 +493,13 @@ pub struct FlatArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// One row per labelled bypass (its newest label), for training a
+    /// classifier: id, timestamp, event_type, category, commit, rule,
+    /// method, reason, user, agent, files, label, note, labeled_by,
+    /// labeled_at. --days and --type then select by the bypass.
+    #[arg(long)]
+    pub labelled: bool,
 }
 
 #[derive(Debug, Args)]

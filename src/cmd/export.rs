@@ -9,11 +9,12 @@ use crate::cli::{ExportTarget, FlatArgs, MetricsArgs, OtlpArgs};
 use crate::error::{EXIT_OK, Error, Result};
 use crate::event::scan::{pass, pass_parallel};
 use crate::export::background;
-use crate::export::flat::{Flat, FlatFold};
+use crate::export::flat::{self, Flat, FlatFold};
 use crate::export::otlp::{self, Repository, Settings, Since};
 use crate::export::prometheus::{self, MetricsFold};
 use crate::output;
 use crate::report;
+use crate::report::labels::Labels;
 use crate::workspace::Workspace;
 
 pub fn metrics(workspace: &Workspace, args: &MetricsArgs) -> Result<i32> {
@@ -134,9 +135,22 @@ fn write_rows(
     days: u64,
     args: &FlatArgs,
 ) -> Result<u64> {
-    let mut fold = FlatFold::new(out, format, report::now()?, days, args.event_type.clone());
-    pass(&workspace.events, &mut fold)?;
-    fold.finish().map_err(|e| match e.kind() {
+    let written = if args.labelled {
+        let (labels, _) = pass_parallel(&workspace.events, Labels::new())?;
+        let window = report::Window::last_days(report::now()?, days);
+        let rows = flat::labelled_rows(
+            &labels,
+            &workspace.config.config.score.bypass_types,
+            window,
+            args.event_type.as_deref(),
+        );
+        flat::write_labelled(out, format, &rows)
+    } else {
+        let mut fold = FlatFold::new(out, format, report::now()?, days, args.event_type.clone());
+        pass(&workspace.events, &mut fold)?;
+        fold.finish()
+    };
+    written.map_err(|e| match e.kind() {
         std::io::ErrorKind::BrokenPipe => Error::ClosedPipe,
         _ => Error::io("write", Path::new("standard output"), e),
     })

@@ -76,7 +76,7 @@ fn answer(events_file: Option<&Path>, request: &Request) -> Result<Value> {
     let days = request.days_or_default(action);
     Ok(match action {
         Action::Stats => {
-            let fold = StatsFold::new(now, days, request.by).counting_bypasses(&config.score.bypass_types);
+            let fold = StatsFold::new(now, days, request.by).counting_score_bypasses(&config.score);
             let (fold, malformed) = pass_parallel(&workspace.events, fold)?;
             predecessor::stats(&fold.finish(malformed))
         }

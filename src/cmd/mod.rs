@@ -8,6 +8,7 @@ mod export;
 mod hook;
 mod install;
 pub mod json_arg;
+mod label;
 mod record;
 mod report;
 mod review;
@@ -49,6 +50,8 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Alert(args) => report::alert(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Dashboard(args) => report::dashboard(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Cleanup(args) => report::cleanup(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Bypasses(args) => label::bypasses(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Label(args) => label::label(&cwd, events_flag, &args),
         Command::Audit(args) => audit::run(&cwd, events_flag, &args),
         Command::Status(args) => status::run(&cwd, events_flag, &args),
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),

@@ -87,10 +87,10 @@ fn render(
 }
 
 pub fn stats(workspace: &Workspace, args: &StatsArgs) -> Result<i32> {
+    let config = &workspace.config.config.score;
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        StatsFold::new(report::now()?, args.days, args.by)
-            .counting_bypasses(&workspace.config.config.score.bypass_types),
+        StatsFold::new(report::now()?, args.days, args.by).counting_score_bypasses(config),
     )?;
     let stats = fold.finish(malformed);
     let format = args.output.format();
@@ -194,10 +194,13 @@ pub(super) fn alert_fold(workspace: &Workspace, now: chrono::DateTime<chrono::Fi
         config.alerts.iter().map(|a| a.get_ref()),
         config.score.trend_percent,
     )
-    .counting_bypasses(BypassCount::new(
-        Window::last_days(now, config.score.window_days.get()),
-        &config.score.bypass_types,
-    ))
+    .counting_bypasses(
+        BypassCount::new(
+            Window::last_days(now, config.score.window_days.get()),
+            &config.score.bypass_types,
+        )
+        .treating_justified(config.score.justified_bypasses),
+    )
 }
 
 pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {

@@ -293,6 +293,17 @@ fn report_diff(d: &mut Diff, old: &Config, new: &Config) {
     ] {
         d.add("score", setting, from, to, to > from);
     }
+    // Labelled-justified bypasses made non-critical: a bypass someone
+    // called justified no longer makes the rating critical or an alert
+    // CRITICAL.
+    d.add(
+        "score",
+        "justified_bypasses",
+        o.justified_bypasses.as_str(),
+        n.justified_bypasses.as_str(),
+        o.justified_bypasses == super::JustifiedBypasses::Critical
+            && n.justified_bypasses == super::JustifiedBypasses::NonCritical,
+    );
     d.add(
         "score",
         "window_days",
@@ -416,6 +427,14 @@ mod tests {
         assert_eq!(
             weakened_settings("[score]\ncritical_bypasses_above = 100\n"),
             ["score.critical_bypasses_above"]
+        );
+        assert_eq!(
+            weakened_settings("[score]\njustified_bypasses = \"non-critical\"\n"),
+            ["score.justified_bypasses"]
+        );
+        assert!(
+            weakened("[score]\njustified_bypasses = \"non-critical\"\n", "").is_empty(),
+            "making justified bypasses critical again hides nothing"
         );
         // One committed alert replaces the defaults: each default dropped
         // is a weakening.

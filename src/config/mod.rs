@@ -165,6 +165,33 @@ pub struct Score {
     pub critical_bypasses_above: u64,
     /// The event types that count as bypasses.
     pub bypass_types: Vec<String>,
+    /// Whether a bypass a person labelled justified (`enforce label`)
+    /// still counts towards a critical rating and CRITICAL alerts.
+    pub justified_bypasses: JustifiedBypasses,
+}
+
+/// `[score] justified_bypasses`: how the reports treat a bypass labelled
+/// justified. It always counts as a bypass; this says whether it can make
+/// the rating critical or an alert CRITICAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JustifiedBypasses {
+    /// Like any other bypass (the behaviour without labels).
+    #[default]
+    Critical,
+    /// Never critical: a justified bypass keeps the rating at concerning
+    /// at worst, and an alert it alone would make CRITICAL is a WARNING.
+    NonCritical,
+}
+
+impl JustifiedBypasses {
+    /// The name the config file uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JustifiedBypasses::Critical => "critical",
+            JustifiedBypasses::NonCritical => "non-critical",
+        }
+    }
 }
 
 impl Default for Score {
@@ -177,6 +204,7 @@ impl Default for Score {
             critical_above: 10,
             critical_bypasses_above: 1,
             bypass_types: vec!["commit_review_bypassed".to_string(), "rule_weakened".to_string()],
+            justified_bypasses: JustifiedBypasses::Critical,
         }
     }
 }

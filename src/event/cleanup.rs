@@ -4,7 +4,10 @@
 //! under the same exclusive lock appends take, so a crash at any point
 //! leaves either the old file or the new one, and no append is lost (see
 //! [`EventLog::open_locked`]). Lines that cannot be read as events are kept
-//! verbatim: nothing that cannot be parsed is ever deleted.
+//! verbatim: nothing that cannot be parsed is ever deleted. Neither is a
+//! label (`bypass_labeled`), however old: it is a person's judgement, an
+//! audit trail, and carries what its bypass was, so it still counts and
+//! exports after its bypass is gone.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -28,6 +31,9 @@ pub struct Cleanup {
     pub kept: u64,
     /// Of the kept lines, those that could not be read as events.
     pub malformed_kept: u64,
+    /// Of the kept lines, labels older than the cutoff (labels are never
+    /// removed).
+    pub labels_kept: u64,
     /// Blank lines dropped.
     pub blank_removed: u64,
     /// Checkpoint lines written where lines were removed.
@@ -37,19 +43,23 @@ pub struct Cleanup {
 }
 
 /// How one line fares: removed only if readers read it as an event (the
-/// same test) older than the cutoff; kept byte for byte otherwise. A line
-/// too long to be an event is kept, unread.
+/// same test) older than the cutoff, and not a label; kept byte for byte
+/// otherwise. A line too long to be an event is kept, unread.
 fn fate(line: &Line<'_>, cutoff: &DateTime<FixedOffset>) -> Step {
     if line.is_blank() {
         return Step::Blank;
     }
-    match line.event().map(|e| e.timestamp) {
-        Some(at) if at < *cutoff => Step::Remove {
+    let keep = |malformed, old_label| Step::Keep { malformed, old_label };
+    match line.event() {
+        Some(event) if event.timestamp < *cutoff && event.event_type == super::types::BYPASS_LABELED => {
+            keep(false, true)
+        }
+        Some(event) if event.timestamp < *cutoff => Step::Remove {
             hash: String::new(),
             seq: 0,
         },
-        Some(_) => Step::Keep { malformed: false },
-        None => Step::Keep { malformed: true },
+        Some(_) => keep(false, false),
+        None => keep(true, false),
     }
 }
 
@@ -155,6 +165,8 @@ enum Step {
     },
     Keep {
         malformed: bool,
+        /// A label older than the cutoff.
+        old_label: bool,
     },
     Blank,
 }
@@ -212,6 +224,7 @@ pub fn cleanup(
         removed: 0,
         kept: 0,
         malformed_kept: 0,
+        labels_kept: 0,
         blank_removed: 0,
         checkpoints: 0,
         dry_run,
@@ -246,9 +259,10 @@ pub fn cleanup(
                     totals.add(key, count);
                 }
             }
-            Step::Keep { malformed } => {
+            Step::Keep { malformed, old_label } => {
                 result.kept += 1;
                 result.malformed_kept += u64::from(malformed);
+                result.labels_kept += u64::from(old_label);
             }
             Step::Blank => {
                 result.blank_removed += 1;
@@ -446,6 +460,29 @@ mod tests {
             serde_json::json!([{"event_type": "old", "source": "s", "rule": "", "method": "", "count": 1}])
         );
         assert_eq!(checkpoint["details"]["totals"], totals);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn labels_are_never_removed() {
+        let dir = std::env::temp_dir().join(format!("enforce-cleanup-labels-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        let bypass = r#"{"timestamp":"2025-01-15T10:30:00+00:00","event_type":"commit_review_bypassed","source":"post-commit","details":{}}"#;
+        let label = r#"{"timestamp":"2025-01-16T10:30:00+00:00","event_type":"bypass_labeled","source":"enforce label","details":{"label":"justified"}}"#;
+        let other = r#"{"timestamp":"2025-01-17T10:30:00+00:00","event_type":"commit_completed","source":"post-commit","details":{}}"#;
+        let new = r#"{"timestamp":"2026-11-20T10:00:00+00:00","event_type":"bypass_labeled","source":"enforce label","details":{}}"#;
+        fs::write(&path, [bypass, label, other, new].join("\n") + "\n").unwrap();
+        let log = EventLog::new(&path);
+        let cutoff = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+00:00").unwrap();
+        let done = cleanup(&log, 30, cutoff, false, TimestampFormat::Rfc3339).unwrap();
+        assert_eq!(
+            (done.removed, done.kept, done.labels_kept, done.checkpoints),
+            (2, 2, 1, 2)
+        );
+        let after = fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = after.lines().filter(|l| !l.contains("log_checkpoint")).collect();
+        assert_eq!(kept, [label, new], "labels stay byte for byte, however old");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -58,6 +58,10 @@ pub mod types {
     /// The agent the environment shows differs from the one the commit's
     /// trailer names, or an agent committed without naming itself.
     pub const AGENT_MISMATCH: &str = "agent_mismatch";
+    /// `enforce label` recorded a person's judgement of a bypass:
+    /// justified or unjustified. Never a bypass itself, and never removed
+    /// by `enforce cleanup`.
+    pub const BYPASS_LABELED: &str = "bypass_labeled";
 }
 
 use types::*;
@@ -144,7 +148,7 @@ pub const PREDECESSOR: [&str; 9] = [
 ];
 
 /// The types enforce added.
-pub const ENFORCE: [&str; 16] = [
+pub const ENFORCE: [&str; 17] = [
     COMMIT_BLOCKED,
     AUDIT_WOULD_BLOCK,
     COMMIT_MERGE_EXEMPT,
@@ -161,6 +165,7 @@ pub const ENFORCE: [&str; 16] = [
     LOG_REANCHORED,
     HOOK_SUMMARY,
     AGENT_MISMATCH,
+    BYPASS_LABELED,
 ];
 
 /// The types any tool may record with `enforce record`: the predecessor's
@@ -260,6 +265,7 @@ mod tests {
             ("bypass_content_rule", Some(BypassCategory::ContentRule)),
             ("rule_weakened", Some(BypassCategory::RuleWeakened)),
             ("bypass_import_guard", Some(BypassCategory::Other)),
+            ("bypass_labeled", None),
             ("guard_override", Some(BypassCategory::Other)),
             ("commit_blocked", Some(BypassCategory::Other)),
             ("violation_detected", None),

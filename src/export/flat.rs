@@ -1,12 +1,17 @@
 //! `enforce export csv|jsonl`: the log as flat rows, for spreadsheets and
-//! pandas. Rows stream out as the log is read.
+//! pandas. Rows stream out as the log is read. With `--labelled`, one row
+//! per labelled bypass instead, for an external trainer: the newest label
+//! of each, with what the bypass was, from the labels alone (so a bypass
+//! `cleanup` removed is still exported).
 
 use std::io::Write;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::Serialize;
 
 use crate::event::Event;
+use crate::event::kind::{BypassCategory, bypass_category};
+use crate::report::labels::Labels;
 use crate::report::{Fold, Window, detail};
 
 /// The CSV columns, in order.
@@ -135,4 +140,135 @@ impl Fold for FlatFold<'_> {
             Err(e) => self.error = Some(e),
         }
     }
+}
+
+/// The columns of `--labelled`, in order.
+pub const LABELLED_COLUMNS: [&str; 15] = [
+    "id",
+    "timestamp",
+    "event_type",
+    "category",
+    "commit",
+    "rule",
+    "method",
+    "reason",
+    "user",
+    "agent",
+    "files",
+    "label",
+    "note",
+    "labeled_by",
+    "labeled_at",
+];
+
+/// One labelled bypass, as `--labelled` writes it (the JSON Lines object
+/// has the CSV's columns as keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelledRow {
+    pub id: String,
+    /// The bypass's time, as stored.
+    pub timestamp: String,
+    pub event_type: String,
+    pub category: &'static str,
+    pub commit: String,
+    pub rule: String,
+    pub method: String,
+    pub reason: String,
+    pub user: String,
+    pub agent: String,
+    pub files: Vec<String>,
+    pub label: &'static str,
+    pub note: String,
+    pub labeled_by: String,
+    pub labeled_at: String,
+    #[serde(skip)]
+    at: DateTime<FixedOffset>,
+}
+
+/// The labelled bypasses of `window` (by the bypass's time; the label's
+/// when the stored time does not read), of `event_type` when given (any
+/// case), oldest bypass first. `extra` is `[score] bypass_types`, for the
+/// category.
+pub fn labelled_rows(
+    labels: &Labels,
+    extra: &[String],
+    window: Window,
+    event_type: Option<&str>,
+) -> Vec<LabelledRow> {
+    let mut rows: Vec<LabelledRow> = labels
+        .iter()
+        .filter_map(|(id, label)| {
+            let b = &label.bypass;
+            let at = b.at().unwrap_or(label.labeled_at);
+            if !window.contains(&at) || event_type.is_some_and(|t| !b.event_type.eq_ignore_ascii_case(t)) {
+                return None;
+            }
+            let category = bypass_category(&b.event_type, extra).unwrap_or(BypassCategory::Other);
+            let text = |value: &Option<String>| value.clone().unwrap_or_default();
+            Some(LabelledRow {
+                id: id.to_string(),
+                timestamp: b.timestamp.clone(),
+                event_type: b.event_type.clone(),
+                category: category.name(),
+                commit: text(&b.commit_sha),
+                rule: text(&b.rule),
+                method: text(&b.method),
+                reason: text(&b.reason),
+                user: b.user.clone(),
+                agent: text(&b.agent),
+                files: b.files.clone(),
+                label: label.label.as_str(),
+                note: label.note.clone(),
+                labeled_by: label.labeled_by.clone(),
+                labeled_at: label.labeled_at.to_rfc3339_opts(SecondsFormat::Micros, false),
+                at,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    rows
+}
+
+/// Writes `rows` as CSV (a header first; `files` as a JSON array) or JSON
+/// Lines; how many were written.
+pub fn write_labelled(out: &mut dyn Write, format: Flat, rows: &[LabelledRow]) -> std::io::Result<u64> {
+    match format {
+        Flat::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            writer
+                .write_record(LABELLED_COLUMNS)
+                .map_err(std::io::Error::other)?;
+            for row in rows {
+                let files = serde_json::to_string(&row.files).unwrap_or_default();
+                writer
+                    .write_record([
+                        row.id.as_str(),
+                        &row.timestamp,
+                        &row.event_type,
+                        row.category,
+                        &row.commit,
+                        &row.rule,
+                        &row.method,
+                        &row.reason,
+                        &row.user,
+                        &row.agent,
+                        &files,
+                        row.label,
+                        &row.note,
+                        &row.labeled_by,
+                        &row.labeled_at,
+                    ])
+                    .map_err(std::io::Error::other)?;
+            }
+            writer.flush()?;
+        }
+        Flat::Jsonl => {
+            for row in rows {
+                serde_json::to_writer(&mut *out, row).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(rows.len() as u64)
 }

@@ -22,7 +22,7 @@ use crate::event::chain::CHECKPOINT;
 use crate::event::cleanup::Totals;
 use crate::event::kind::{BypassCategory, bypass_category, types};
 use crate::report::score::{Rating, Score, ScoreFold};
-use crate::report::{Fold, Split, Trend};
+use crate::report::{Fold, Split, Stored, Trend};
 
 pub struct MetricsFold<'a> {
     config: &'a Config,
@@ -87,6 +87,22 @@ impl Fold for MetricsFold<'_> {
         }
         self.totals.add(Totals::key(event), 1);
         self.score.add(event);
+        self.seen(event);
+    }
+
+    /// With the stored line, so the rating sees the bypasses' labels.
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        if event.event_type == CHECKPOINT {
+            return self.add(event);
+        }
+        self.totals.add(Totals::key(event), 1);
+        self.score.add_stored(event, stored);
+        self.seen(event);
+    }
+}
+
+impl MetricsFold<'_> {
+    fn seen(&mut self, event: &Event) {
         if self.last_event.is_none_or(|last| event.timestamp > last) {
             self.last_event = Some(event.timestamp);
         }

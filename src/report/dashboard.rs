@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::alert::{AlertFold, Alerts};
 use super::bypass::{BypassCount, Bypasses};
+use super::labels::{EventId, Judgement};
 use super::score::{Score, ScoreFold};
 use super::stats::{By, Stats, StatsFold};
 use super::{Fold, Newest, Split, Stored, Window, detail};
@@ -40,6 +41,11 @@ pub struct Bypass {
     /// Why, as recorded (the skip variable's reason, the hook that did not
     /// run).
     pub reason: String,
+    /// Its id (what `enforce label` takes).
+    pub id: String,
+    /// Its newest label, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Judgement>,
 }
 
 /// Everything the dashboard shows.
@@ -75,7 +81,7 @@ pub struct DashboardFold<'a> {
     rules: StatsFold,
     score: ScoreFold<'a>,
     alerts: AlertFold<'a>,
-    bypasses: Newest<Event>,
+    bypasses: Newest<(Event, Option<EventId>)>,
     counted: BypassCount,
     today: NaiveDate,
     stacked_start: DateTime<FixedOffset>,
@@ -87,12 +93,13 @@ pub struct DashboardFold<'a> {
 impl<'a> DashboardFold<'a> {
     pub fn new(now: DateTime<FixedOffset>, days: u64, config: &'a Config) -> DashboardFold<'a> {
         let window = Window::last_days(now, days);
-        let counted = BypassCount::new(window, &config.score.bypass_types);
+        let counted = BypassCount::new(window, &config.score.bypass_types)
+            .treating_justified(config.score.justified_bypasses);
         DashboardFold {
             now,
             days,
             window,
-            stats: StatsFold::new(now, days, None).counting_bypasses(&config.score.bypass_types),
+            stats: StatsFold::new(now, days, None).counting(counted.clone()),
             daily: StatsFold::calendar_days(now, CHART_DAYS),
             rules: StatsFold::new(now, days, Some(By::Rule)),
             score: ScoreFold::new(now, &config.score),
@@ -136,9 +143,11 @@ impl<'a> DashboardFold<'a> {
             .bypasses
             .finish()
             .into_iter()
-            .map(|e| {
+            .map(|(e, id)| {
                 let user = detail(&e, "user").unwrap_or("");
                 Bypass {
+                    id: id.map(|id| id.to_string()).unwrap_or_default(),
+                    label: id.and_then(|id| self.counted.label_of(id)),
                     when: e.timestamp.format("%Y-%m-%d %H:%M").to_string(),
                     user: if self.show_emails { user } else { user_name(user) }.to_string(),
                     branch: detail(&e, "branch").unwrap_or("").to_string(),
@@ -225,18 +234,31 @@ impl<'a> Split for DashboardFold<'a> {
 }
 
 impl DashboardFold<'_> {
-    fn add_at(&mut self, event: &Event, position: u64) {
-        self.stats.add(event);
+    fn add_at(&mut self, event: &Event, stored: Option<Stored<'_>>) {
+        match stored {
+            Some(stored) => {
+                self.stats.add_stored(event, stored);
+                self.score.add_stored(event, stored);
+                self.alerts.add_stored(event, stored);
+                self.counted.add_stored(event, stored.line);
+            }
+            None => {
+                self.stats.add(event);
+                self.score.add(event);
+                self.alerts.add(event);
+                self.counted.add(event);
+            }
+        }
         self.daily.add(event);
-        self.score.add(event);
-        self.alerts.add(event);
         if event.event_type == types::VIOLATION_DETECTED {
             self.rules.add(event);
         }
-        self.counted.add(event);
         let category = self.counted.category(&event.event_type);
         if self.window.contains(&event.timestamp) && category.is_some() {
-            self.bypasses.offer(event.timestamp, position, || event.clone());
+            let position = stored.map_or(0, |s| s.offset);
+            self.bypasses.offer(event.timestamp, position, || {
+                (event.clone(), stored.map(|s| EventId::of(s.line)))
+            });
         }
         if event.timestamp >= self.stacked_start {
             let day = event.timestamp.with_timezone(&self.now.timezone()).date_naive();
@@ -265,15 +287,18 @@ fn midnight(now: DateTime<FixedOffset>, day: NaiveDate) -> DateTime<FixedOffset>
 
 impl Fold for DashboardFold<'_> {
     fn add(&mut self, event: &Event) {
-        self.add_at(event, 0);
+        self.add_at(event, None);
     }
 
     fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
-        self.add_at(event, stored.offset);
+        self.add_at(event, Some(stored));
     }
 
-    /// Details matter for violations (their rule) and bypasses (who, how).
+    /// Details matter for violations (their rule), bypasses (who, how)
+    /// and labels.
     fn needs_details(&self, event: &Event) -> bool {
-        event.event_type == types::VIOLATION_DETECTED || self.counted.category(&event.event_type).is_some()
+        event.event_type == types::VIOLATION_DETECTED
+            || self.counted.category(&event.event_type).is_some()
+            || self.counted.needs_details(event)
     }
 }

@@ -11,6 +11,7 @@ pub mod alert;
 pub mod bypass;
 pub mod dashboard;
 pub mod events;
+pub mod labels;
 pub mod score;
 pub mod stats;
 pub mod timeline;

@@ -7,8 +7,9 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::bypass::{BypassCount, Bypasses};
-use super::{Fold, Split, Trend, Window};
-use crate::config::Score as Config;
+use super::labels::LabelCounts;
+use super::{Fold, Split, Stored, Trend, Window};
+use crate::config::{JustifiedBypasses, Score as Config};
 use crate::event::{Event, types};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -66,6 +67,12 @@ pub struct Score {
     /// the types of `[score] bypass_types` (the `bypasses` metric of the
     /// breakdown); this counts them all, as the other reports do.
     pub bypasses: Bypasses,
+    /// The rating's bypasses (the `bypasses` metric's current window) by
+    /// label.
+    pub bypass_labels: LabelCounts,
+    /// `[score] justified_bypasses`: whether those labelled justified can
+    /// make the rating critical.
+    pub justified_bypasses: JustifiedBypasses,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,7 +105,8 @@ impl<'a> ScoreFold<'a> {
         let current = Window::last_days(now, days);
         ScoreFold {
             config,
-            all_bypasses: BypassCount::new(current, &config.bypass_types),
+            all_bypasses: BypassCount::new(current, &config.bypass_types)
+                .treating_justified(config.justified_bypasses),
             current,
             previous: Window::previous_days(now, days),
             violations: Pair::default(),
@@ -109,15 +117,24 @@ impl<'a> ScoreFold<'a> {
     }
 
     pub fn finish(self, malformed: u64) -> Score {
+        let labels = self.all_bypasses.listed_labels();
+        let not_critical = match self.config.justified_bypasses {
+            JustifiedBypasses::Critical => 0,
+            JustifiedBypasses::NonCritical => labels.justified,
+        };
         let mut score = rate(
             self.config,
             self.violations,
             self.imports,
-            self.bypasses,
+            Rated {
+                bypasses: self.bypasses,
+                not_critical,
+            },
             self.totals,
             malformed,
         );
         score.bypasses = self.all_bypasses.finish();
+        score.bypass_labels = labels;
         score
     }
 }
@@ -153,11 +170,27 @@ impl<'a> Split for ScoreFold<'a> {
 }
 
 impl Fold for ScoreFold<'_> {
-    fn needs_details(&self, _event: &Event) -> bool {
-        false
+    /// Only labels' (the rest is counted by type).
+    fn needs_details(&self, event: &Event) -> bool {
+        self.all_bypasses.needs_details(event)
     }
 
     fn add(&mut self, event: &Event) {
+        self.add_line(event, None);
+    }
+
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        self.add_line(event, Some(stored.line));
+    }
+}
+
+impl ScoreFold<'_> {
+    fn add_line(&mut self, event: &Event, line: Option<&[u8]>) {
+        // Labels count whenever they were recorded.
+        match line {
+            Some(line) => self.all_bypasses.add_stored(event, line),
+            None => self.all_bypasses.add(event),
+        }
         let slot: fn(&mut Pair) -> &mut u64 = if self.current.contains(&event.timestamp) {
             |p| &mut p.current
         } else if self.previous.contains(&event.timestamp) {
@@ -166,7 +199,6 @@ impl Fold for ScoreFold<'_> {
             return;
         };
         *slot(&mut self.totals) += 1;
-        self.all_bypasses.add(event);
         let kind = event.event_type.as_str();
         if kind == types::VIOLATION_DETECTED {
             *slot(&mut self.violations) += 1;
@@ -179,20 +211,34 @@ impl Fold for ScoreFold<'_> {
     }
 }
 
-/// The rating from the counts, by the predecessor's rules.
+/// The bypasses the rating counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rated {
+    /// Of the types in `[score] bypass_types`.
+    pub bypasses: Pair,
+    /// Of the current window's, those that cannot make the rating
+    /// critical (labelled justified, under `justified_bypasses =
+    /// "non-critical"`).
+    pub not_critical: u64,
+}
+
+/// The rating from the counts, by the predecessor's rules; a bypass that
+/// is not critical still makes it concerning.
 pub fn rate(
     config: &Config,
     violations: Pair,
     imports: Pair,
-    bypasses: Pair,
+    rated: Rated,
     totals: Pair,
     malformed: u64,
 ) -> Score {
+    let bypasses = rated.bypasses;
     let percent = config.trend_percent;
     let v = violations.current;
     let b = bypasses.current;
+    let critical_b = b.saturating_sub(rated.not_critical);
     let import_trend = Trend::of(imports.current, imports.previous, percent);
-    let rating = if v > config.critical_above || b > config.critical_bypasses_above {
+    let rating = if v > config.critical_above || critical_b > config.critical_bypasses_above {
         Rating::Critical
     } else if v >= config.concerning_from || import_trend == Trend::Increasing || b > 0 {
         Rating::Concerning
@@ -239,6 +285,8 @@ pub fn rate(
         },
         malformed,
         bypasses: Bypasses::default(),
+        bypass_labels: LabelCounts::default(),
+        justified_bypasses: config.justified_bypasses,
     }
 }
 
@@ -252,11 +300,47 @@ mod tests {
             &Config::default(),
             pair(v, 0),
             pair(imports.0, imports.1),
-            pair(b, 0),
+            Rated {
+                bypasses: pair(b, 0),
+                not_critical: 0,
+            },
             Pair::default(),
             0,
         )
         .rating
+    }
+
+    #[test]
+    fn bypasses_that_are_not_critical_are_still_concerning() {
+        let rated = |b, not_critical| {
+            rate(
+                &Config::default(),
+                Pair::default(),
+                Pair::default(),
+                Rated {
+                    bypasses: Pair {
+                        current: b,
+                        previous: 0,
+                    },
+                    not_critical,
+                },
+                Pair::default(),
+                0,
+            )
+            .rating
+        };
+        assert_eq!(rated(2, 0), Rating::Critical);
+        assert_eq!(
+            rated(2, 1),
+            Rating::Concerning,
+            "one critical is not more than one"
+        );
+        assert_eq!(
+            rated(2, 2),
+            Rating::Concerning,
+            "justified bypasses are still bypasses"
+        );
+        assert_eq!(rated(3, 1), Rating::Critical);
     }
 
     #[test]

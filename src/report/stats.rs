@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::bypass::{BypassCount, Bypasses};
-use super::{Fold, Split, Window, detail};
+use super::{Fold, Split, Stored, Window, detail};
 use crate::event::Event;
 
 /// What to group counts by.
@@ -115,10 +115,18 @@ impl StatsFold {
         }
     }
 
-    /// Also counts the bypasses of the window by category, `extra` being
-    /// the types `[score] bypass_types` adds to the vocabulary's.
-    pub fn counting_bypasses(mut self, extra: &[String]) -> StatsFold {
-        self.bypasses = Some(BypassCount::new(self.window, extra));
+    /// Also counts the bypasses of the window as `[score]` says: its
+    /// `bypass_types`, and how those labelled justified count.
+    pub fn counting_score_bypasses(self, score: &crate::config::Score) -> StatsFold {
+        let count =
+            BypassCount::new(self.window, &score.bypass_types).treating_justified(score.justified_bypasses);
+        self.counting(count)
+    }
+
+    /// Also counts the bypasses of the window with `count` (whose window
+    /// is replaced by this report's), by category and by label.
+    pub fn counting(mut self, count: BypassCount) -> StatsFold {
+        self.bypasses = Some(count.empty_in(self.window));
         self
     }
 
@@ -186,18 +194,33 @@ impl Split for StatsFold {
 }
 
 impl Fold for StatsFold {
-    fn needs_details(&self, _event: &Event) -> bool {
+    fn needs_details(&self, event: &Event) -> bool {
         matches!(self.by, Some(By::Rule | By::User | By::Branch | By::Agent))
+            || self.bypasses.as_ref().is_some_and(|b| b.needs_details(event))
     }
 
     fn add(&mut self, event: &Event) {
+        self.add_line(event, None);
+    }
+
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        self.add_line(event, Some(stored.line));
+    }
+}
+
+impl StatsFold {
+    fn add_line(&mut self, event: &Event, line: Option<&[u8]>) {
+        // Labels count whenever they were recorded.
+        if let Some(bypasses) = &mut self.bypasses {
+            match line {
+                Some(line) => bypasses.add_stored(event, line),
+                None => bypasses.add(event),
+            }
+        }
         if !self.window.contains(&event.timestamp) {
             return;
         }
         self.total += 1;
-        if let Some(bypasses) = &mut self.bypasses {
-            bypasses.add(event);
-        }
         *self.by_type.entry(event.event_type.clone()).or_insert(0) += 1;
         match self.by {
             None => {}

@@ -319,18 +319,37 @@ pub fn dashboard(d: &Dashboard) -> String {
     }
     let _ = writeln!(
         out,
-        "<tr><th>Total</th><th class=\"n\">{}</th></tr>\n</table>",
+        "<tr><th>Total</th><th class=\"n\">{}</th></tr>",
         d.bypasses.total
     );
+    // Once any bypass of the window is labelled, the labels are counted
+    // and shown.
+    let labels = d.bypasses.labels();
+    let labelled = labels.labelled() > 0;
+    if labelled {
+        for (name, count) in [
+            ("of them unjustified", labels.unjustified),
+            ("of them justified", labels.justified),
+            ("of them not labelled", labels.unlabelled),
+        ] {
+            let _ = writeln!(out, "<tr><td>{name}</td><td class=\"n\">{count}</td></tr>");
+        }
+    }
+    out.push_str("</table>\n");
     out.push_str("<h2>Recent bypasses</h2>\n");
     if d.recent_bypasses.is_empty() {
         out.push_str("<p id=\"bypasses\">No bypasses in this window.</p>\n");
     } else {
-        out.push_str("<div class=\"wide\"><table id=\"bypasses\"><tr><th>When</th><th>Who</th><th>Branch</th><th>Category</th><th>Type</th><th>Method</th><th>Reason</th></tr>\n");
+        out.push_str("<div class=\"wide\"><table id=\"bypasses\"><tr><th>When</th><th>Who</th><th>Branch</th><th>Category</th><th>Type</th><th>Method</th><th>Reason</th>");
+        out.push_str(if labelled {
+            "<th>Label</th></tr>\n"
+        } else {
+            "</tr>\n"
+        });
         for b in &d.recent_bypasses {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
                 esc(&b.when),
                 esc(&b.user),
                 esc(&b.branch),
@@ -339,6 +358,10 @@ pub fn dashboard(d: &Dashboard) -> String {
                 esc(&b.method),
                 esc(&b.reason)
             );
+            if labelled {
+                let _ = write!(out, "<td>{}</td>", b.label.map_or("-", |l| l.as_str()));
+            }
+            out.push_str("</tr>\n");
         }
         out.push_str("</table></div>\n");
     }

@@ -127,17 +127,31 @@ pub fn dashboard(d: &Dashboard) -> String {
         let count = d.bypasses.by_category.get(category.name()).copied().unwrap_or(0);
         let _ = writeln!(out, "| {} | {count} |", category.label());
     }
-    let _ = writeln!(out, "| **Total** | **{}** |\n", d.bypasses.total);
+    // Once any bypass of the window is labelled, the labels are counted
+    // and shown.
+    let labels = d.bypasses.labels();
+    let labelled = labels.labelled() > 0;
+    if labelled {
+        let _ = writeln!(out, "| **Total** | **{}** |", d.bypasses.total);
+        let _ = writeln!(out, "| of them unjustified | {} |", labels.unjustified);
+        let _ = writeln!(out, "| of them justified | {} |", labels.justified);
+        let _ = writeln!(out, "| of them not labelled | {} |\n", labels.unlabelled);
+    } else {
+        let _ = writeln!(out, "| **Total** | **{}** |\n", d.bypasses.total);
+    }
 
     out.push_str("## Recent bypasses\n\n");
     if d.recent_bypasses.is_empty() {
         out.push_str("No bypasses in this window.\n");
     } else {
-        out.push_str(
-            "| When | Who | Branch | Category | Type | Method | Reason |\n|---|---|---|---|---|---|---|\n",
-        );
+        out.push_str("| When | Who | Branch | Category | Type | Method | Reason |");
+        out.push_str(if labelled {
+            " Label |\n|---|---|---|---|---|---|---|---|\n"
+        } else {
+            "\n|---|---|---|---|---|---|---|\n"
+        });
         for b in &d.recent_bypasses {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 b.when,
@@ -148,6 +162,10 @@ pub fn dashboard(d: &Dashboard) -> String {
                 cell(&b.method),
                 cell(&b.reason)
             );
+            if labelled {
+                let _ = write!(out, " {} |", b.label.map_or("-", |l| l.as_str()));
+            }
+            out.push('\n');
         }
     }
     out

@@ -239,6 +239,7 @@ mod tests {
             removed: 4,
             kept: 9,
             malformed_kept: 1,
+            labels_kept: 0,
             blank_removed: 0,
             checkpoints: 0,
             dry_run: true,

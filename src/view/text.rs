@@ -2,14 +2,16 @@
 
 use std::fmt::Write;
 
-use crate::event::Event;
+use crate::config::JustifiedBypasses;
 use crate::event::chain::HEAD_REF;
 use crate::event::cleanup::Cleanup;
 use crate::event::verify::Report;
+use crate::event::{Event, user_name};
 use crate::install::health::{Level, Status};
 use crate::report::Trend;
 use crate::report::alert::Alerts;
 use crate::report::events::{Listing, summary};
+use crate::report::labels::BypassRow;
 use crate::report::score::{Rating, Score};
 use crate::report::stats::{By, Stats};
 
@@ -43,6 +45,15 @@ pub fn stats(stats: &Stats) -> String {
     }
     let _ = writeln!(out, "{dashes}");
     let _ = writeln!(out, "{:<width$}{:>count_width$}", "TOTAL", stats.total_events);
+    // Once any bypass of the window is labelled, the labels are counted.
+    if let Some(bypasses) = stats.bypasses.as_ref().filter(|b| b.labels().labelled() > 0) {
+        let _ = writeln!(
+            out,
+            "\nBypasses: {} ({})",
+            bypasses.total,
+            bypasses.labels().describe()
+        );
+    }
     if stats.malformed > 0 {
         let _ = writeln!(out, "\n{} malformed line(s) skipped", stats.malformed);
     }
@@ -151,6 +162,18 @@ pub fn score(score: &Score) -> String {
             metric.trend.as_str()
         );
         let _ = writeln!(out, "    {:<14}{:>5}", "Previous week:", metric.previous_week);
+        let labels = score.bypass_labels;
+        if key == "bypasses" && labels.labelled() > 0 {
+            let treated = match score.justified_bypasses {
+                JustifiedBypasses::NonCritical if labels.justified > 0 => "; justified ones are not critical",
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "    {:<14}{:>5}  ({} justified, {} not labelled{treated})",
+                "Unjustified:", labels.unjustified, labels.justified, labels.unlabelled
+            );
+        }
         let _ = writeln!(out, "    {:<15}{}\n", "Threshold:", metric.threshold);
     }
     let _ = writeln!(out, "{DASH_55}");
@@ -179,11 +202,18 @@ pub fn alerts(alerts: &Alerts) -> String {
 }
 
 pub fn cleanup(result: &Cleanup) -> String {
-    let unreadable = if result.malformed_kept > 0 {
+    let mut unreadable = if result.malformed_kept > 0 {
         format!(" ({} unreadable, kept verbatim)", result.malformed_kept)
     } else {
         String::new()
     };
+    if result.labels_kept > 0 {
+        let _ = write!(
+            unreadable,
+            " (of them {} label(s) older than that: labels are never removed)",
+            result.labels_kept
+        );
+    }
     if result.dry_run {
         format!(
             "Dry run: would remove {} event(s) older than {} days (before {}), would keep {} line(s){unreadable}; nothing was written\n",
@@ -198,6 +228,101 @@ pub fn cleanup(result: &Cleanup) -> String {
             result.kept,
             result.path.display()
         )
+    }
+}
+
+/// The most characters of a reason `enforce bypasses` shows.
+const REASON_CHARS: usize = 48;
+
+/// `enforce bypasses`: one row per bypass, newest first; with `all`, the
+/// labelled ones too, with their label.
+pub fn bypasses(rows: &[BypassRow], days: u64, all: bool) -> String {
+    let heading = if all {
+        format!("Bypasses (last {days} days)")
+    } else {
+        format!("Bypasses not labelled yet (last {days} days)")
+    };
+    let mut out = format!("{heading}\n{RULE_55}\n\n");
+    if rows.is_empty() {
+        let none = if all {
+            "No bypasses in this window.\n"
+        } else {
+            "No bypass without a label in this window.\n"
+        };
+        out.push_str(none);
+        return out;
+    }
+    let mut table: Vec<Vec<String>> = vec![
+        [
+            "ID",
+            "WHEN",
+            "TYPE (CATEGORY)",
+            "COMMIT",
+            "METHOD",
+            "REASON",
+            "USER",
+            "AGENT",
+            "LABEL",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+    ];
+    for row in rows {
+        let b = &row.bypass;
+        let dash = || "-".to_string();
+        table.push(vec![
+            b.id.clone(),
+            row.at.format("%Y-%m-%d %H:%M").to_string(),
+            format!("{} ({})", b.event_type, row.category.name()),
+            b.commit_sha
+                .as_deref()
+                .map_or_else(dash, |sha| crate::git::short_id(sha).to_string()),
+            b.method.clone().unwrap_or_else(dash),
+            b.reason.as_deref().map_or_else(dash, |r| cut(r, REASON_CHARS)),
+            if b.user.is_empty() { dash() } else { b.user.clone() },
+            b.agent.clone().unwrap_or_else(dash),
+            row.label.as_ref().map_or_else(dash, |l| {
+                let gone = if row.in_log {
+                    ""
+                } else {
+                    " (bypass removed by cleanup)"
+                };
+                format!("{} by {}{gone}", l.label.as_str(), user_name(&l.labeled_by))
+            }),
+        ]);
+    }
+    if !all {
+        for line in &mut table {
+            line.pop();
+        }
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for line in &table {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    let unlabelled = rows.iter().filter(|r| r.label.is_none()).count();
+    let _ = writeln!(
+        out,
+        "\n{} bypass(es), {unlabelled} not labelled yet; label one with `enforce label <ID|COMMIT> justified|unjustified --note TEXT`",
+        rows.len()
+    );
+    out
+}
+
+/// `text` cut to `max` characters, with `…` where it was cut.
+fn cut(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
 

@@ -14,6 +14,7 @@ mod events;
 mod faults;
 mod hookrepo;
 mod install;
+mod labels;
 mod merge_tree;
 mod push;
 mod record;

@@ -197,7 +197,10 @@ fn every_report_counts_the_same_bypasses() {
     let expected = json!({
         "total": 7,
         "critical": 2,
-        "by_category": {"skipped_hooks": 1, "env_skip": 3, "content_rule": 1, "rule_weakened": 1, "other": 1}
+        "by_category": {"skipped_hooks": 1, "env_skip": 3, "content_rule": 1, "rule_weakened": 1, "other": 1},
+        "justified": 0,
+        "unjustified": 0,
+        "unlabelled": 7
     });
 
     let dashboard = log.json(NOW, &["dashboard", "--json"]);
