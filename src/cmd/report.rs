@@ -26,7 +26,7 @@ use crate::view::{self, Format};
 use crate::workspace::Workspace;
 
 /// Says which log a text report read, and warns about the other one.
-fn name_the_log(workspace: &Workspace) {
+pub(super) fn name_the_log(workspace: &Workspace) {
     let path = workspace.events.path();
     let mut notes: Vec<&str> = Vec::new();
     match workspace.events_origin {
