@@ -5,15 +5,17 @@
 //! A [`Split`] fold, so a large log is read on every core and merged in
 //! file order, with the same result as one pass.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::follow::{Followed, Judged, Status, Track, resolve};
 use crate::event::kind::{BypassCategory, bypass_category, is_reserved_source};
 use crate::event::{Event, types};
-use crate::report::{Fold, Split, Window, detail};
+use crate::report::{Fold, Split, Stored, Window, detail};
 
 /// A rule with no event for this many days may be suggested for removal.
 pub const QUIET_DAYS: u64 = 30;
@@ -147,8 +149,8 @@ pub struct AdviceFold {
     first_event: Option<DateTime<FixedOffset>>,
     events: u64,
     rules: BTreeMap<String, RuleEvidence>,
-    /// Keyed by (rule, user, branch).
-    tracks: BTreeMap<(String, String, String), Track>,
+    /// Keyed by user, branch and rule.
+    tracks: Tracks,
     watchers: BTreeMap<String, WatcherEvidence>,
     labels: BTreeMap<String, LabelEvidence>,
 }
@@ -166,7 +168,7 @@ impl AdviceFold {
             first_event: None,
             events: 0,
             rules: BTreeMap::new(),
-            tracks: BTreeMap::new(),
+            tracks: Tracks::new(),
             watchers: BTreeMap::new(),
             labels: BTreeMap::new(),
         }
@@ -174,7 +176,12 @@ impl AdviceFold {
 
     pub fn finish(self, malformed: u64) -> Evidence {
         let mut rules = self.rules;
-        for ((rule, _, _), track) in self.tracks {
+        for (rule, track) in self
+            .tracks
+            .into_values()
+            .flat_map(BTreeMap::into_values)
+            .flatten()
+        {
             let evidence = rules.entry(rule).or_default();
             for (agent, followed) in resolve(track.attempts()) {
                 evidence.follow.add(&followed);
@@ -206,21 +213,15 @@ impl AdviceFold {
 
     fn rule(&mut self, name: &str) -> &mut RuleEvidence {
         let weeks = whole_weeks(self.days);
-        self.rules
-            .entry(name.to_string())
-            .or_insert_with(|| RuleEvidence {
-                weekly: vec![0; weeks],
-                ..RuleEvidence::default()
-            })
+        entry(&mut self.rules, name, || RuleEvidence {
+            weekly: vec![0; weeks],
+            ..RuleEvidence::default()
+        })
     }
 
     /// The rule was named at `at`; `acted` when it did something.
     fn seen(&mut self, name: &str, at: DateTime<FixedOffset>, acted: bool) {
-        let rule = self.rule(name);
-        rule.first_seen = Some(rule.first_seen.map_or(at, |t| t.min(at)));
-        if acted {
-            rule.last_event = Some(rule.last_event.map_or(at, |t| t.max(at)));
-        }
+        self.rule(name).seen(at, acted);
     }
 
     /// Counts a block, audit or bypass of the window in its week.
@@ -231,44 +232,112 @@ impl AdviceFold {
         }
     }
 
-    fn judged(&mut self, rule: &str, event: &Event, status: Status) {
-        let key = (
-            rule.to_string(),
-            detail(event, "user").unwrap_or_default().to_string(),
-            detail(event, "branch").unwrap_or_default().to_string(),
-        );
-        self.tracks.entry(key).or_default().push(Judged {
-            attempt: attempt_of(event).map(str::to_string),
-            at: event.timestamp,
+    fn judged(&mut self, rule: &str, who: &Who<'_>, at: DateTime<FixedOffset>, status: Status) {
+        let user = entry(&mut self.tracks, who.user, BTreeMap::new);
+        let branch = entry(user, who.branch, BTreeMap::new);
+        entry(branch, rule, Track::default).push(Judged {
+            attempt: who.attempt.map(str::to_string),
+            at,
             status,
-            agent: agent_of(event).map(str::to_string),
+            agent: who.agent.map(str::to_string),
         });
     }
 
-    fn summary(&mut self, event: &Event, in_window: bool) {
-        let Some(Value::Array(entries)) = event.details.get("rules") else {
-            return;
-        };
-        let at = event.timestamp;
-        for entry in entries {
-            let (Some(name), Some(outcome)) = (
-                entry.get("rule").and_then(Value::as_str),
-                entry.get("outcome").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
+    /// A `hook_summary`: each rule it lists with its outcome.
+    fn summary<'a>(
+        &mut self,
+        at: DateTime<FixedOffset>,
+        who: &Who<'_>,
+        rules: impl Iterator<Item = (&'a str, &'a str)>,
+    ) {
+        let in_window = self.window.contains(&at);
+        let quiet = self.quiet.contains(&at);
+        for (name, outcome) in rules {
             let status = Status::of_outcome(outcome);
             let judged = status.is_some() || outcome == "audit";
-            self.seen(name, at, judged && outcome != "passed");
+            let rule = self.rule(name);
+            rule.seen(at, judged && outcome != "passed");
             if judged {
-                let quiet = self.quiet.contains(&at);
-                let rule = self.rule(name);
                 rule.evaluated += u64::from(in_window);
                 rule.evaluated_quiet += u64::from(quiet);
             }
             if let (Some(status), true) = (status, in_window) {
-                self.judged(name, event, status);
+                self.judged(name, who, at, status);
             }
+        }
+    }
+
+    /// The same from a whole event.
+    fn summary_event(&mut self, event: &Event) {
+        let Some(Value::Array(entries)) = event.details.get("rules") else {
+            return;
+        };
+        let rules = entries.iter().filter_map(|entry| {
+            Some((
+                entry.get("rule").and_then(Value::as_str)?,
+                entry.get("outcome").and_then(Value::as_str)?,
+            ))
+        });
+        self.summary(event.timestamp, &Who::of(event), rules);
+    }
+
+    /// Every event but a summary.
+    fn other(&mut self, event: &Event) {
+        let at = event.timestamp;
+        let in_window = self.window.contains(&at);
+        let rule = detail(event, "rule")
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        match event.event_type.as_str() {
+            BYPASS_LABELED => return self.label(event),
+            // One per commit the review rule applies to: always that rule.
+            types::COMMIT_REVIEW_REQUIRED => return self.seen(crate::rules::REVIEW, at, true),
+            types::REVIEW_APPROVED => {
+                let name = rule.as_deref().unwrap_or(crate::rules::REVIEW);
+                return self.seen(name, at, true);
+            }
+            types::VIOLATION_DETECTED if !is_reserved_source(&event.source) => {
+                if in_window {
+                    self.watcher(event);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let Some(rule) = rule else {
+            return;
+        };
+        let exemption = matches!(
+            event.event_type.as_str(),
+            types::COMMIT_MERGE_EXEMPT | types::COMMIT_GITIGNORE_ONLY
+        );
+        self.seen(&rule, at, !exemption);
+        if !in_window {
+            return;
+        }
+        let category = bypass_category(&event.event_type, &self.extra);
+        match event.event_type.as_str() {
+            types::COMMIT_BLOCKED => {
+                self.rule(&rule).blocks += 1;
+                self.fired(&rule, at);
+                self.judged(&rule, &Who::of(event), at, Status::Blocked);
+            }
+            types::AUDIT_WOULD_BLOCK => {
+                self.rule(&rule).audits += 1;
+                self.fired(&rule, at);
+            }
+            types::VIOLATION_DETECTED => self.rule(&rule).violations += 1,
+            _ if category.is_some_and(|c| c != BypassCategory::RuleWeakened) => {
+                let method = detail(event, "bypass_method")
+                    .unwrap_or("(not named)")
+                    .to_string();
+                let evidence = self.rule(&rule);
+                evidence.bypasses += 1;
+                *evidence.methods.entry(method).or_insert(0) += 1;
+                self.fired(&rule, at);
+                self.judged(&rule, &Who::of(event), at, Status::Bypassed);
+            }
+            _ => {}
         }
     }
 
@@ -352,6 +421,80 @@ impl AdviceFold {
     }
 }
 
+/// Who made an attempt, as its events say.
+struct Who<'a> {
+    user: &'a str,
+    branch: &'a str,
+    attempt: Option<&'a str>,
+    agent: Option<&'a str>,
+}
+
+impl<'a> Who<'a> {
+    fn of(event: &'a Event) -> Who<'a> {
+        Who {
+            user: detail(event, "user").unwrap_or_default(),
+            branch: detail(event, "branch").unwrap_or_default(),
+            attempt: attempt_of(event),
+            agent: agent_of(event),
+        }
+    }
+}
+
+/// What `advise` reads of a `hook_summary` line; every other field is
+/// skipped unread.
+#[derive(Deserialize)]
+struct SummaryLine<'a> {
+    #[serde(borrow)]
+    details: SummaryDetails<'a>,
+}
+
+#[derive(Deserialize)]
+struct SummaryDetails<'a> {
+    #[serde(borrow, default)]
+    rules: Vec<SummaryRule<'a>>,
+    #[serde(borrow, default)]
+    user: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    branch: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    attempt_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    attempt: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    agent: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    agent_runtime: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct SummaryRule<'a> {
+    #[serde(borrow, default)]
+    rule: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    outcome: Option<Cow<'a, str>>,
+}
+
+/// The tracks of each user, branch and rule.
+type Tracks = BTreeMap<String, BTreeMap<String, BTreeMap<String, Track>>>;
+
+/// The value of `key`, made by `new` when missing; the key is copied only
+/// then (this runs for every rule of every hook summary).
+fn entry<'m, V>(map: &'m mut BTreeMap<String, V>, key: &str, new: impl FnOnce() -> V) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), new());
+    }
+    map.get_mut(key).expect("the key was inserted above")
+}
+
+impl RuleEvidence {
+    fn seen(&mut self, at: DateTime<FixedOffset>, acted: bool) {
+        self.first_seen = Some(self.first_seen.map_or(at, |t| t.min(at)));
+        if acted {
+            self.last_event = Some(self.last_event.map_or(at, |t| t.max(at)));
+        }
+    }
+}
+
 /// Keeps the newer label of a bypass (a later one at the same time wins).
 fn offer_label(labels: &mut BTreeMap<String, LabelEvidence>, id: String, label: LabelEvidence) {
     match labels.get(&id) {
@@ -412,64 +555,82 @@ fn week_of(now: DateTime<FixedOffset>, days: u64, at: DateTime<FixedOffset>) -> 
 }
 
 impl Fold for AdviceFold {
+    /// Details are not built for the types that never name a rule, nor
+    /// for `commit_review_required` (always the review rule) and
+    /// `hook_summary` (read from its line, [`Fold::add_stored`]).
+    fn needs_details(&self, event: &Event) -> bool {
+        !matches!(
+            event.event_type.as_str(),
+            types::COMMIT_COMPLETED
+                | types::IMPORT_ALLOWED
+                | types::IMPORT_BLOCKED
+                | types::PUSH_ACCEPTED
+                | types::PUSH_REJECTED
+                | types::EVENTS_ELSEWHERE
+                | types::LOG_REANCHORED
+                | types::POLICY_CHANGED
+                | types::CONFIG_CHANGED
+                | types::CONFIG_INVALID
+                | types::AGENT_MISMATCH
+                | types::HOOK_SUMMARY
+                | types::COMMIT_REVIEW_REQUIRED
+        )
+    }
+
     fn add(&mut self, event: &Event) {
+        self.count(event);
+        match event.event_type.as_str() {
+            types::HOOK_SUMMARY => self.summary_event(event),
+            _ => self.other(event),
+        }
+    }
+
+    /// A summary is read from its line into borrowed strings, not built
+    /// into a map: it is the most frequent event, with the largest details.
+    fn add_stored(&mut self, event: &Event, stored: Stored<'_>) {
+        if event.event_type != types::HOOK_SUMMARY {
+            return self.add(event);
+        }
+        match serde_json::from_slice::<SummaryLine<'_>>(stored.line) {
+            Ok(line) => {
+                self.count(event);
+                let d = &line.details;
+                let who = Who {
+                    user: d.user.as_deref().unwrap_or_default(),
+                    branch: d.branch.as_deref().unwrap_or_default(),
+                    attempt: d
+                        .attempt_id
+                        .as_deref()
+                        .or(d.attempt.as_deref())
+                        .filter(|a| !a.is_empty()),
+                    agent: d
+                        .agent
+                        .as_deref()
+                        .or(d.agent_runtime.as_deref())
+                        .filter(|a| !a.trim().is_empty()),
+                };
+                let rules = d
+                    .rules
+                    .iter()
+                    .filter_map(|r| Some((r.rule.as_deref()?, r.outcome.as_deref()?)));
+                self.summary(event.timestamp, &who, rules);
+            }
+            // Details of another shape: read as any event.
+            Err(_) => {
+                if let Some(full) = crate::event::log::parse_line(stored.line) {
+                    self.add(&full);
+                }
+            }
+        }
+    }
+}
+
+impl AdviceFold {
+    /// Every event counts towards the log's age and the window's size.
+    fn count(&mut self, event: &Event) {
         let at = event.timestamp;
         self.first_event = Some(self.first_event.map_or(at, |t| t.min(at)));
-        let in_window = self.window.contains(&at);
-        self.events += u64::from(in_window);
-        let rule = detail(event, "rule")
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        match event.event_type.as_str() {
-            types::HOOK_SUMMARY => return self.summary(event, in_window),
-            BYPASS_LABELED => return self.label(event),
-            types::REVIEW_APPROVED => {
-                let name = rule.as_deref().unwrap_or(crate::rules::REVIEW);
-                return self.seen(name, at, true);
-            }
-            types::VIOLATION_DETECTED if !is_reserved_source(&event.source) => {
-                if in_window {
-                    self.watcher(event);
-                }
-                return;
-            }
-            _ => {}
-        }
-        let Some(rule) = rule else {
-            return;
-        };
-        let exemption = matches!(
-            event.event_type.as_str(),
-            types::COMMIT_MERGE_EXEMPT | types::COMMIT_GITIGNORE_ONLY
-        );
-        self.seen(&rule, at, !exemption);
-        if !in_window {
-            return;
-        }
-        let category = bypass_category(&event.event_type, &self.extra);
-        match event.event_type.as_str() {
-            types::COMMIT_BLOCKED => {
-                self.rule(&rule).blocks += 1;
-                self.fired(&rule, at);
-                self.judged(&rule, event, Status::Blocked);
-            }
-            types::AUDIT_WOULD_BLOCK => {
-                self.rule(&rule).audits += 1;
-                self.fired(&rule, at);
-            }
-            types::VIOLATION_DETECTED => self.rule(&rule).violations += 1,
-            _ if category.is_some_and(|c| c != BypassCategory::RuleWeakened) => {
-                let method = detail(event, "bypass_method")
-                    .unwrap_or("(not named)")
-                    .to_string();
-                let evidence = self.rule(&rule);
-                evidence.bypasses += 1;
-                *evidence.methods.entry(method).or_insert(0) += 1;
-                self.fired(&rule, at);
-                self.judged(&rule, event, Status::Bypassed);
-            }
-            _ => {}
-        }
+        self.events += u64::from(self.window.contains(&at));
     }
 }
 
@@ -501,8 +662,14 @@ impl Split for AdviceFold {
                 *slot += n;
             }
         }
-        for (key, track) in other.tracks {
-            self.tracks.entry(key).or_default().merge(track);
+        for (user, branches) in other.tracks {
+            let mine = self.tracks.entry(user).or_default();
+            for (branch, rules) in branches {
+                let mine = mine.entry(branch).or_default();
+                for (rule, track) in rules {
+                    mine.entry(rule).or_default().merge(track);
+                }
+            }
         }
         let weeks = whole_weeks(self.days);
         for (name, theirs) in other.watchers {

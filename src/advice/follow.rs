@@ -69,6 +69,18 @@ pub struct Track {
 impl Track {
     /// Adds one observation, later in the log than all before it.
     pub fn push(&mut self, judged: Judged) {
+        // Most observations are passes after passes: nothing to keep.
+        if judged.status == Status::Passed && self.after_pass() {
+            match &self.tail {
+                Some((attempt, true)) if attempt.is_some() && *attempt == judged.attempt => {
+                    if let Some(last) = self.kept.last_mut() {
+                        combine(last, judged);
+                    }
+                }
+                _ => self.tail = Some((judged.attempt, false)),
+            }
+            return;
+        }
         self.merge(Track {
             tail: Some((judged.attempt.clone(), true)),
             kept: vec![judged],
@@ -124,13 +136,17 @@ impl Track {
     /// merged into something else (the first kept of a part may be);
     /// returns whether it was kept.
     fn add(&mut self, judged: Judged) -> bool {
-        let after_pass =
-            self.kept.len() > 1 && self.kept.last().is_some_and(|last| last.status == Status::Passed);
-        if judged.status == Status::Passed && after_pass {
+        if judged.status == Status::Passed && self.after_pass() {
             return false;
         }
         self.kept.push(judged);
         true
+    }
+
+    /// Whether the last kept is a pass that stays one: not the first kept,
+    /// which may yet merge into the end of an earlier part.
+    fn after_pass(&self) -> bool {
+        self.kept.len() > 1 && self.kept.last().is_some_and(|last| last.status == Status::Passed)
     }
 
     /// The attempts kept, in order.

@@ -449,3 +449,36 @@ fn a_file_without_a_final_newline_is_patched_whole() {
     assert!(parsed.agent_trailer.required);
     assert_eq!(parsed.review.mode, crate::config::Mode::Audit);
 }
+
+#[test]
+fn summaries_read_from_their_lines_count_as_whole_events() {
+    use crate::event::TimestampFormat;
+    use crate::event::log::{parse_head, parse_line};
+    use crate::report::Stored;
+    let mut log = mixed();
+    // Details of another shape are read as any event.
+    log.events.push(event(
+        1.0,
+        "hook_summary",
+        "pre-commit",
+        json!({"rules": [{"rule": 3}], "user": "x"}),
+    ));
+    log.events
+        .push(event(1.0, "hook_summary", "pre-commit", json!({"rules": "none"})));
+    let whole = log.evidence();
+    let mut fold = AdviceFold::new(now(), 30, &[]);
+    for (offset, e) in log.events.iter().enumerate() {
+        let line = e.to_line(TimestampFormat::Rfc3339);
+        let stored = Stored {
+            line: line.as_bytes(),
+            offset: offset as u64,
+        };
+        let event = if fold.needs_details(e) {
+            parse_line(line.as_bytes()).unwrap()
+        } else {
+            parse_head(line.as_bytes()).unwrap()
+        };
+        fold.add_stored(&event, stored);
+    }
+    assert_eq!(fold.finish(0), whole);
+}

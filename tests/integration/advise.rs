@@ -20,6 +20,8 @@ struct History {
     now: DateTime<FixedOffset>,
     lines: Vec<String>,
     attempts: u64,
+    /// Who commits.
+    user: String,
 }
 
 impl History {
@@ -28,6 +30,7 @@ impl History {
             now: DateTime::parse_from_rfc3339(NOW).unwrap(),
             lines: Vec::new(),
             attempts: 0,
+            user: DEV.to_string(),
         }
     }
 
@@ -54,7 +57,7 @@ impl History {
         self.attempts += 1;
         json!({
             "attempt_id": format!("{:016x}", self.attempts),
-            "user": DEV,
+            "user": self.user,
             "branch": "main",
             "agent_runtime": "claude-code",
             "enforce_version": "0.1.0",
@@ -444,6 +447,7 @@ fn without_a_config_the_patch_creates_one() {
         h.attempt(at + Duration::minutes(1), ["passed"; 3], "bypassed");
     }
     let repo = repo_with(&sandbox, None, &h);
+    sandbox.git(&repo.root, &["commit", "-q", "--allow-empty", "-m", "start"]);
     let ran = advise(&sandbox, &repo, &["--patch"])
         .stderr("enforce: events from [LOG]\n")
         .stdout_ignored()
@@ -465,6 +469,44 @@ fn without_a_config_the_patch_creates_one() {
         .args(["config", "check"])
         .stdout(format!("{}: ok\n", repo.path(".enforce.toml").display()))
         .run();
+    sandbox.git(&repo.root, &["add", ".enforce.toml"]);
+    sandbox.git(&repo.root, &["commit", "-q", "-m", "relax agent-trailer"]);
+
+    // Undo it: a lead labels the bypasses (`enforce label`), most of them
+    // unjustified, so the advice turns to making the skip variable stop
+    // counting.
+    sandbox.git(&repo.root, &["checkout", "-q", "HEAD~1"]);
+    for i in 0..6 {
+        let label = if i == 0 { "justified" } else { "unjustified" };
+        let bypass = json!({"event_type": "bypass_agent_trailer", "id": format!("{i:016x}"), "rule": "agent-trailer",
+            "timestamp": h.at(20 - i, 1).to_rfc3339(), "source": "commit-msg", "user": DEV, "method": "PILOT_SKIP_AGENT_TRAILER=1"});
+        let at = h.at(1, i);
+        h.event(
+            at,
+            "bypass_labeled",
+            "enforce label",
+            json!({"label": label, "note": "", "labeled_by": "Lead <lead@example.com>", "bypass": bypass}),
+        );
+    }
+    h.write(&repo.events_file());
+    let ran = advise(&sandbox, &repo, &[])
+        .stderr("enforce: events from [LOG]\n")
+        .stdout_ignored()
+        .run();
+    assert!(
+        ran.stdout.contains("STRENGTHEN `agent-trailer`: 20 of 20 blocks of `agent-trailer` were followed by a bypass, not a fix, and 5 of 6 labelled bypasses were unjustified\n"),
+        "{}",
+        ran.stdout
+    );
+    let ran = advise(&sandbox, &repo, &["--patch"])
+        .stderr("enforce: events from [LOG]\n")
+        .stdout_ignored()
+        .run();
+    sandbox.test_git(&repo.root).arg("apply").stdin(ran.stdout).run();
+    assert_eq!(
+        std::fs::read_to_string(repo.path(".enforce.toml")).unwrap(),
+        "[agent_trailer]\nrequired = true\n"
+    );
 }
 
 #[test]
@@ -508,4 +550,57 @@ fn a_small_log_has_not_enough_data() {
         .status(2)
         .stderr_contains("is not inside a git repository")
         .run();
+}
+
+#[test]
+fn a_large_log_read_in_parallel_gives_the_same_advice() {
+    // Over the size from which reports split the log between threads.
+    let sandbox = Sandbox::new();
+    let mut h = History::new();
+    let (mut n, mut bytes, mut counted) = (0i64, 0, 0);
+    while bytes < 18 * 1024 * 1024 {
+        h.user = format!("Dev {} <dev{}@example.com>", n % 7, n % 7);
+        let at = h.at(35 - (n % 35), n % 600);
+        let trailer = ["passed", "blocked", "passed", "passed"][(n % 4) as usize];
+        let content = match n % 11 {
+            0 => ["blocked", "passed", "passed"],
+            5 => ["passed", "passed", "audit"],
+            _ => ["passed"; 3],
+        };
+        h.attempt(at, content, trailer);
+        if trailer == "blocked" {
+            let next = if n % 3 == 0 { "bypassed" } else { "passed" };
+            h.attempt(at + Duration::minutes(3), ["passed"; 3], next);
+        }
+        n += 1;
+        bytes += h.lines[counted..].iter().map(|l| l.len() + 1).sum::<usize>();
+        counted = h.lines.len();
+    }
+    let repo = repo_with(&sandbox, Some(CONFIG), &h);
+    let advice = |threads: &str| {
+        advise(&sandbox, &repo, &["--json"])
+            .env("ENFORCE_REPORT_THREADS", threads)
+            .stdout_ignored()
+            .run()
+            .stdout
+    };
+    let one = advice("1");
+    assert_eq!(one, advice("2"), "one and two threads differ");
+    let value: Value = serde_json::from_str(&one).unwrap();
+    let trailer = value["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "agent-trailer")
+        .unwrap();
+    let follow = &trailer["follow_up"];
+    assert!(follow["blocks"].as_u64().unwrap() > 1000, "{trailer}");
+    assert_eq!(
+        follow["blocks"].as_u64().unwrap(),
+        ["fixed", "bypassed", "blocked_again", "no_follow_up"]
+            .iter()
+            .map(|k| follow[k].as_u64().unwrap())
+            .sum::<u64>()
+    );
+    assert_eq!(follow["median_seconds_to_fix"], 180);
 }
