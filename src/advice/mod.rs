@@ -675,9 +675,13 @@ fn not_falling(out: &mut Out, evidence: &Evidence, rule: &Configured, ev: &RuleE
             name,
             Kind::Strengthen,
             fires,
-            format!(
-                "{fires} block(s), audit(s) and bypass(es) in {weeks} whole week(s); a trend needs {MIN_COUNT} over at least 2 weeks (--days 14 or more)"
-            ),
+            if weeks < 2 {
+                format!(
+                    "{fires} block(s), audit(s) and bypass(es) in {weeks} whole week(s); a trend needs at least 2 (--days 14 or more)"
+                )
+            } else {
+                format!("{fires} block(s), audit(s) and bypass(es) in {weeks} whole weeks")
+            },
         );
         return;
     }

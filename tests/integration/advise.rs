@@ -278,7 +278,7 @@ fn a_scripted_history_gets_each_kind_of_suggestion() {
         "ADD `web-access-policy`: guards.py reported `web-access-policy` 6 times and no content rule checks it at commit time\n",
         "write a content rule for it (the patch drafts one as a comment, paths src/api/**/*.py)",
         "  - relax `no-print`: not enough data: 3 block(s) followed by a fix or a bypass, 3 block(s) and bypass(es)\n",
-        "  - strengthen `no-print`: not enough data: 3 block(s), audit(s) and bypass(es) in 4 whole week(s)",
+        "  - strengthen `no-print`: not enough data: 3 block(s), audit(s) and bypass(es) in 4 whole weeks\n",
         "  agent-trailer / claude-code: 10 blocked, 2 fixed, 8 bypassed, median fix 5 min\n",
         "  no-print / claude-code: 3 blocked, 3 fixed, 0 bypassed, median fix 20 min\n",
     ] {
@@ -603,4 +603,67 @@ fn a_large_log_read_in_parallel_gives_the_same_advice() {
             .sum::<u64>()
     );
     assert_eq!(follow["median_seconds_to_fix"], 180);
+}
+
+#[test]
+fn the_hooks_own_events_are_followed_and_the_template_patched() {
+    // Real commits through the installed hooks, under the commented
+    // template `enforce install` writes: five commits blocked for want of
+    // an agent trailer, each then made with PILOT_SKIP_AGENT_TRAILER=1.
+    let template = include_str!("../../templates/enforce.toml");
+    let hooks = crate::hookrepo::HookRepo::new(template);
+    for i in 0..5 {
+        hooks.stage(&format!("f{i}.txt"), "x\n");
+        hooks.approve();
+        hooks
+            .git_test(&["commit", "-q", "-m", "no trailer"])
+            .status(1)
+            .stderr_ignored()
+            .run();
+        hooks
+            .git_test(&["commit", "-q", "-m", "skipped"])
+            .env("PILOT_SKIP_AGENT_TRAILER", "1")
+            .stderr_ignored()
+            .run();
+    }
+    let advice = hooks.json(&["advise", "--json"]);
+    let trailer = advice["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "agent-trailer")
+        .unwrap();
+    assert_eq!(trailer["blocked"], 5, "{trailer}");
+    assert_eq!(trailer["bypassed"], 5, "{trailer}");
+    assert_eq!(trailer["follow_up"]["bypassed"], 5, "{trailer}");
+    assert_eq!(trailer["evaluated"], 10, "{trailer}");
+    let suggestion = &advice["suggestions"][0];
+    assert_eq!(
+        (&suggestion["kind"], &suggestion["rule"]),
+        (&json!("relax"), &json!("agent-trailer")),
+        "{advice}"
+    );
+
+    let ran = hooks
+        .test()
+        .args(["advise", "--patch"])
+        .stdout_ignored()
+        .stderr_ignored()
+        .run();
+    hooks.git_test(&["apply"]).stdin(ran.stdout).run();
+    let at = template.find("[agent_trailer]").unwrap();
+    let expected = format!(
+        "{}{}",
+        &template[..at],
+        template[at..].replacen("mode = \"enforce\"", "mode = \"audit\"", 1)
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.path(".enforce.toml")).unwrap(),
+        expected
+    );
+    hooks
+        .test()
+        .args(["config", "check"])
+        .stdout(format!("{}: ok\n", hooks.path(".enforce.toml").display()))
+        .run();
 }
