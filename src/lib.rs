@@ -5,6 +5,7 @@
 //! reports → views (docs/architecture.md).
 //! [`run`] is the whole program; `main` only hands it the arguments.
 
+mod advice;
 mod approval;
 mod atomic;
 mod audit;

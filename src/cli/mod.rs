@@ -103,6 +103,16 @@ pub enum Command {
     /// recorded as `bypass_labeled` and never rewritten (a later label
     /// replaces it in the counts). Refused under an agent runtime.
     Label(LabelArgs),
+    /// Suggestions for the rules, from the log: remove a quiet rule, relax
+    /// one that is mostly bypassed, strengthen one that keeps firing or
+    /// would block in audit mode, add one for what other tools keep
+    /// finding. Each with its evidence and how sure it is; per rule, its
+    /// blocks, fixes, bypasses and median time to fix, per agent.
+    ///
+    /// Nothing is applied: --patch prints the .enforce.toml change as a
+    /// diff for a person to review (`enforce advise --patch | git apply`
+    /// at the repository's root) and never writes the file.
+    Advise(AdviseArgs),
 
     /// Judge the commits of a range from git objects alone (for CI and
     /// servers): each under the policy committed at its parent, with its
@@ -400,6 +410,47 @@ pub struct LabelArgs {
     /// Why, kept with the label.
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// The window: events of the last N days (a rule is called quiet after
+    /// 30 days without an event, whatever the window).
+    #[arg(short, long, default_value_t = crate::advice::DEFAULT_DAYS, value_name = "N", value_parser = days())]
+    pub days: u64,
+
+    /// Print the suggested .enforce.toml changes as a unified diff instead
+    /// of the advice; writes nothing.
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    pub patch: bool,
+
+    /// Print JSON (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format: text, JSON, or Markdown (for an issue or a digest).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AdviseFormat,
+}
+
+/// The formats of `enforce advise`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AdviseFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+impl AdviseArgs {
+    /// The format chosen, `--json` included.
+    pub fn chosen(&self) -> AdviseFormat {
+        if self.json {
+            AdviseFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 #[derive(Debug, Args)]

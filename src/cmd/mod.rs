@@ -1,5 +1,6 @@
 //! One file per subcommand: glue between the command line and the library.
 
+mod advise;
 mod audit;
 mod config;
 mod demo;
@@ -52,6 +53,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Cleanup(args) => report::cleanup(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Bypasses(args) => label::bypasses(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Label(args) => label::label(&cwd, events_flag, &args),
+        Command::Advise(args) => advise::run(&cwd, &Workspace::load(&cwd, events_flag)?, &args),
         Command::Audit(args) => audit::run(&cwd, events_flag, &args),
         Command::Status(args) => status::run(&cwd, events_flag, &args),
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),

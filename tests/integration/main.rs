@@ -1,5 +1,6 @@
 //! Integration tests: the built binary against real git repositories.
 
+mod advise;
 mod agent_trailer;
 mod attacks;
 mod audit;
