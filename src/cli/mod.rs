@@ -146,6 +146,11 @@ pub enum Command {
     /// after.
     Timeline(TimelineArgs),
 
+    /// The weekly digest: one Markdown page with the score, the bypasses
+    /// and their labels, the advice and the policy's changes, for a lead to
+    /// read or a cron job to post. Applies nothing.
+    Digest(DigestArgs),
+
     /// A scripted tour: agent commits in a temporary repository, then the
     /// reports.
     Demo(DemoArgs),
@@ -329,6 +334,17 @@ pub struct AlertArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// The window: the last N days.
+    #[arg(short, long, default_value_t = 7, value_name = "N", value_parser = days())]
+    pub days: u64,
+
+    /// Write the page to this file (atomically) instead of printing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

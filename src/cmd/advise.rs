@@ -11,17 +11,23 @@ use crate::event::scan::pass_parallel;
 use crate::workspace::Workspace;
 use crate::{notice, output, report, view};
 
+/// The advice of the last `days` days (the digest's and the HTML
+/// dashboard's section).
+pub(super) fn advice_of(workspace: &Workspace, days: u64) -> Result<advice::Advice> {
+    let config = &workspace.config.config;
+    let (fold, malformed) = pass_parallel(
+        &workspace.events,
+        AdviceFold::new(report::now()?, days, &config.score.bypass_types),
+    )?;
+    Ok(advice::advise(&fold.finish(malformed), config))
+}
+
 pub fn run(cwd: &Path, workspace: &Workspace, args: &AdviseArgs) -> Result<i32> {
     if args.patch {
         // The diff is of the repository's .enforce.toml.
         workspace.require_git(cwd)?;
     }
-    let config = &workspace.config.config;
-    let (fold, malformed) = pass_parallel(
-        &workspace.events,
-        AdviceFold::new(report::now()?, args.days, &config.score.bypass_types),
-    )?;
-    let advice = advice::advise(&fold.finish(malformed), config);
+    let advice = advice_of(workspace, args.days)?;
     if args.patch {
         name_the_log(workspace);
         match advice::patch::diff(&advice, workspace.config.text.as_deref())? {

@@ -4,6 +4,7 @@ mod advise;
 mod audit;
 mod config;
 mod demo;
+mod digest;
 mod docs;
 mod export;
 mod hook;
@@ -60,6 +61,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Export { target } => export::run(&Workspace::load(&cwd, events_flag)?, &target),
         Command::Timeline(args) => timeline::run(&Workspace::load(&cwd, events_flag)?, &args),
+        Command::Digest(args) => digest::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Demo(args) => demo::run(&args),
         Command::Completions(args) => docs::completions(args.shell),
         Command::Man(args) => docs::man(&args),

@@ -17,7 +17,7 @@ use crate::event::{cleanup, kind};
 use crate::output;
 use crate::report::alert::AlertFold;
 use crate::report::bypass::BypassCount;
-use crate::report::dashboard::DashboardFold;
+use crate::report::dashboard::{Dashboard, DashboardFold};
 use crate::report::events::{EventsFold, Filter};
 use crate::report::score::ScoreFold;
 use crate::report::stats::StatsFold;
@@ -229,13 +229,37 @@ pub fn alert(workspace: &Workspace, args: &AlertArgs) -> Result<i32> {
     })
 }
 
-pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
+/// The sections the HTML dashboard shares with the digest: the advice and
+/// the policy's changes of the window.
+fn sections(workspace: &Workspace, days: u64) -> Result<Vec<view::html::Section>> {
+    let show_emails = workspace.config.config.reports.show_emails;
+    let timeline = super::timeline::build(workspace, days)?;
+    Ok(vec![
+        view::html::Section {
+            id: "advice",
+            title: "Advice".into(),
+            html: view::html::advice(&super::advise::advice_of(workspace, days)?),
+        },
+        view::html::Section {
+            id: "timeline",
+            title: format!("Policy changes (last {days} days)"),
+            html: view::timeline::html(&timeline, show_emails),
+        },
+    ])
+}
+
+/// The dashboard's data for the last `days` days.
+pub(super) fn dashboard_data(workspace: &Workspace, days: u64) -> Result<Dashboard> {
     let config = &workspace.config.config;
     let (fold, malformed) = pass_parallel(
         &workspace.events,
-        DashboardFold::new(report::now()?, args.days, config),
+        DashboardFold::new(report::now()?, days, config),
     )?;
-    let dashboard = fold.finish(malformed);
+    Ok(fold.finish(malformed))
+}
+
+pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
+    let dashboard = dashboard_data(workspace, args.days)?;
     let text = match (args.json, args.format) {
         (true, _) | (_, DashboardFormat::Json) => {
             warn_about_the_other_log(workspace);
@@ -243,7 +267,7 @@ pub fn dashboard(workspace: &Workspace, args: &DashboardArgs) -> Result<i32> {
         }
         (_, DashboardFormat::Html) => {
             name_the_log(workspace);
-            view::html::dashboard(&dashboard)
+            view::html::dashboard(&dashboard, &sections(workspace, args.days)?)
         }
         (_, DashboardFormat::Markdown) => {
             name_the_log(workspace);

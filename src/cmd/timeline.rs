@@ -36,19 +36,20 @@ pub fn build(workspace: &Workspace, days: u64) -> Result<Timeline> {
     let (fold, _) = pass_parallel(&workspace.events, fold)?;
     let since = (now - crate::event::window::days_duration(days)).to_rfc3339();
     let committed = match &workspace.git {
-        Some(git) => committed(git, &since, config)?,
+        Some(git) => committed(git, &since, &fold.commits_named(), config)?,
         None => Vec::new(),
     };
     Ok(fold.finish(now, committed))
 }
 
-/// The commits since `since` that changed a policy file, with the
-/// settings each changed and the approval its receipt names.
-fn committed(git: &Git, since: &str, config: &Config) -> Result<Vec<Committed>> {
+/// The commits since `since` that changed a policy file (and those of
+/// `also`, named by the log), with the settings each changed and the
+/// approval its receipt names.
+fn committed(git: &Git, since: &str, also: &[String], config: &Config) -> Result<Vec<Committed>> {
     let path = Path::new(config::FILE_NAME);
     let files = crate::signing::trust::policy_files(&config.review);
     let mut out = Vec::new();
-    for [sha, author, date, subject] in git.log_touching(since, &files)? {
+    for [sha, author, date, subject] in git.log_touching(since, &files, also)? {
         let commit = git.commit(&sha)?;
         let before_tree = commit.parents.first().and_then(|p| git.tree_of(p));
         let blob = |tree: Option<&str>, file: &Path| tree.and_then(|t| git.blob_at(t, file));

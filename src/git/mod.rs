@@ -99,6 +99,21 @@ pub struct CommitInfo {
     pub author_time: i64,
 }
 
+/// `git log`'s format for [`Git::log_touching`]: fields split by US,
+/// records by RS.
+const LOG_FORMAT: &str = "--format=%H%x1f%an <%ae>%x1f%aI%x1f%s%x1e";
+
+fn log_records(out: &[u8]) -> Vec<[String; 4]> {
+    String::from_utf8_lossy(out)
+        .split('\x1e')
+        .filter_map(|record| {
+            let mut fields = record.trim_start_matches('\n').split('\x1f').map(str::to_string);
+            Some([fields.next()?, fields.next()?, fields.next()?, fields.next()?])
+        })
+        .filter(|[sha, ..]| !sha.is_empty())
+        .collect()
+}
+
 /// What is staged, as [`Git::staged`] reads it.
 #[derive(Debug, Clone)]
 pub struct Staged {
@@ -445,30 +460,37 @@ impl Git {
     }
 
     /// The commits reachable from HEAD since `since` (committer date)
-    /// that change any of `paths`, newest first: (sha, `Name <email>` of
-    /// the author, author date in ISO 8601, subject). Empty when HEAD is
-    /// unborn.
-    pub fn log_touching(&self, since: &str, paths: &[PathBuf]) -> Result<Vec<[String; 4]>> {
-        if self.head()?.commit.is_none() {
+    /// that change any of `paths`, and those of `also` that HEAD reaches
+    /// (a change the log recorded whose commit dates are older), newest
+    /// first: (sha, `Name <email>` of the author, author date in ISO 8601,
+    /// subject). Empty when HEAD is unborn.
+    pub fn log_touching(&self, since: &str, paths: &[PathBuf], also: &[String]) -> Result<Vec<[String; 4]>> {
+        let Some(head) = self.head()?.commit else {
             return Ok(Vec::new());
-        }
+        };
         let mut args = vec![
             "log".to_string(),
             format!("--since={since}"),
-            "--format=%H%x1f%an <%ae>%x1f%aI%x1f%s%x1e".to_string(),
-            "HEAD".to_string(),
-            "--".to_string(),
+            LOG_FORMAT.to_string(),
+            head.clone(),
         ];
+        args.push("--".to_string());
         args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        let out = process::run(args, "listing the commits that changed the policy")?;
-        Ok(String::from_utf8_lossy(&out)
-            .split('\x1e')
-            .filter_map(|record| {
-                let mut fields = record.trim_start_matches('\n').split('\x1f').map(str::to_string);
-                Some([fields.next()?, fields.next()?, fields.next()?, fields.next()?])
-            })
-            .filter(|[sha, ..]| !sha.is_empty())
-            .collect())
+        let mut found = log_records(&process::run(
+            args,
+            "listing the commits that changed the policy",
+        )?);
+        for sha in also {
+            let known = found.iter().any(|[s, ..]| s == sha);
+            if !known && git2::Oid::from_str(sha).is_ok() && self.is_ancestor(sha, &head).unwrap_or(false) {
+                let out = process::run(
+                    ["log", "-1", LOG_FORMAT, sha.as_str(), "--"],
+                    &format!("reading the commit `{sha}`"),
+                )?;
+                found.extend(log_records(&out));
+            }
+        }
+        Ok(found)
     }
 
     /// The paths a commit changes against its first parent (all of its

@@ -172,6 +172,25 @@ impl TimelineFold {
             .push((at, kind));
     }
 
+    /// The commits the log's policy events name (some may be older than
+    /// the window by their own dates).
+    pub fn commits_named(&self) -> Vec<String> {
+        let mut shas: Vec<String> = self
+            .events
+            .iter()
+            .filter(|e| e.details.get("uncommitted").and_then(Value::as_bool) != Some(true))
+            .filter_map(|e| {
+                e.details
+                    .get("commit_sha")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        shas.sort();
+        shas.dedup();
+        shas
+    }
+
     /// The timeline from the log and the committed changes.
     pub fn finish(self, now: DateTime<FixedOffset>, committed: Vec<Committed>) -> Timeline {
         let mut entries: Vec<Entry> = committed.into_iter().map(Entry::committed).collect();

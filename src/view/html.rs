@@ -13,7 +13,7 @@ use crate::report::dashboard::{BYPASS_WEEKS, Dashboard, STACKED_DAYS};
 use crate::report::score::Rating;
 
 /// Escapes text for HTML content and attributes.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -198,7 +198,53 @@ fn bar_chart(id: &str, label: &str, rows: &[(String, u64)], horizontal: bool, co
     svg
 }
 
-pub fn dashboard(d: &Dashboard) -> String {
+/// A section the dashboard shows after its own (the advice, the policy's
+/// changes): its element id, heading and HTML body.
+pub struct Section {
+    pub id: &'static str,
+    pub title: String,
+    pub html: String,
+}
+
+/// The advice's suggestions as a list (the dashboard's section; `enforce
+/// advise` has the per-rule numbers).
+pub fn advice(advice: &crate::advice::Advice) -> String {
+    let mut out = String::from(
+        "<p>Nothing here is applied: each suggestion is for a person to weigh (<code>enforce advise --patch</code> prints the config changes as a diff).</p>\n",
+    );
+    if advice.suggestions.is_empty() {
+        out.push_str("<p>No suggestions.</p>\n");
+    } else {
+        out.push_str("<ol class=\"advice\">\n");
+        for s in &advice.suggestions {
+            let _ = write!(
+                out,
+                "<li><strong>{}</strong> <code>{}</code>: {} <em>(sureness: {}, {})</em><ul>",
+                s.kind.as_str(),
+                esc(&s.rule),
+                esc(&s.summary),
+                s.sureness.level.as_str(),
+                esc(&s.sureness.basis)
+            );
+            for line in &s.evidence {
+                let _ = write!(out, "<li>{}</li>", esc(line));
+            }
+            let _ = writeln!(out, "<li>Do: {}</li></ul></li>", esc(&s.action));
+        }
+        out.push_str("</ol>\n");
+    }
+    if !advice.not_enough_data.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>Not enough data for {} check(s) (fewer than {} observations).</p>",
+            advice.not_enough_data.len(),
+            advice.settings.min_count
+        );
+    }
+    out
+}
+
+pub fn dashboard(d: &Dashboard, sections: &[Section]) -> String {
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Enforcement Dashboard</title>\n<style>\n\
          body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222;padding:0 1rem}\n\
@@ -364,6 +410,15 @@ pub fn dashboard(d: &Dashboard) -> String {
             out.push_str("</tr>\n");
         }
         out.push_str("</table></div>\n");
+    }
+    for section in sections {
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<div id=\"{}\">\n{}</div>",
+            esc(&section.title),
+            section.id,
+            section.html
+        );
     }
     out.push_str("</body>\n</html>\n");
     out

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod csv;
+pub mod digest;
 pub mod html;
 pub mod markdown;
 pub mod predecessor;

@@ -126,3 +126,55 @@ pub fn text(timeline: &Timeline, show_emails: bool) -> String {
     );
     out
 }
+/// The timeline as a Markdown section (the digest's).
+pub fn markdown(timeline: &Timeline, show_emails: bool) -> String {
+    let mut out = String::new();
+    if timeline.entries.is_empty() {
+        out.push_str("No change of the policy in this window.\n");
+        return out;
+    }
+    for entry in &timeline.entries {
+        let mark = if entry.weakens { "**weakens** · " } else { "" };
+        let _ = writeln!(
+            out,
+            "- {mark}{} · {}",
+            crate::view::markdown::cell(&heading(entry, show_emails)),
+            approval(entry, show_emails)
+        );
+        for line in what(entry)
+            .iter()
+            .chain(entry.effects.iter().map(effect).collect::<Vec<_>>().iter())
+        {
+            let _ = writeln!(out, "  - {}", crate::view::markdown::cell(line));
+        }
+    }
+    out
+}
+
+/// The timeline as an HTML list (the dashboard's section).
+pub fn html(timeline: &Timeline, show_emails: bool) -> String {
+    use crate::view::html::esc;
+    if timeline.entries.is_empty() {
+        return "<p>No change of the policy in this window.</p>\n".to_string();
+    }
+    let mut out = String::from("<ul class=\"timeline\">\n");
+    for entry in &timeline.entries {
+        let mark = if entry.weakens {
+            "<strong>weakens</strong> · "
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<li>{mark}{} · {}<ul>",
+            esc(&heading(entry, show_emails)),
+            esc(&approval(entry, show_emails))
+        );
+        for line in what(entry).into_iter().chain(entry.effects.iter().map(effect)) {
+            let _ = write!(out, "<li>{}</li>", esc(&line));
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ul>\n");
+    out
+}

@@ -8,6 +8,7 @@ mod ci_templates;
 mod completions;
 mod config;
 mod content;
+mod digest;
 mod dispatch;
 mod ecosystem;
 mod edges;
