@@ -17,6 +17,8 @@
 //! judged (a shallow clone's boundary, a missing object, a policy that does
 //! not validate) is [`Unjudged`], never a pass.
 
+pub mod backtest;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;

@@ -1,6 +1,7 @@
 //! One file per subcommand: glue between the command line and the library.
 
 mod audit;
+mod backtest;
 mod config;
 mod demo;
 mod docs;
@@ -49,6 +50,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Dashboard(args) => report::dashboard(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Cleanup(args) => report::cleanup(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Audit(args) => audit::run(&cwd, events_flag, &args),
+        Command::Backtest(args) => backtest::run(&cwd, events_flag, &args),
         Command::Status(args) => status::run(&cwd, events_flag, &args),
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),

@@ -3,6 +3,7 @@
 mod agent_trailer;
 mod attacks;
 mod audit;
+mod backtest;
 mod ci_templates;
 mod completions;
 mod config;
