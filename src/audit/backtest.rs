@@ -27,6 +27,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -211,8 +212,11 @@ struct Decided {
     hit_count: usize,
 }
 
+/// A rule, by its kind and name.
+type Key = (Kind, String);
+
 /// One policy's verdicts on a commit, by rule.
-type Verdicts = HashMap<(Kind, String), Decided>;
+type Verdicts = HashMap<Key, Decided>;
 
 /// The commits a backtest replays.
 #[derive(Debug, Clone, Copy)]
@@ -280,7 +284,7 @@ pub fn backtest(git: &Git, commits: Commits, proposed: &Config) -> Result<Backte
 struct Replayed {
     sha: String,
     subject: String,
-    current: std::rc::Rc<Config>,
+    current: Rc<Config>,
     now: Verdicts,
     then: Verdicts,
     /// The proposal's content rules' lines in the files they leave out.
@@ -430,7 +434,10 @@ pub struct NearMiss {
 pub fn near_misses(patch: &Patch, rules: &[ContentRule]) -> Vec<NearMiss> {
     let mut found = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        if rule.mode == Mode::Off {
+        // A rule on every path leaves no file out.
+        if rule.mode == Mode::Off
+            || (rule.exclude.is_empty() && rule.paths.iter().any(|g| g.as_str() == "**"))
+        {
             continue;
         }
         let Some(regex) = rule.pattern.regex() else {
@@ -464,8 +471,12 @@ pub fn near_misses(patch: &Patch, rules: &[ContentRule]) -> Vec<NearMiss> {
 
 /// The rules' reports as the commits come in.
 struct Tally {
-    order: Vec<(Kind, String)>,
-    reports: HashMap<(Kind, String), RuleReport>,
+    order: Vec<Key>,
+    reports: HashMap<Key, RuleReport>,
+    /// The rules to tally under the current policy seen last (the
+    /// proposal's, then that policy's own), with it: the policy changes
+    /// rarely along a range.
+    keys: Option<(Rc<Config>, Vec<Key>)>,
 }
 
 /// A rule's mode in a policy, or `absent`.
@@ -486,7 +497,7 @@ fn mode_in(policy: &Config, kind: Kind, name: &str) -> &'static str {
 
 /// The rules a policy names: review, content rules, agent trailer, the
 /// review trailer check.
-fn named(policy: &Config) -> Vec<(Kind, String)> {
+fn named(policy: &Config) -> Vec<Key> {
     let mut names = vec![(Kind::Review, REVIEW.to_string())];
     names.extend(
         policy
@@ -505,6 +516,7 @@ impl Tally {
         let mut tally = Tally {
             order: Vec::new(),
             reports: HashMap::new(),
+            keys: None,
         };
         for key in named(proposed) {
             tally.entry(&key, proposed);
@@ -512,7 +524,7 @@ impl Tally {
         tally
     }
 
-    fn entry(&mut self, key: &(Kind, String), proposed: &Config) -> &mut RuleReport {
+    fn entry(&mut self, key: &Key, proposed: &Config) -> &mut RuleReport {
         if !self.reports.contains_key(key) {
             self.order.push(key.clone());
             self.reports.insert(
@@ -535,15 +547,19 @@ impl Tally {
     }
 
     fn add(&mut self, replayed: &Replayed, proposed: &Config, report: &mut Backtest) {
-        let mut keys = named(proposed);
-        for key in named(&replayed.current) {
-            if !keys.contains(&key) {
-                keys.push(key);
+        let keys = match self.keys.take() {
+            Some((policy, keys)) if Rc::ptr_eq(&policy, &replayed.current) => (policy, keys),
+            _ => {
+                let mut keys = named(proposed);
+                for key in named(&replayed.current) {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                (replayed.current.clone(), keys)
             }
-        }
-        let status = |verdicts: &Verdicts, key: &(Kind, String)| {
-            verdicts.get(key).map_or(Status::Passed, |d| d.status)
         };
+        let status = |verdicts: &Verdicts, key: &Key| verdicts.get(key).map_or(Status::Passed, |d| d.status);
         let listed = |decided: &Decided| Listed {
             commit: replayed.sha.clone(),
             subject: replayed.subject.clone(),
@@ -551,7 +567,7 @@ impl Tally {
             hits: decided.hits.clone(),
             hit_count: decided.hit_count,
         };
-        for key in &keys {
+        for key in &keys.1 {
             let now = status(&replayed.now, key);
             let then = status(&replayed.then, key);
             let current_mode = mode_in(&replayed.current, key.0, &key.1);
@@ -560,7 +576,12 @@ impl Tally {
                 continue;
             }
             let entry = self.entry(key, proposed);
-            *entry.current_modes.entry(current_mode.to_string()).or_default() += 1;
+            match entry.current_modes.get_mut(current_mode) {
+                Some(count) => *count += 1,
+                None => {
+                    entry.current_modes.insert(current_mode.to_string(), 1);
+                }
+            }
             match (now, then) {
                 (Status::Blocked, Status::Blocked) => entry.unchanged.blocked += 1,
                 (Status::Flagged, Status::Flagged) => entry.unchanged.flagged += 1,
@@ -574,6 +595,7 @@ impl Tally {
                 entry.near_misses.audit_mode.push(listed(&replayed.then[key]));
             }
         }
+        self.keys = Some(keys);
         for NearMiss { rule, at, lines } in &replayed.missed {
             let rule = &proposed.rules.content[*rule];
             let key = (Kind::Content, rule.name.get_ref().as_str().to_string());
@@ -619,7 +641,6 @@ mod tests {
     use super::*;
     use crate::git::AddedFile;
     use std::path::Path;
-    use std::rc::Rc;
 
     fn policy(text: &str) -> Config {
         crate::config::parse(text, Path::new("t.toml")).unwrap()
