@@ -3,6 +3,7 @@
 million events, and appends. Results, never asserts.
 
     python3 bench/bench.py            # full run (about 10 minutes on 2 cores)
+    python3 bench/bench.py --backtest # only `enforce backtest` over 1,000 commits
     python3 bench/bench.py --quick    # fewer rounds, a 100,000-event log
     python3 bench/bench.py --write    # also rewrite docs/performance.md
 
@@ -12,6 +13,7 @@ are interleaved round by round in a shuffled order, so drift of the machine
 hits every configuration alike; the tables show medians.
 """
 import argparse
+import json
 import os
 import platform
 import random
@@ -190,6 +192,74 @@ def bench_many_rules(rounds, rules=200, lines=1000):
     return median_ms(times["enforce"]) - median_ms(times["no hooks"])
 
 
+# ---------------------------------------------------------------- backtest
+
+BACKTEST_PROPOSAL = """\
+[[rules.content]]
+name = "no-direct-http"
+pattern = 'requests\\.(get|post)\\('
+paths = ["*.py"]
+
+[[rules.content]]
+name = "no-magic-seven"
+pattern = 'return x \\+ \\d*7$'
+paths = ["*.py"]
+exclude = ["src/m7/**"]
+
+[[rules.content]]
+name = "no-round-changes"
+pattern = '^# change \\d*0$'
+mode = "audit"
+"""
+
+
+def quiet_run(args, cwd, env):
+    """Seconds one run of `args` takes, its output thrown away (as a
+    terminal would take it, without this process reading it)."""
+    start = time.perf_counter()
+    out = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"bench: {' '.join(map(str, args))} failed in {cwd}:\n{out.stderr}")
+    return elapsed
+
+
+def bench_backtest(rounds, commits=1000):
+    """`enforce backtest` of a proposal (one content rule kept, one
+    dropped, one added with an exclude, one in audit mode) over the
+    history bench/history.sh makes through the hooks, against `git log -p`
+    over the same range: in the repository that made it (mostly loose
+    objects) and in a fresh clone with the receipts fetched (packed, as
+    CI has it). Interleaved round by round; medians."""
+    env = dict(CLEAN_ENV, ROOT=str(ROOT), ENFORCE=str(BIN), COMMITS=str(commits))
+    sh(["sh", "-eu", "-c", '. "$ROOT/bench/history.sh"'], env=env, quiet=False)
+    client = WORK / "history" / f"client-{commits}"
+    work = WORK / "backtest"
+    work.mkdir(parents=True, exist_ok=True)
+    fresh = work / f"clone-{commits}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    sh(["git", "clone", "-q", "--no-local", str(client), str(fresh)])
+    sh(["git", "-C", str(fresh), "fetch", "-q", "origin", "+refs/notes/enforce:refs/notes/enforce"])
+    proposal = work / "proposed.toml"
+    proposal.write_text(BACKTEST_PROPOSAL)
+    root = sh(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=client).stdout.strip()
+    span = f"{root}..HEAD"
+    places = {"the repository that made them": client, "a fresh clone, notes fetched": fresh}
+    backtest = [str(BIN), "backtest", "--config", str(proposal), "--range", span]
+    for where, repo in places.items():
+        out = sh(backtest + ["--json"], cwd=repo).stdout
+        report = json.loads(out)
+        rule = next(r for r in report["rules"] if r["rule"] == "no-magic-seven")
+        if report["judged"] != commits - 1 or len(rule["newly_blocked"]) != commits // 20:
+            sys.exit(f"bench: the backtest in {where} did not judge what it should:\n{out[:2000]}")
+    times = {where: {"git log -p": [], "enforce backtest": []} for where in places}
+    for _ in range(rounds):
+        for where, repo in places.items():
+            times[where]["git log -p"].append(quiet_run(["git", "log", "-p", span], repo, CLEAN_ENV))
+            times[where]["enforce backtest"].append(quiet_run(backtest, repo, CLEAN_ENV))
+    return {where: {k: median_ms(v) for k, v in t.items()} for where, t in times.items()}
+
+
 # ---------------------------------------------------------------- reports
 
 def ensure_log(path, events):
@@ -249,7 +319,7 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.system()} {platform.release()}, {git}"
 
 
-def render(args, commits, many_rules, reports, record, size, log_events, log_size):
+def render(args, commits, many_rules, backtest, reports, record, size, log_events, log_size):
     out = []
     out.append(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.")
     out.append(f"Reproduce with: `python3 bench/bench.py{' --quick' if args.quick else ''}`.\n")
@@ -279,6 +349,8 @@ def render(args, commits, many_rules, reports, record, size, log_events, log_siz
         f"- 200 content rules on a change adding 1,000 lines (50-file repo): enforce adds {many_rules:+.1f} ms"
         f" (target ≤ +50 ms: {'met' if many_rules <= 50 else 'NOT met'})"
     )
+    out.append("")
+    out.extend(render_backtest(backtest))
     out.append("\n### Reports over a log of {:,} events ({:.0f} MB)\n".format(log_events, log_size / 1e6))
     out.append("| command | median | target | peak RSS |")
     out.append("|---|---:|---:|---:|")
@@ -292,6 +364,22 @@ def render(args, commits, many_rules, reports, record, size, log_events, log_siz
         out.append(f"| on an {label} | {ms:.2f} ms |" if label.startswith("empty") else f"| on a {label} | {ms:.2f} ms |")
     out.append(f"\nRelease binary: {size / 1e6:.1f} MB, {LINKED}. Async runtime in the dependency tree: {async_runtime()}.")
     return "\n".join(out) + "\n"
+
+
+def render_backtest(backtest):
+    out = ["### `enforce backtest` of a proposal over 1,000 commits (median of interleaved rounds)\n"]
+    out.append("| where | `git log -p` | `enforce backtest` | ratio |")
+    out.append("|---|---:|---:|---:|")
+    for where, t in backtest.items():
+        ratio = t["enforce backtest"] / t["git log -p"]
+        out.append(f"| {where} | {t['git log -p']:.0f} ms | {t['enforce backtest']:.0f} ms | {ratio:.2f}× |")
+    out.append("")
+    for where, t in backtest.items():
+        ratio = t["enforce backtest"] / t["git log -p"]
+        out.append(
+            f"- {where}: {ratio:.2f}× `git log -p` over the same 999 commits (target ≤ 2×: {'met' if ratio <= 2 else 'NOT met'})"
+        )
+    return out
 
 
 def async_runtime():
@@ -326,7 +414,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--write", action="store_true", help="rewrite the results section of docs/performance.md")
+    ap.add_argument("--backtest", action="store_true", help="time only `enforce backtest` over 1,000 commits")
     args = ap.parse_args()
+    if args.backtest:
+        if args.write:
+            sys.exit("bench: --backtest times one row; --write needs the whole run")
+        build()
+        print("\n".join(render_backtest(bench_backtest(5 if args.quick else 15))))
+        return
     if not Path("/usr/bin/time").exists() and shutil.which("apt-get"):
         print("installing GNU time (apt-get install time)…", file=sys.stderr)
         subprocess.run(["apt-get", "install", "-y", "-qq", "time"], capture_output=True)
@@ -350,7 +445,9 @@ def main():
         commits[files] = bench_commits(WORK / f"repo-{files}", files, rounds, log)
     print("timing a commit under 200 content rules…", file=sys.stderr)
     many_rules = bench_many_rules(6 if args.quick else 20)
-    text = render(args, commits, many_rules, reports, record, BIN.stat().st_size, events, log.stat().st_size)
+    print("timing a backtest over 1,000 commits…", file=sys.stderr)
+    backtest = bench_backtest(5 if args.quick else 15)
+    text = render(args, commits, many_rules, backtest, reports, record, BIN.stat().st_size, events, log.stat().st_size)
     print(text)
     if args.write:
         doc = ROOT / "docs" / "performance.md"

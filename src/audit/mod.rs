@@ -17,6 +17,8 @@
 //! judged (a shallow clone's boundary, a missing object, a policy that does
 //! not validate) is [`Unjudged`], never a pass.
 
+pub mod backtest;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -26,7 +28,7 @@ use serde::Serialize;
 use crate::config::{self, Config, FILE_NAME};
 use crate::error::Result;
 use crate::git::notes::{NOTES_REF, NotesIndex};
-use crate::git::{CommitDiffs, CommitInfo, Git, short_id, trailers};
+use crate::git::{CommitDiffs, CommitInfo, Git, Patch, short_id, trailers};
 use crate::judge::audit::{self as judge, Approval, Evidence, Level, PolicyChange, Shape};
 use crate::receipt::{Invalid, Receipt};
 use crate::rules::content;
@@ -141,14 +143,7 @@ impl Report {
 /// Judges `commits` (oldest first) from git objects alone, each under the
 /// policy committed at its first parent.
 pub fn audit(git: &Git, commits: &[String], receipts: &Receipts) -> Result<Report> {
-    let mut auditor = Auditor {
-        git,
-        receipts,
-        syntax: git.trailer_syntax(),
-        shallow: git.shallow_commits(),
-        policies: HashMap::new(),
-        diffs: git.commit_diffs(Vec::new())?,
-    };
+    let mut auditor = Auditor::new(git, receipts)?;
     let mut report = Report {
         commits: commits.len(),
         ..Report::default()
@@ -207,9 +202,60 @@ struct Auditor<'a> {
     policies: HashMap<Option<String>, Policy>,
     /// The diffs of the commits [`Auditor::plain`] lists, read in order.
     diffs: CommitDiffs,
+    /// The commits read and not judged yet: a range is read before it is
+    /// judged, and reading an object costs more than the rest of a
+    /// commit's judgement.
+    read: HashMap<String, CommitInfo>,
+    /// The tree of each commit read.
+    trees: HashMap<String, String>,
+    /// The `.enforce.toml` blob of trees known without reading them: the
+    /// tree of a commit whose diff leaves `.enforce.toml` alone has the
+    /// blob of its parent's.
+    known: HashMap<String, Option<String>>,
 }
 
-impl Auditor<'_> {
+impl<'a> Auditor<'a> {
+    /// An auditor with no diffs asked of git yet.
+    fn new(git: &'a Git, receipts: &'a Receipts) -> Result<Auditor<'a>> {
+        Ok(Auditor {
+            git,
+            receipts,
+            syntax: git.trailer_syntax(),
+            shallow: git.shallow_commits(),
+            policies: HashMap::new(),
+            diffs: git.commit_diffs(Vec::new())?,
+            read: HashMap::new(),
+            trees: HashMap::new(),
+            known: HashMap::new(),
+        })
+    }
+
+    /// The commit `sha`, read once.
+    fn commit(&mut self, sha: &str) -> Result<&CommitInfo> {
+        if !self.read.contains_key(sha) {
+            let commit = self.git.commit(sha)?;
+            self.trees.insert(commit.sha.clone(), commit.tree.clone());
+            self.read.insert(sha.to_string(), commit);
+        }
+        Ok(&self.read[sha])
+    }
+
+    /// The commit `sha`, to judge: not kept once taken.
+    fn take(&mut self, sha: &str) -> Result<CommitInfo> {
+        self.commit(sha)?;
+        Ok(self.read.remove(sha).expect("read above"))
+    }
+
+    /// The tree of the commit `sha`, or `None` if this clone lacks it.
+    fn tree_of(&mut self, sha: &str) -> Option<String> {
+        if let Some(tree) = self.trees.get(sha) {
+            return Some(tree.clone());
+        }
+        let tree = self.git.tree_of(sha)?;
+        self.trees.insert(sha.to_string(), tree.clone());
+        Some(tree)
+    }
+
     /// The policy `.enforce.toml` blob `blob` holds.
     fn policy(&mut self, blob: Option<&str>) -> Policy {
         let key = blob.map(str::to_string);
@@ -231,10 +277,13 @@ impl Auditor<'_> {
 
     /// The policy committed in `tree`.
     fn policy_in(&mut self, tree: &str) -> std::result::Result<(Option<String>, Policy), String> {
-        let blob = self
-            .git
-            .blob_id_in(tree, Path::new(FILE_NAME))
-            .map_err(|e| e.to_string())?;
+        let blob = match self.known.get(tree) {
+            Some(blob) => blob.clone(),
+            None => self
+                .git
+                .blob_id_in(tree, Path::new(FILE_NAME))
+                .map_err(|e| e.to_string())?,
+        };
         let policy = self.policy(blob.as_deref());
         Ok((blob, policy))
     }
@@ -303,9 +352,9 @@ impl Auditor<'_> {
         let mut read: Vec<CommitInfo> = Vec::new();
         for sha in commits {
             // A commit that cannot be read is reported when it is judged.
-            if let Ok(commit) = self.git.commit(sha) {
+            if let Ok(commit) = self.commit(sha) {
                 parents.extend(commit.parents.iter().cloned());
-                read.push(commit);
+                read.push(commit.clone());
             }
         }
         let mut exempt = HashSet::new();
@@ -345,23 +394,84 @@ impl Auditor<'_> {
     /// shallow boundary, with their parent in this clone. Their diffs are
     /// read from one git for the whole range; the rest are judged (or
     /// found unjudgeable) one by one.
-    fn plain(&self, commits: &[String], exempt: &HashSet<String>) -> Vec<String> {
-        commits
-            .iter()
-            .filter(|sha| !exempt.contains(*sha))
-            .filter_map(|sha| self.git.commit(sha).ok())
-            .filter(|c| c.parents.len() <= 1 && !self.shallow.contains(&c.sha))
-            .filter(|c| c.parents.iter().all(|p| self.git.tree_of(p).is_some()))
-            .map(|c| c.sha)
-            .collect()
+    fn plain(&mut self, commits: &[String], exempt: &HashSet<String>) -> Vec<String> {
+        let mut plain = Vec::new();
+        for sha in commits.iter().filter(|sha| !exempt.contains(*sha)) {
+            let Ok(commit) = self.commit(sha) else {
+                continue;
+            };
+            if commit.parents.len() > 1 {
+                continue;
+            }
+            let (id, parent) = (commit.sha.clone(), commit.parents.first().cloned());
+            if self.shallow.contains(&id) {
+                continue;
+            }
+            if parent.is_none_or(|p| self.tree_of(&p).is_some()) {
+                plain.push(id);
+            }
+        }
+        plain
     }
 
     /// Judges one commit: its subject and what audit says of it, or why it
     /// cannot be judged.
     fn judge(&mut self, sha: &str) -> std::result::Result<(String, judge::Judged), String> {
+        let gathered = self.gather(sha, None)?;
+        let approval = self.approval(&gathered, &gathered.policy)?;
+        let Gathered {
+            commit,
+            subject,
+            policy,
+            policy_blob,
+            shape,
+            base,
+            paths,
+            patch,
+            receipt,
+            trailers,
+            ..
+        } = &gathered;
+        let git = self.git;
+
+        // Its change of the policy, if it makes one beyond what it merges.
+        let before = if *shape == Shape::Merge {
+            git.blob_id_in(base, Path::new(FILE_NAME))
+                .map_err(|e| e.to_string())?
+        } else {
+            policy_blob.clone()
+        };
+        let (after, after_policy) = self.policy_in(&commit.tree)?;
+        let policy_change = (after != before).then(|| match after_policy {
+            Ok(after) => PolicyChange::Changes(config::diff::diff(policy, &after)),
+            Err(why) => PolicyChange::Invalid(why),
+        });
+
+        let judged = judge::judge_commit(
+            &judge::Commit {
+                tree: &commit.tree,
+                shape: *shape,
+                paths,
+                added: patch.as_ref(),
+                trailers,
+                evidence: evidence(receipt),
+                approval: &approval,
+                policy_change: policy_change.as_ref(),
+            },
+            policy,
+        );
+        Ok((subject.clone(), judged))
+    }
+
+    /// Reads what one commit is judged on, or why it cannot be judged:
+    /// the commit, the policy committed at its first parent, what it
+    /// changes and adds (see [`Shape`]), its trailers and its receipt.
+    /// The added lines are read when the parent's policy, or `also`, has
+    /// a content rule on, up to the larger of their `max_file_bytes`.
+    fn gather(&mut self, sha: &str, also: Option<&Config>) -> std::result::Result<Gathered, String> {
         let git = self.git;
         let failed = |e: crate::error::Error| e.to_string();
-        let commit = git.commit(sha).map_err(failed)?;
+        let commit = self.take(sha).map_err(failed)?;
         let subject = subject(&commit.message);
         if self.shallow.contains(&commit.sha) {
             return Err(format!(
@@ -369,21 +479,19 @@ impl Auditor<'_> {
                 short_id(&commit.sha)
             ));
         }
-        let tree_of = |parent: &str| {
-            git.tree_of(parent).ok_or_else(|| {
+        let mut parent_trees = Vec::new();
+        for parent in &commit.parents {
+            parent_trees.push(self.tree_of(parent).ok_or_else(|| {
                 format!(
                     "its parent {} is not in this clone: fetch it (git fetch --unshallow, or fetch-depth: 0)",
                     short_id(parent)
                 )
-            })
-        };
-        let parent_tree = match commit.parents.first() {
-            Some(parent) => tree_of(parent)?,
+            })?);
+        }
+        let parent_tree = match parent_trees.into_iter().next() {
+            Some(tree) => tree,
             None => git.empty_tree().to_string(),
         };
-        for parent in commit.parents.iter().skip(1) {
-            tree_of(parent)?;
-        }
         let (policy_blob, policy) = self.policy_in(&parent_tree)?;
         let policy = policy.map_err(|why| {
             format!(
@@ -408,8 +516,11 @@ impl Auditor<'_> {
             [_, _, _, ..] => (Shape::Octopus, parent_tree.clone()),
             _ => (Shape::Plain, parent_tree.clone()),
         };
-        let scan = content::any_active(&policy.rules.content);
-        let max_bytes = policy.rules.max_file_bytes;
+        let scan = content::any_active(&policy.rules.content)
+            || also.is_some_and(|p| content::any_active(&p.rules.content));
+        let max_bytes = also.map_or(policy.rules.max_file_bytes, |p| {
+            p.rules.max_file_bytes.max(policy.rules.max_file_bytes)
+        });
         let (changes, patch) = if shape == Shape::Plain {
             let (changes, patch) = self.diffs.next(&commit.sha, max_bytes)?;
             (changes, scan.then_some(patch))
@@ -422,9 +533,11 @@ impl Auditor<'_> {
             (git.changes(&base, &commit.tree).map_err(failed)?, None)
         };
         let paths: Vec<PathBuf> = changes.into_iter().map(|c| c.path).collect();
-        let added = patch;
+        if shape == Shape::Plain && !paths.iter().any(|p| p == Path::new(FILE_NAME)) {
+            self.known.insert(commit.tree.clone(), policy_blob.clone());
+        }
 
-        // The receipt, and whether its approval is for this commit.
+        // The receipt.
         let note = match self.receipts.get(&commit.sha) {
             None => None,
             Some(blob) => Some(
@@ -432,72 +545,96 @@ impl Auditor<'_> {
                     .map_err(|e| format!("its receipt cannot be read: {e}"))?,
             ),
         };
-        let parsed: Option<std::result::Result<Receipt, Invalid>> = note.map(|bytes| {
+        let receipt = note.map(|bytes| {
             Receipt::parse(&bytes).and_then(|r| r.check(&commit.tree, &commit.parents).map(|()| r))
         });
-        let evidence = match &parsed {
-            None => Evidence::Missing,
-            Some(Ok(receipt)) => Evidence::Receipt(receipt),
-            Some(Err(invalid)) => Evidence::Invalid(invalid),
-        };
-        let approval = match &parsed {
-            Some(Ok(Receipt {
-                approval: Some(approval),
-                ..
-            })) => {
-                let matches = !policy.review.require_signature
-                    && (approval.tree == commit.tree
-                        || match &approval.patch_id {
-                            Some(id) => {
-                                git.patch_id(&parent_tree, &commit.tree)
-                                    .map_err(failed)?
-                                    .as_deref()
-                                    == Some(id.as_str())
-                            }
-                            None => false,
-                        });
-                if policy.review.require_signature {
-                    self.signed(&commit, &parent_tree, &paths, &policy.review, approval)
-                } else if matches {
-                    Approval::Matches {
-                        reviewer: approval.reviewer.clone(),
-                    }
-                } else {
-                    Approval::Other {
-                        tree: approval.tree.clone(),
-                    }
-                }
-            }
-            _ => Approval::None,
-        };
-
-        // Its change of the policy, if it makes one beyond what it merges.
-        let before = if shape == Shape::Merge {
-            git.blob_id_in(&base, Path::new(FILE_NAME)).map_err(failed)?
-        } else {
-            policy_blob
-        };
-        let (after, after_policy) = self.policy_in(&commit.tree)?;
-        let policy_change = (after != before).then(|| match after_policy {
-            Ok(after) => PolicyChange::Changes(config::diff::diff(&policy, &after)),
-            Err(why) => PolicyChange::Invalid(why),
-        });
-
         let trailers = trailers::parse(&commit.message, &self.syntax);
-        let judged = judge::judge_commit(
-            &judge::Commit {
-                tree: &commit.tree,
-                shape,
-                paths: &paths,
-                added: added.as_ref(),
-                trailers: &trailers,
-                evidence,
-                approval: &approval,
-                policy_change: policy_change.as_ref(),
-            },
-            &policy,
-        );
-        Ok((subject, judged))
+        Ok(Gathered {
+            commit,
+            subject,
+            parent_tree,
+            policy_blob,
+            policy,
+            shape,
+            base,
+            paths,
+            patch,
+            receipt,
+            trailers,
+        })
+    }
+
+    /// Whether the approval the receipt of `gathered` records is for its
+    /// commit, under `policy`'s review settings (a signature is checked
+    /// when `policy` requires one, against the signers file it names as
+    /// committed at the commit's first parent).
+    fn approval(&self, gathered: &Gathered, policy: &Config) -> std::result::Result<Approval, String> {
+        let Some(Ok(Receipt {
+            approval: Some(approval),
+            ..
+        })) = &gathered.receipt
+        else {
+            return Ok(Approval::None);
+        };
+        let commit = &gathered.commit;
+        if policy.review.require_signature {
+            return Ok(self.signed(
+                commit,
+                &gathered.parent_tree,
+                &gathered.paths,
+                &policy.review,
+                approval,
+            ));
+        }
+        let matches = approval.tree == commit.tree
+            || match &approval.patch_id {
+                Some(id) => {
+                    self.git
+                        .patch_id(&gathered.parent_tree, &commit.tree)
+                        .map_err(|e| e.to_string())?
+                        .as_deref()
+                        == Some(id.as_str())
+                }
+                None => false,
+            };
+        Ok(if matches {
+            Approval::Matches {
+                reviewer: approval.reviewer.clone(),
+            }
+        } else {
+            Approval::Other {
+                tree: approval.tree.clone(),
+            }
+        })
+    }
+}
+
+/// What [`Auditor::gather`] read of one commit.
+struct Gathered {
+    commit: CommitInfo,
+    subject: String,
+    parent_tree: String,
+    /// The `.enforce.toml` blob at its first parent (`None`: the defaults).
+    policy_blob: Option<String>,
+    /// The policy committed at its first parent.
+    policy: Rc<Config>,
+    shape: Shape,
+    /// The tree its changes are taken against.
+    base: String,
+    paths: Vec<PathBuf>,
+    /// The lines it adds, when a content rule is on.
+    patch: Option<Patch>,
+    /// The note on it: a receipt for exactly this commit, or why not.
+    receipt: Option<std::result::Result<Receipt, Invalid>>,
+    trailers: trailers::Trailers,
+}
+
+/// The receipt found for a commit, as the judge takes it.
+fn evidence(receipt: &Option<std::result::Result<Receipt, Invalid>>) -> Evidence<'_> {
+    match receipt {
+        None => Evidence::Missing,
+        Some(Ok(receipt)) => Evidence::Receipt(receipt),
+        Some(Err(invalid)) => Evidence::Invalid(invalid),
     }
 }
 

@@ -120,6 +120,19 @@ pub enum Command {
     /// commit cannot be judged.
     Audit(AuditArgs),
 
+    /// Replay a proposed policy over real history: what it would have
+    /// blocked or flagged that the current policy did not, and what it
+    /// would have let through.
+    ///
+    /// Each commit is judged twice by the same judge as the hooks and
+    /// `enforce audit`, from its message and the lines it added: under the
+    /// policy committed at its parent (what the hooks applied to it) and
+    /// under the proposal. Near misses: lines matching a content rule in
+    /// files its paths/exclude leave out, and what rules in audit mode
+    /// flag. Review is judged from the receipts in refs/notes/enforce.
+    /// Decides and records nothing: exits 0 whatever it finds.
+    Backtest(BacktestArgs),
+
     /// Is enforcement in force here? Hooks, binary, config, events file,
     /// chain and approvals, each OK/WARN/FAIL with its fix. Exits 1 on FAIL.
     Status(OutputArgs),
@@ -506,6 +519,26 @@ impl AuditArgs {
     pub fn chosen(&self) -> AuditFormat {
         if self.json { AuditFormat::Json } else { self.format }
     }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("commits").required(true).args(["range", "days"])))]
+pub struct BacktestArgs {
+    /// The proposed policy: a file in the format of .enforce.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// The commits to replay, e.g. origin/main~500..origin/main.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+
+    /// The commits of the last N days reachable from HEAD, by committer
+    /// date (as `git log --since`).
+    #[arg(long, value_name = "N", value_parser = days())]
+    pub days: Option<u64>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

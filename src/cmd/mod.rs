@@ -2,6 +2,7 @@
 
 mod advise;
 mod audit;
+mod backtest;
 mod config;
 mod demo;
 mod digest;
@@ -56,6 +57,7 @@ pub fn dispatch(args: Vec<OsString>) -> Result<i32> {
         Command::Label(args) => label::label(&cwd, events_flag, &args),
         Command::Advise(args) => advise::run(&cwd, &Workspace::load(&cwd, events_flag)?, &args),
         Command::Audit(args) => audit::run(&cwd, events_flag, &args),
+        Command::Backtest(args) => backtest::run(&cwd, events_flag, &args),
         Command::Status(args) => status::run(&cwd, events_flag, &args),
         Command::Verify(args) => verify::run(&Workspace::load(&cwd, events_flag)?, &args),
         Command::Metrics(args) => export::metrics(&Workspace::load(&cwd, events_flag)?, &args),

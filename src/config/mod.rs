@@ -590,23 +590,35 @@ pub fn load(root: &Path) -> Result<Loaded> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(e) => return Err(Error::io("read the config file", path, e)),
     };
-    let text = String::from_utf8(text).map_err(|e| {
-        let (line, column) = line_column(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        );
-        Error::Config {
-            path: path.clone(),
-            line,
-            column,
-            message: "the file is not valid UTF-8".into(),
-        }
-    })?;
+    let text = utf8(text, &path)?;
     let config = parse(&text, &path)?;
     Ok(Loaded {
         config,
         path: Some(path),
         text: Some(text),
+    })
+}
+
+/// Loads a policy from the file `path`, wherever it is (a proposal for
+/// `enforce backtest`); a missing file is an error.
+pub fn load_file(path: &Path) -> Result<Config> {
+    let bytes = fs::read(path).map_err(|e| Error::io("read the config file", path, e))?;
+    parse(&utf8(bytes, path)?, path)
+}
+
+/// The text of a config file, or where it stops being UTF-8.
+fn utf8(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_column(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        Error::Config {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: "the file is not valid UTF-8".into(),
+        }
     })
 }
 

@@ -12,6 +12,12 @@
 //! git answers in the order it was asked; every commit's part starts with
 //! a marker line that no patch line can start with, even for a commit
 //! that changes nothing.
+//!
+//! `enforce backtest` has git walk the range itself instead
+//! ([`Git::walk_diffs`]): one `git log --reverse` lists each commit with
+//! its parents and diffs it, so no `git rev-list` runs before it and its
+//! diffs start at once. It prints no diff for a merge, which is taken
+//! against the automatic merge of its parents elsewhere.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -19,6 +25,13 @@ use super::diff_text::{self, Peek};
 use super::process::Streaming;
 use super::{Change, Git, Patch};
 use crate::error::{Error, Result};
+
+/// A commit as a walk lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub parents: Vec<String>,
+}
 
 /// What starts each commit's part of the output: the marker, the id, NUL.
 const MARKER: &[u8] = b"enforce-commit ";
@@ -31,6 +44,9 @@ pub struct CommitDiffs {
     waiting: HashSet<String>,
     /// Why the rest cannot be read, once git failed.
     broken: Option<String>,
+    /// A walk ([`Git::walk_diffs`]): the commits are learnt from git's
+    /// output, and the marker of the one listed last is read already.
+    walk: bool,
 }
 
 impl Git {
@@ -44,6 +60,7 @@ impl Git {
                 pending: VecDeque::new(),
                 waiting: HashSet::new(),
                 broken: None,
+                walk: false,
             });
         }
         let mut input = commits.join("\n").into_bytes();
@@ -72,11 +89,97 @@ impl Git {
             waiting: commits.iter().cloned().collect(),
             pending: commits.into(),
             broken: None,
+            walk: false,
+        })
+    }
+
+    /// Starts `git log --reverse` over the commits `revs` names (what
+    /// `git rev-list` takes: `A..B`, or `--max-age=<time> HEAD`), each
+    /// diffed against its only parent (a root commit against the empty
+    /// tree, a merge not at all). Learn each commit with
+    /// [`CommitDiffs::next_listed`], then read its diff with
+    /// [`CommitDiffs::next`] or leave it.
+    pub fn walk_diffs(&self, revs: &[&str]) -> Result<CommitDiffs> {
+        let format = format!("--format={}%H %P", String::from_utf8_lossy(MARKER));
+        let git = Streaming::start(
+            &self.repo,
+            [
+                "log",
+                "--reverse",
+                "--root",
+                "--no-notes",
+                "--no-show-signature",
+                "--diff-algorithm=myers",
+                &format,
+            ]
+            .into_iter()
+            .chain(diff_text::RAW_AND_PATCH.iter().copied())
+            .chain(revs.iter().copied())
+            .chain(["--"]),
+            self.empty_tree(),
+            Vec::new(),
+            "walking the commits and their diffs",
+        )?;
+        Ok(CommitDiffs {
+            git: Some(git),
+            pending: VecDeque::new(),
+            waiting: HashSet::new(),
+            broken: None,
+            walk: true,
         })
     }
 }
 
 impl CommitDiffs {
+    /// In a walk: the next commit git lists and its parents, `None` after
+    /// the last, or why git could not walk (a range it does not know). The
+    /// diffs of commits listed before and not read are passed over.
+    pub fn next_listed(&mut self) -> Result<Option<Listed>> {
+        while let Some(listed) = self.pending.pop_front() {
+            self.waiting.remove(&listed);
+            if let Err(why) = self.read_one(&listed, 0) {
+                return Err(Error::Git {
+                    action: "walking the commits and their diffs".into(),
+                    message: why,
+                });
+            }
+        }
+        if let Some(why) = &self.broken {
+            return Err(Error::Git {
+                action: "walking the commits and their diffs".into(),
+                message: why.clone(),
+            });
+        }
+        let Some(git) = self.git.as_mut() else {
+            return Ok(None);
+        };
+        let out = &mut git.out;
+        if !out.starts_with(MARKER) {
+            // The end, or git failed.
+            let mut git = self.git.take().expect("checked above");
+            return git.finish().map(|()| None);
+        }
+        let mut header = Vec::new();
+        {
+            use std::io::BufRead;
+            let _ = out.read_until(0, &mut header);
+        }
+        let text = String::from_utf8_lossy(header.strip_prefix(MARKER).unwrap_or(&header));
+        let mut ids = text.trim_end_matches('\0').split_whitespace().map(str::to_string);
+        let Some(id) = ids.next() else {
+            return Err(Error::Git {
+                action: "walking the commits and their diffs".into(),
+                message: format!("git log printed `{text}` where a commit was expected"),
+            });
+        };
+        self.pending.push_back(id.clone());
+        self.waiting.insert(id.clone());
+        Ok(Some(Listed {
+            id,
+            parents: ids.collect(),
+        }))
+    }
+
     /// The changes and added lines of `commit` (up to `max_bytes` of added
     /// text per file), or why they cannot be read. Commits listed before
     /// it and not read are skipped.
@@ -113,6 +216,10 @@ impl CommitDiffs {
             return Err("git was not started".into());
         };
         let out = &mut git.out;
+        if self.walk {
+            // Its marker was read when it was listed.
+            return Ok(after_marker(out, max_bytes));
+        }
         let mut header = Vec::new();
         if out.starts_with(MARKER) {
             use std::io::BufRead;
@@ -135,14 +242,7 @@ impl CommitDiffs {
             self.git = None;
             return Err(why);
         }
-        // A commit that changes something: a newline, then its raw records.
-        {
-            use std::io::BufRead;
-            if matches!(out.fill_buf(), Ok(buf) if buf.first() == Some(&b'\n')) {
-                out.consume(1);
-            }
-        }
-        Ok(diff_text::parse_raw_and_patch(out, max_bytes, Some(MARKER)))
+        Ok(after_marker(out, max_bytes))
     }
 
     /// Waits for git once every commit was read: an error when it failed.
@@ -158,6 +258,15 @@ impl CommitDiffs {
             None => Ok(()),
         }
     }
+}
+
+/// A commit's part after its marker: for a commit that changes
+/// something, a newline, then its raw records and its patch.
+fn after_marker<R: Peek>(out: &mut R, max_bytes: u64) -> (Vec<Change>, Patch) {
+    if matches!(out.fill_buf(), Ok(buf) if buf.first() == Some(&b'\n')) {
+        out.consume(1);
+    }
+    diff_text::parse_raw_and_patch(out, max_bytes, Some(MARKER))
 }
 
 #[cfg(test)]
@@ -211,6 +320,51 @@ mod tests {
         let (_, patch) = diffs.next(&ids[2], 4).unwrap();
         assert_eq!(patch.oversized, vec![Path::new("b").to_path_buf()]);
         diffs.finish().unwrap();
+    }
+
+    #[test]
+    fn a_walk_lists_each_commit_with_its_parents_and_diffs_the_plain_ones() {
+        let dir = assert_fs::TempDir::new().unwrap();
+        let ids = three(dir.path());
+        let d = dir.path();
+        git(d, &["checkout", "-q", "-b", "side", &ids[0]]);
+        std::fs::write(d.join("c"), "side\n").unwrap();
+        git(d, &["add", "c"]);
+        git(d, &["commit", "-q", "-m", "side"]);
+        let side = git(d, &["rev-parse", "HEAD"]);
+        git(d, &["checkout", "-q", "main"]);
+        git(d, &["merge", "-q", "--no-ff", "side", "-m", "merge"]);
+        let merge = git(d, &["rev-parse", "HEAD"]);
+        let repo = Git::discover(d).unwrap().unwrap();
+
+        let range = format!("{}..HEAD", ids[0]);
+        let mut walk = repo.walk_diffs(&[&range]).unwrap();
+        let mut listed = Vec::new();
+        while let Some(commit) = walk.next_listed().unwrap() {
+            if commit.parents.len() == 1 && commit.id != ids[1] {
+                let (changes, patch) = walk.next(&commit.id, 1000).unwrap();
+                assert_eq!(changes.len(), 1, "{commit:?}");
+                assert_eq!(patch.files.len(), 1);
+            }
+            // The empty commit and the merge are left unread.
+            listed.push(commit);
+        }
+        let order: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+        let expected: Vec<String> = git(d, &["rev-list", "--reverse", &range])
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(order, expected);
+        let merged = listed.iter().find(|c| c.id == merge).unwrap();
+        assert_eq!(merged.parents, [ids[2].clone(), side]);
+        walk.finish().unwrap();
+
+        // A range that holds nothing, and one git does not know.
+        let mut empty = repo.walk_diffs(&["HEAD..HEAD"]).unwrap();
+        assert_eq!(empty.next_listed().unwrap(), None);
+        let mut unknown = repo.walk_diffs(&["nope..HEAD"]).unwrap();
+        let why = unknown.next_listed().unwrap_err().to_string();
+        assert!(why.contains("bad revision 'nope..HEAD'"), "{why}");
     }
 
     #[test]

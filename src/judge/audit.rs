@@ -169,45 +169,7 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
         }
     };
 
-    let approval = match commit.approval {
-        Approval::Matches { reviewer } => ApprovalState::Approved {
-            reviewer: reviewer.clone(),
-        },
-        Approval::Other { .. } => ApprovalState::Missing { other_trees: 1 },
-        Approval::Refused { reviewer, reason } => ApprovalState::Refused {
-            reviewer: reviewer.clone(),
-            reason: reason.clone(),
-        },
-        Approval::None => ApprovalState::Missing { other_trees: 0 },
-    };
-    let facts = Facts {
-        tree: commit.tree,
-        paths: commit.paths,
-        merging: commit.shape != Shape::Plain,
-        merge_resolved: commit.shape != Shape::Plain,
-        review: Some(ReviewFacts {
-            approval,
-            skip: false,
-        }),
-        message: Some(MessageFacts {
-            trailers: commit.trailers,
-            skip: false,
-            file: None,
-            // A commit its receipt proves reviewed may name only that
-            // reviewer; an unreviewed one's trailer is said to be typed
-            // text by the review rule already.
-            review_trailer: match commit.approval {
-                Approval::Matches { reviewer } => Some(ReviewTrailerFacts {
-                    approved_by: Some(reviewer),
-                    carried: &[],
-                }),
-                _ => None,
-            },
-        }),
-        added: commit.added,
-        checks_skipped: false,
-    };
-    let verdict = judge(&facts, policy);
+    let verdict = judge(&facts(commit), policy);
 
     // Bypasses the hooks recorded: each names its rule, method and reason.
     let bypasses: Vec<&Decision> = receipt
@@ -334,6 +296,52 @@ pub fn judge_commit(commit: &Commit, policy: &Config) -> Judged {
     judged
 }
 
+/// The judge's facts of an existing commit: its receipt's approval as the
+/// review rule's, its message's trailers as the agent trailer's, and no
+/// skip variable (what the hooks let through on one is a recorded bypass,
+/// said from the receipt). `enforce backtest` judges the same facts under
+/// two policies.
+pub fn facts<'a>(commit: &Commit<'a>) -> Facts<'a> {
+    let approval = match commit.approval {
+        Approval::Matches { reviewer } => ApprovalState::Approved {
+            reviewer: reviewer.clone(),
+        },
+        Approval::Other { .. } => ApprovalState::Missing { other_trees: 1 },
+        Approval::Refused { reviewer, reason } => ApprovalState::Refused {
+            reviewer: reviewer.clone(),
+            reason: reason.clone(),
+        },
+        Approval::None => ApprovalState::Missing { other_trees: 0 },
+    };
+    Facts {
+        tree: commit.tree,
+        paths: commit.paths,
+        merging: commit.shape != Shape::Plain,
+        merge_resolved: commit.shape != Shape::Plain,
+        review: Some(ReviewFacts {
+            approval,
+            skip: false,
+        }),
+        message: Some(MessageFacts {
+            trailers: commit.trailers,
+            skip: false,
+            file: None,
+            // A commit its receipt proves reviewed may name only that
+            // reviewer; an unreviewed one's trailer is said to be typed
+            // text by the review rule already.
+            review_trailer: match commit.approval {
+                Approval::Matches { reviewer } => Some(ReviewTrailerFacts {
+                    approved_by: Some(reviewer),
+                    carried: &[],
+                }),
+                _ => None,
+            },
+        }),
+        added: commit.added,
+        checks_skipped: false,
+    }
+}
+
 /// What a change of `.enforce.toml` weakens is an offence when the commit
 /// lacks review, and worth knowing when it was reviewed or review is off.
 fn policy_findings(commit: &Commit, policy: &Config, rules: &[RuleVerdict], judged: &mut Judged) {
@@ -393,7 +401,7 @@ fn push_policy_file(judged: &mut Judged) {
 }
 
 /// Why a commit that needs review is unreviewed.
-fn unreviewed(commit: &Commit, policy: &Config, has_receipt: bool, mode: Mode) -> String {
+pub(crate) fn unreviewed(commit: &Commit, policy: &Config, has_receipt: bool, mode: Mode) -> String {
     let mut problem = String::new();
     match commit.shape {
         Shape::Plain => {}

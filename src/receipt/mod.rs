@@ -203,6 +203,15 @@ impl std::fmt::Display for Invalid {
 impl Receipt {
     /// Reads a note as a receipt.
     pub fn parse(bytes: &[u8]) -> Result<Receipt, Invalid> {
+        // A receipt of this format is read straight into its fields: going
+        // through a JSON value first cost a fifth of a backtest. Anything
+        // else takes the long way, which says what is wrong.
+        if bytes.trim_ascii_start().starts_with(b"{")
+            && let Ok(receipt) = serde_json::from_slice::<Receipt>(bytes)
+            && receipt.enforce_receipt == VERSION
+        {
+            return Ok(receipt);
+        }
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| Invalid::Unreadable(format!("not JSON ({e})")))?;
         let version = value.get("enforce_receipt").ok_or_else(|| {

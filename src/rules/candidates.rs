@@ -16,10 +16,24 @@
 //! `\z`, or `^` with multi-line matching turned off) is left out of the
 //! set and always checked line by line.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use regex_syntax::hir::Look;
 
 use crate::config::{ContentRule, Mode};
 use crate::git::AddedFile;
+
+/// How many lists of rules keep their compiled set ([`Candidates::of_rules`]).
+const KEPT: usize = 8;
+
+/// What a set is compiled from: each rule's being on, and its pattern.
+type Key = Vec<(bool, String)>;
+
+thread_local! {
+    /// The sets compiled so far, with what each was compiled from.
+    static COMPILED: RefCell<Vec<(Key, Rc<Candidates>)>> = const { RefCell::new(Vec::new()) };
+}
 
 /// The content rules' patterns as one set.
 pub struct Candidates {
@@ -31,6 +45,36 @@ pub struct Candidates {
 }
 
 impl Candidates {
+    /// The set of `rules`, compiled once for each list of rules a process
+    /// meets: `enforce audit` and `enforce backtest` judge every commit
+    /// of a range under the same few policies, and compiling the set cost
+    /// more than running it. The set depends only on each rule's pattern
+    /// and whether it is on, which is what a kept set is found by.
+    pub fn of_rules(rules: &[ContentRule]) -> Rc<Candidates> {
+        let same = |key: &[(bool, String)]| {
+            key.len() == rules.len()
+                && key.iter().zip(rules).all(|((on, source), rule)| {
+                    *on == (rule.mode != Mode::Off) && source == rule.pattern.as_str()
+                })
+        };
+        COMPILED.with(|compiled| {
+            let mut compiled = compiled.borrow_mut();
+            if let Some((_, set)) = compiled.iter().find(|(key, _)| same(key)) {
+                return set.clone();
+            }
+            let set = Rc::new(Candidates::new(rules));
+            if compiled.len() >= KEPT {
+                compiled.remove(0);
+            }
+            let key = rules
+                .iter()
+                .map(|r| (r.mode != Mode::Off, r.pattern.as_str().to_string()))
+                .collect();
+            compiled.push((key, set.clone()));
+            set
+        })
+    }
+
     pub fn new(rules: &[ContentRule]) -> Candidates {
         let mut slot = vec![None; rules.len()];
         let mut sources = Vec::new();
@@ -89,6 +133,27 @@ fn line_safe(source: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rules(text: &str) -> Vec<ContentRule> {
+        crate::config::parse(text, std::path::Path::new("t.toml"))
+            .unwrap()
+            .rules
+            .content
+    }
+
+    #[test]
+    fn a_set_is_kept_for_the_same_patterns_and_modes_only() {
+        let one = rules("[[rules.content]]\nname = \"a\"\npattern = 'kept_\\d+'\n");
+        let again = rules("[[rules.content]]\nname = \"b\"\npattern = 'kept_\\d+'\n");
+        let other = rules("[[rules.content]]\nname = \"a\"\npattern = 'kept_\\w+'\n");
+        let off = rules("[[rules.content]]\nname = \"a\"\npattern = 'kept_\\d+'\nmode = \"off\"\n");
+        let set = Candidates::of_rules(&one);
+        assert!(Rc::ptr_eq(&set, &Candidates::of_rules(&again)));
+        assert!(!Rc::ptr_eq(&set, &Candidates::of_rules(&other)));
+        let unset = Candidates::of_rules(&off);
+        assert!(!Rc::ptr_eq(&set, &unset));
+        assert!(unset.set.is_none());
+    }
 
     #[test]
     fn whole_text_anchors_stay_out_of_the_set() {

@@ -58,7 +58,7 @@ pub fn scan_timed(patch: &Patch, rules: &[ContentRule]) -> Scan {
             continue;
         }
         let active = candidates
-            .get_or_insert_with(|| super::candidates::Candidates::new(rules))
+            .get_or_insert_with(|| super::candidates::Candidates::of_rules(rules))
             .of(file, &active);
         for &i in &active {
             let started = std::time::Instant::now();

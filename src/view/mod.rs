@@ -9,6 +9,7 @@
 //! ([`predecessor`]).
 
 pub mod audit;
+pub mod backtest;
 pub mod csv;
 pub mod digest;
 pub mod html;

@@ -4,6 +4,7 @@ mod advise;
 mod agent_trailer;
 mod attacks;
 mod audit;
+mod backtest;
 mod ci_templates;
 mod completions;
 mod config;
