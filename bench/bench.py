@@ -79,6 +79,85 @@ def make_repo(path, files):
     sh(["git", "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "base"], cwd=path)
 
 
+TOOLS = WORK / "tools"
+LEFTHOOK = "lefthook 2, a no-op command on the same three hooks"
+PRE_COMMIT = "pre-commit 4, one no-op local hook on the same three stages"
+
+
+def lefthook_bin():
+    """lefthook from the npm registry, installed under bench/work/tools."""
+    prefix = TOOLS / "npm"
+    binary = prefix / "node_modules" / ".bin" / "lefthook"
+    if not binary.exists():
+        if not shutil.which("npm"):
+            print("bench: npm is missing: no lefthook row", file=sys.stderr)
+            return None
+        prefix.mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-save", "--silent", "lefthook@2"],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or not binary.exists():
+            print(f"bench: could not install lefthook (npm install lefthook@2): {out.stderr.strip()[:300]}", file=sys.stderr)
+            return None
+    return binary
+
+
+def pre_commit_bin():
+    """pre-commit from PyPI, in a virtual environment under bench/work/tools."""
+    venv = TOOLS / "venv"
+    binary = venv / "bin" / "pre-commit"
+    if not binary.exists():
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
+        pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "pre-commit>=4,<5"], capture_output=True, text=True) \
+            if made.returncode == 0 else made
+        if pip.returncode != 0 or not binary.exists():
+            print(f"bench: could not install pre-commit (pip install pre-commit): {pip.stderr.strip()[:300]}", file=sys.stderr)
+            return None
+    return binary
+
+
+def tool_version(binary):
+    args = [str(binary), "version"] if binary.name == "lefthook" else [str(binary), "--version"]
+    out = subprocess.run(args, capture_output=True, text=True)
+    return out.stdout.strip().split()[-1] if out.returncode == 0 and out.stdout.strip() else "?"
+
+
+def managed_hooks(repo, tools):
+    """The hook managers teams use instead, on the same repository and the
+    same three hooks, each doing nothing: what they cost is their own
+    start-up. Returns {row name: (hooks dir, extra PATH)}."""
+    dirs = {}
+    exclude = repo / ".git" / "info" / "exclude"
+    lefthook = lefthook_bin()
+    if lefthook:
+        (repo / "lefthook.yml").write_text("".join(
+            f"{hook}:\n  commands:\n    noop:\n      run: \"true\"\n" for hook in ("pre-commit", "commit-msg", "post-commit")))
+        hooks = repo.parent / f"{repo.name}-hooks-lefthook"
+        hooks.mkdir(exist_ok=True)
+        sh(["git", "config", "core.hooksPath", str(hooks)], cwd=repo)
+        sh([str(lefthook), "install", "--force"], cwd=repo)
+        sh(["git", "config", "--unset", "core.hooksPath"], cwd=repo)
+        tools["lefthook"] = tool_version(lefthook)
+        # As in a project that installs it with npm: the hook finds the
+        # native binary under node_modules (not the Node.js wrapper in .bin).
+        dirs[LEFTHOOK] = (hooks, None)
+    pre_commit = pre_commit_bin()
+    if pre_commit:
+        (repo / ".pre-commit-config.yaml").write_text(
+            "repos:\n- repo: local\n  hooks:\n  - id: noop\n    name: noop\n    entry: \"true\"\n    language: system\n"
+            "    always_run: true\n    pass_filenames: false\n    stages: [pre-commit, commit-msg, post-commit]\n")
+        hooks = repo.parent / f"{repo.name}-hooks-pre-commit"
+        hooks.mkdir(exist_ok=True)
+        # pre-commit installs only into .git/hooks (it refuses core.hooksPath):
+        # install there, then move its three scripts to their own directory.
+        sh([str(pre_commit), "install", "-t", "pre-commit", "-t", "commit-msg", "-t", "post-commit"], cwd=repo)
+        for name in ("pre-commit", "commit-msg", "post-commit"):
+            shutil.move(str(repo / ".git" / "hooks" / name), str(hooks / name))
+        tools["pre-commit"] = tool_version(pre_commit)
+        dirs[PRE_COMMIT] = (hooks, None)
+    exclude.write_text(".enforce.toml\nlefthook.yml\n.pre-commit-config.yaml\n")
+    return dirs
+
+
 def hook_dirs(repo):
     dirs = {}
     none = repo.parent / f"{repo.name}-hooks-none"
@@ -104,9 +183,14 @@ def hook_dirs(repo):
     return dirs
 
 
+TOOL_VERSIONS = {}
+
+
 def bench_commits(repo, files, rounds, big_log):
     make_repo(repo, files)
     dirs = hook_dirs(repo)
+    managed = managed_hooks(repo, TOOL_VERSIONS)
+    dirs.update({name: hooks for name, (hooks, _) in managed.items()})
     configs = list(dirs) + ["enforce, 1,000,000-event log"]
     times = {c: [] for c in configs}
     rng = random.Random(7)
@@ -122,6 +206,8 @@ def bench_commits(repo, files, rounds, big_log):
             sh(["git", "add", str(target)], cwd=repo)
             env = dict(CLEAN_ENV)
             hooks = dirs["enforce"] if config.startswith("enforce") else dirs[config]
+            if config in managed and managed[config][1]:
+                env["PATH"] = managed[config][1] + os.pathsep + env.get("PATH", "")
             if config.startswith("enforce, 1"):
                 env["ENFORCE_EVENTS_FILE"] = str(big_log)
             if config.startswith("enforce"):
@@ -337,6 +423,8 @@ def render(args, commits, many_rules, backtest, reports, record, size, log_event
                 cells.append(f"{medians[config] - base:+.1f} ms")
         out.append(f"| {config} | " + " | ".join(cells) + " |")
     out.append("")
+    if TOOL_VERSIONS:
+        out.append("Hook managers measured in the same run: " + ", ".join(f"{k} {v}" for k, v in TOOL_VERSIONS.items()) + ".\n")
     for n, medians in commits.items():
         floor = medians["3 trivial shell hooks"] - medians["no hooks"]
         ours = medians["enforce"] - medians["no hooks"]
