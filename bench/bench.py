@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 BIN = ROOT / "target" / "release" / "enforce"  # see build()
 NOW = "2026-11-21T12:00:00+00:00"
+# Reports and cleanup run outside any repository: a cleanup re-anchors the
+# log it rewrites, which must not write refs into this checkout.
+OUTSIDE = tempfile.gettempdir()
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "ENFORCE_", "PILOT_"))}
 CLEAN_ENV.update(
     GIT_CONFIG_NOSYSTEM="1",
@@ -55,8 +59,8 @@ def timed(args, cwd=None, env=None):
     return elapsed, out
 
 
-def peak_rss_kb(args, env):
-    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, env=env, capture_output=True, text=True)
+def peak_rss_kb(args, env, cwd=None):
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, cwd=cwd, env=env, capture_output=True, text=True)
     return int(out.stderr.strip().splitlines()[-1])
 
 
@@ -362,7 +366,29 @@ REPORTS = [
     ("alert", ["alert"], 300),
     ("dashboard", ["dashboard"], 500),
     ("events --limit 20", ["events", "--limit", "20"], 250),
+    ("verify", ["verify"], 300),
+    ("metrics", ["metrics"], 300),
 ]
+
+
+def bench_cleanup(log, runs):
+    """`enforce cleanup --days 7` on a copy of the log, made afresh for each
+    run (the copy is not timed): it removes the older part and rewrites the
+    rest, as a nightly cron job would."""
+    env = dict(CLEAN_ENV, ENFORCE_NOW=NOW)
+    copy = WORK / "cleanup-copy.jsonl"
+    times, rss = [], 0
+    for i in range(runs + 2):
+        shutil.copyfile(log, copy)
+        for side in (copy.with_name(copy.name + ".totals.json"),):
+            side.unlink(missing_ok=True)
+        full = [str(BIN), "--events-file", str(copy), "cleanup", "--days", "7"]
+        if i < 2:
+            rss = max(rss, peak_rss_kb(full, env, cwd=OUTSIDE))
+        else:
+            times.append(timed(full, cwd=OUTSIDE, env=env)[0])
+    copy.unlink(missing_ok=True)
+    return ("cleanup --days 7", median_ms(times), 500, rss / 1024)
 
 
 def bench_reports(log, runs):
@@ -370,8 +396,8 @@ def bench_reports(log, runs):
     rows = []
     for name, args, target in REPORTS:
         full = [str(BIN), "--events-file", str(log)] + args
-        times = [timed(full, env=env)[0] for _ in range(runs)]
-        rss = max(peak_rss_kb(full, env) for _ in range(2))
+        times = [timed(full, cwd=OUTSIDE, env=env)[0] for _ in range(runs)]
+        rss = max(peak_rss_kb(full, env, cwd=OUTSIDE) for _ in range(2))
         rows.append((name, median_ms(times), target, rss / 1024))
     return rows
 
@@ -525,6 +551,7 @@ def main():
 
     print("timing reports…", file=sys.stderr)
     reports = bench_reports(log, 3 if args.quick else 7)
+    reports.append(bench_cleanup(log, 3 if args.quick else 7))
     print("timing appends…", file=sys.stderr)
     record = bench_record(log, 10 if args.quick else 30)
     commits = {}
