@@ -97,8 +97,10 @@ def lefthook_bin():
             print("bench: npm is missing: no lefthook row", file=sys.stderr)
             return None
         prefix.mkdir(parents=True, exist_ok=True)
-        out = subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-save", "--silent", "lefthook@2"],
-                             capture_output=True, text=True)
+        # --ignore-scripts: lefthook's postinstall would run `lefthook
+        # install` in the directory npm was started from (this checkout).
+        out = subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-save", "--silent", "--ignore-scripts",
+                              "lefthook@2"], cwd=prefix, capture_output=True, text=True)
         if out.returncode != 0 or not binary.exists():
             print(f"bench: could not install lefthook (npm install lefthook@2): {out.stderr.strip()[:300]}", file=sys.stderr)
             return None
