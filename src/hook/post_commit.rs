@@ -591,8 +591,14 @@ fn record_completed(ctx: &HookContext, made: &Made, skipped: &[&str]) {
 /// `agent_mismatch`, when the environment shows an agent runtime (see
 /// [`crate::runtime`]) and the commit's agent trailer names another, or
 /// names none though the commit got past the rule by a skip (the
-/// variable, or hooks skipped). The commit exists: this only records it.
+/// variable, or hooks skipped), for a commit made by `git commit` or `git
+/// merge` (a pick keeps its old message). The commit exists: this only
+/// records it.
 fn record_agent_mismatch(ctx: &HookContext, made: &Made, hooks_skipped: bool) {
+    // A pick, a revert or a rebase keeps the message someone else wrote.
+    if !made.operation.runs_checks() {
+        return;
+    }
     let Some(found) = crate::runtime::detect() else {
         return;
     };

@@ -277,6 +277,29 @@ fn a_trailer_naming_another_agent_than_the_runtime_is_an_agent_mismatch() {
         .env("CLAUDECODE", "1")
         .run();
     assert!(!repo.new_types().iter().any(|t| t == "agent_mismatch"));
+
+    // Nor is a pick of a commit another agent made: its message is the old one.
+    let codex = repo.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    repo.git(&["checkout", "-q", "--orphan", "side"]);
+    repo.git(&["rm", "-rqf", "."]);
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "base",
+    ]);
+    repo.new_events();
+    repo.git_test(&["cherry-pick", &codex])
+        .env("CLAUDECODE", "1")
+        .stdout_ignored()
+        .stderr_ignored()
+        .run();
+    let types = repo.new_types();
+    assert!(types.iter().any(|t| t == "commit_completed"), "{types:?}");
+    assert!(!types.iter().any(|t| t == "agent_mismatch"), "{types:?}");
 }
 
 #[test]
