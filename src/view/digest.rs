@@ -4,10 +4,9 @@
 
 use std::fmt::Write;
 
-use super::markdown::cell;
-use super::text::{METRICS, rating_icon};
+use super::markdown::{alert_lines, cell, trend_rows};
+use super::text::rating_icon;
 use crate::advice::Advice;
-use crate::config::Level;
 use crate::report::dashboard::Dashboard;
 use crate::report::timeline::Timeline;
 
@@ -37,26 +36,10 @@ pub fn markdown(d: &Digest) -> String {
         dash.score.description
     );
     out.push_str("| Metric | This period | The one before | Trend |\n|---|---:|---:|---|\n");
-    for (key, label) in METRICS {
-        if let Some(m) = dash.score.breakdown.get(key) {
-            let _ = writeln!(
-                out,
-                "| {label} | {} | {} | {} |",
-                m.current_week,
-                m.previous_week,
-                m.trend.as_str()
-            );
-        }
-    }
+    trend_rows(&mut out, &dash.score);
     out.push('\n');
     if !dash.alerts.alerts.is_empty() {
-        for alert in &dash.alerts.alerts {
-            let level = match alert.level {
-                Level::Critical => "CRITICAL",
-                Level::Warning => "WARNING",
-            };
-            let _ = writeln!(out, "- **{level}** {}", cell(&alert.message));
-        }
+        alert_lines(&mut out, &dash.alerts);
         out.push('\n');
     }
 

@@ -6,7 +6,9 @@ use std::fmt::Write;
 use super::text::{METRICS, rating_icon};
 use crate::config::Level;
 use crate::event::kind::BypassCategory;
+use crate::report::alert::Alerts;
 use crate::report::dashboard::{CHART_DAYS, Dashboard};
+use crate::report::score::Score;
 
 /// Escapes text for a Markdown table cell.
 pub(crate) fn cell(text: &str) -> String {
@@ -14,6 +16,33 @@ pub(crate) fn cell(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace(['\n', '\r'], " ")
+}
+
+/// The rows of the trend table (the dashboard's and the digest's): one per
+/// metric, this window, the one before, the trend.
+pub(crate) fn trend_rows(out: &mut String, score: &Score) {
+    for (key, label) in METRICS {
+        if let Some(m) = score.breakdown.get(key) {
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {} | {} |",
+                m.current_week,
+                m.previous_week,
+                m.trend.as_str()
+            );
+        }
+    }
+}
+
+/// One line per alert, its level in bold.
+pub(crate) fn alert_lines(out: &mut String, alerts: &Alerts) {
+    for alert in &alerts.alerts {
+        let level = match alert.level {
+            Level::Critical => "CRITICAL",
+            Level::Warning => "WARNING",
+        };
+        let _ = writeln!(out, "- **{level}** {}", cell(&alert.message));
+    }
 }
 
 /// `▁▂▃▄▅▆▇█`, scaled to the largest value; zero is a space-like `▁`.
@@ -49,30 +78,14 @@ pub fn dashboard(d: &Dashboard) -> String {
 
     let _ = writeln!(out, "## Trends ({})\n", d.score.period);
     out.push_str("| Metric | Current | Previous | Trend |\n|---|---:|---:|---|\n");
-    for (key, label) in METRICS {
-        if let Some(m) = d.score.breakdown.get(key) {
-            let _ = writeln!(
-                out,
-                "| {label} | {} | {} | {} |",
-                m.current_week,
-                m.previous_week,
-                m.trend.as_str()
-            );
-        }
-    }
+    trend_rows(&mut out, &d.score);
     out.push('\n');
 
     out.push_str("## Alerts\n\n");
     if d.alerts.alerts.is_empty() {
         out.push_str("No active alerts.\n\n");
     } else {
-        for alert in &d.alerts.alerts {
-            let level = match alert.level {
-                Level::Critical => "CRITICAL",
-                Level::Warning => "WARNING",
-            };
-            let _ = writeln!(out, "- **{level}** {}", cell(&alert.message));
-        }
+        alert_lines(&mut out, &d.alerts);
         out.push('\n');
     }
 
