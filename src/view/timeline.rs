@@ -54,12 +54,20 @@ fn what(entry: &Entry) -> Vec<String> {
         lines.push(format!("leaves .enforce.toml invalid: {problem}"));
     }
     if entry.changes.is_empty() && entry.invalid.is_none() {
-        let files = if entry.files.is_empty() {
-            "the policy files".to_string()
+        let approvers: Vec<&str> = entry
+            .files
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f != crate::config::FILE_NAME)
+            .collect();
+        if approvers.is_empty() {
+            lines.push(format!(
+                "changes {} without changing a setting",
+                crate::config::FILE_NAME
+            ));
         } else {
-            entry.files.join(", ")
-        };
-        lines.push(format!("changes {files} (who may approve)"));
+            lines.push(format!("changes {} (who may approve)", approvers.join(", ")));
+        }
     }
     lines
 }

@@ -119,3 +119,19 @@ fn an_empty_window_says_so() {
         text.stdout
     );
 }
+
+#[test]
+fn a_commit_that_changes_the_config_file_but_no_setting_says_so() {
+    let repo = committed_policy(ENFORCED);
+    repo.stage(".enforce.toml", &format!("# the team's rules\n{ENFORCED}"));
+    repo.approve();
+    repo.commit("comment the policy").stderr_ignored().run();
+    let text = repo.enforce(&["timeline"]);
+    assert!(
+        text.stdout
+            .contains("changes .enforce.toml without changing a setting"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("who may approve"), "{}", text.stdout);
+}
